@@ -1,0 +1,41 @@
+package org.parley.core.bus;
+
+import java.util.List;
+
+/**
+ * The event-bus address catalog: every address a Parley verticle consumes, in one place.
+ * docs/architecture.md lists each with its request, reply and consumer.
+ */
+public final class Addresses {
+    private Addresses() {}
+
+    /** The five concerns of a node; each is one verticle. */
+    public enum Concern {
+        STORAGE, ROUTING, DISCOVERY, DELIVERY, GATEWAY;
+
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public static Concern fromId(String id) {
+            for (Concern c : values()) {
+                if (c.id().equals(id)) return c;
+            }
+            throw new IllegalArgumentException("unknown concern '" + id + "' (expected one of storage, routing, discovery, delivery, gateway)");
+        }
+
+        /** {@code parley.<concern>.ping}: request {@link Ping}, reply {@link Status}. */
+        public String pingAddress() {
+            return "parley." + id() + ".ping";
+        }
+    }
+
+    /** Deploy order: dependencies first. */
+    public static final List<Concern> DEPLOY_ORDER = List.of(
+            Concern.STORAGE, Concern.ROUTING, Concern.DISCOVERY, Concern.DELIVERY, Concern.GATEWAY);
+
+    /** Request {@link Probe}, reply {@link Probe}: delivery hands it on to storage and back (a round trip through the node). */
+    public static final String DELIVERY_PROBE = "parley.delivery.probe";
+    /** Request {@link Probe}, reply {@link Probe}: storage writes and reads back a probe record. */
+    public static final String STORAGE_PROBE = "parley.storage.probe";
+}

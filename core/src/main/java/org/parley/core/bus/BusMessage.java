@@ -1,0 +1,8 @@
+package org.parley.core.bus;
+
+/**
+ * The records verticles exchange over the event bus. Plain immutable Java: the Vert.x codecs
+ * in {@code verticles/} pass them by reference locally and as bytes across cluster members.
+ */
+public sealed interface BusMessage permits Ping, Status, Probe {
+}
