@@ -1,0 +1,114 @@
+package org.parley.delivery.vectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.parley.core.ParleyException;
+import org.parley.core.vectors.VectorResult;
+import org.parley.core.vectors.VectorSuite;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DeliveryVectorTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Stream<String> files() {
+        return Stream.of("signal-x3dh-double-ratchet.json", "xeddsa.json");
+    }
+
+    private static JsonNode load(String file) throws IOException {
+        try (InputStream in = DeliveryVectorTest.class.getResourceAsStream("/vectors/" + file)) {
+            assertThat(in).as(file).isNotNull();
+            return JSON.readTree(in);
+        }
+    }
+
+    private static VectorSuite suiteFor(String kind) {
+        for (VectorSuite s : ServiceLoader.load(VectorSuite.class)) {
+            if (s.kinds().contains(kind)) return s;
+        }
+        throw new AssertionError("no VectorSuite for " + kind);
+    }
+
+    @ParameterizedTest
+    @MethodSource("files")
+    void everyVectorPasses(String file) throws IOException {
+        JsonNode root = load(file);
+        String kind = root.get("kind").asText();
+        List<VectorResult> results = suiteFor(kind).run(kind, root);
+        assertThat(results).isNotEmpty();
+        assertThat(results).allSatisfy(r -> assertThat(r.passed()).as(r.name() + ": " + r.detail()).isTrue());
+    }
+
+    /** Flip one byte of each expected hex value in turn: the suite must report a failure every time. */
+    @ParameterizedTest
+    @MethodSource("files")
+    void flippedExpectedByteFails(String file) throws IOException {
+        JsonNode root = load(file);
+        String kind = root.get("kind").asText();
+        List<String[]> paths = new ArrayList<>();
+        collectExpectedHex(root, "", paths);
+        assertThat(paths).isNotEmpty();
+        for (String[] p : paths) {
+            JsonNode copy = root.deepCopy();
+            ObjectNode holder = (ObjectNode) copy.at(p[0]);
+            String hex = holder.get(p[1]).asText();
+            char c = hex.charAt(0);
+            String flipped = (c == '0' ? '1' : '0') + hex.substring(1);
+            holder.set(p[1], TextNode.valueOf(flipped));
+            List<VectorResult> results = suiteFor(kind).run(kind, copy);
+            assertThat(results).as("flipped " + p[0] + "/" + p[1]).anyMatch(r -> !r.passed());
+        }
+    }
+
+    @Test
+    void flippedVerifySignatureIsRejected() throws IOException {
+        JsonNode root = load("xeddsa.json");
+        JsonNode copy = root.deepCopy();
+        ObjectNode inputs = (ObjectNode) copy.at("/verify_vectors/0/inputs");
+        String sig = inputs.get("signature").asText();
+        inputs.set("signature", TextNode.valueOf((sig.charAt(0) == '0' ? '1' : '0') + sig.substring(1)));
+        List<VectorResult> results = suiteFor("xeddsa").run("xeddsa", copy);
+        assertThat(results).anyMatch(r -> !r.passed() && r.name().contains("verify = true"));
+    }
+
+    @Test
+    void unreadableFileIsMalformed() throws IOException {
+        JsonNode root = JSON.readTree("{\"kind\":\"signal-x3dh-ratchet\",\"full_session_vectors\":[{\"inputs\":{},\"expected\":{}}]}");
+        assertThatThrownBy(() -> suiteFor("signal-x3dh-ratchet").run("signal-x3dh-ratchet", root))
+                .isInstanceOf(ParleyException.class)
+                .satisfies(e -> assertThat(((ParleyException) e).kind()).isEqualTo(ParleyException.Kind.MALFORMED_INPUT));
+    }
+
+    /** Paths (JSON pointer of the holder, field name) of every hex string under an "expected" object. */
+    private static void collectExpectedHex(JsonNode node, String path, List<String[]> out) {
+        if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String child = path + "/" + e.getKey().replace("~", "~0").replace("/", "~1");
+                if (path.endsWith("/expected") && e.getValue().isTextual() && e.getValue().asText().matches("[0-9a-f]{2,}")) {
+                    out.add(new String[]{path, e.getKey()});
+                } else {
+                    collectExpectedHex(e.getValue(), child, out);
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) collectExpectedHex(node.get(i), path + "/" + i, out);
+        }
+    }
+}
