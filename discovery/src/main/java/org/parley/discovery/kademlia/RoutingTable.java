@@ -1,0 +1,272 @@
+package org.parley.discovery.kademlia;
+
+import org.parley.core.Bytes;
+import org.parley.core.identity.NodeId;
+import org.parley.discovery.defence.ProofOfWork;
+import org.parley.discovery.net.Contact;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.PriorityQueue;
+
+/**
+ * The Kademlia routing table: 256 k-buckets indexed by the length of the prefix a contact's id
+ * shares with ours. Each bucket keeps at most {@code k} contacts ordered least- to most-recently
+ * seen, at most {@code maxPerPrefix} from one /24 (IPv4) or /48 (IPv6), and a small replacement
+ * cache. A full bucket never drops a live old contact for a new one: {@link #insert} reports
+ * {@link Status#BUCKET_FULL} with the least-recently-seen contact, which the caller pings and
+ * then either {@link #insert touches} (it answered) or {@link #evict evicts} (it did not).
+ * Invariants (checked by {@link #checkInvariants}): no self, no duplicate id, every contact in
+ * the bucket its id maps to, bucket size ≤ k, prefix limit per bucket, proof-of-work on every
+ * entry. Not thread-safe.
+ */
+public final class RoutingTable {
+    /** What {@link #insert} did. */
+    public enum Status { ADDED, UPDATED, BUCKET_FULL, REJECTED_SELF, REJECTED_POW, REJECTED_PREFIX }
+
+    /** Outcome of an insert; {@code leastRecentlySeen} is set for BUCKET_FULL. */
+    public record InsertResult(Status status, Optional<Contact> leastRecentlySeen) {
+        static InsertResult of(Status s) {
+            return new InsertResult(s, Optional.empty());
+        }
+    }
+
+    private static final class Entry {
+        Contact contact;
+        long lastSeen;
+        int failures;
+
+        Entry(Contact c, long now) {
+            this.contact = c;
+            this.lastSeen = now;
+        }
+    }
+
+    private static final class Bucket {
+        /** Insertion order = least recently seen first. */
+        final LinkedHashMap<NodeId, Entry> entries = new LinkedHashMap<>();
+        final ArrayDeque<Contact> replacements = new ArrayDeque<>();
+        long lastChanged;
+    }
+
+    private final NodeId self;
+    private final int k;
+    private final int maxPerPrefix;
+    private final int powDifficulty;
+    private final int maxFailures;
+    private final Bucket[] buckets = new Bucket[Distance.BITS];
+    private int size;
+
+    public RoutingTable(NodeId self, int k, int maxPerPrefix, int powDifficulty, int maxFailures) {
+        this.self = self;
+        this.k = k;
+        this.maxPerPrefix = maxPerPrefix;
+        this.powDifficulty = powDifficulty;
+        this.maxFailures = maxFailures;
+    }
+
+    public NodeId self() {
+        return self;
+    }
+
+    public int bucketIndex(NodeId id) {
+        return Distance.commonPrefixLength(self.value(), id.value());
+    }
+
+    private Bucket bucket(int index, boolean create) {
+        Bucket b = buckets[index];
+        if (b == null && create) {
+            b = new Bucket();
+            buckets[index] = b;
+        }
+        return b;
+    }
+
+    /** Adds or refreshes a contact seen alive at {@code now}. */
+    public InsertResult insert(Contact c, long now) {
+        NodeId id = c.id();
+        if (id.equals(self)) return InsertResult.of(Status.REJECTED_SELF);
+        if (!ProofOfWork.satisfies(id, powDifficulty)) return InsertResult.of(Status.REJECTED_POW);
+        int index = bucketIndex(id);
+        Bucket b = bucket(index, true);
+        Entry e = b.entries.remove(id);
+        if (e != null) {
+            // Refresh: move to the most-recently-seen end; accept a new address only if the prefix limit allows.
+            if (!e.contact.address().equals(c.address()) && prefixCount(b, c, id) < maxPerPrefix) e.contact = c;
+            e.lastSeen = now;
+            e.failures = 0;
+            b.entries.put(id, e);
+            b.lastChanged = now;
+            return InsertResult.of(Status.UPDATED);
+        }
+        if (prefixCount(b, c, null) >= maxPerPrefix) return InsertResult.of(Status.REJECTED_PREFIX);
+        if (b.entries.size() < k) {
+            b.entries.put(id, new Entry(c, now));
+            b.lastChanged = now;
+            size++;
+            return InsertResult.of(Status.ADDED);
+        }
+        b.replacements.removeIf(r -> r.id().equals(id));
+        b.replacements.addLast(c);
+        while (b.replacements.size() > k) b.replacements.removeFirst();
+        return new InsertResult(Status.BUCKET_FULL, Optional.of(b.entries.values().iterator().next().contact));
+    }
+
+    private int prefixCount(Bucket b, Contact c, NodeId except) {
+        Bytes p = c.address().prefixKey();
+        int n = 0;
+        for (Entry e : b.entries.values()) {
+            if (!e.contact.id().equals(except) && e.contact.address().prefixKey().equals(p)) n++;
+        }
+        return n;
+    }
+
+    /**
+     * Removes {@code id} (it failed a liveness ping) and promotes the newest usable contact
+     * from the bucket's replacement cache.
+     */
+    public boolean evict(NodeId id, long now) {
+        int index = bucketIndex(id);
+        Bucket b = bucket(index, false);
+        if (b == null || b.entries.remove(id) == null) return false;
+        size--;
+        b.lastChanged = now;
+        while (!b.replacements.isEmpty()) {
+            Contact r = b.replacements.pollLast();
+            if (!b.entries.containsKey(r.id()) && prefixCount(b, r, null) < maxPerPrefix) {
+                b.entries.put(r.id(), new Entry(r, now));
+                size++;
+                break;
+            }
+        }
+        return true;
+    }
+
+    /** Counts a failed RPC; the contact is evicted after {@code maxFailures} in a row. */
+    public boolean recordFailure(NodeId id, long now) {
+        Bucket b = bucket(bucketIndex(id), false);
+        Entry e = b == null ? null : b.entries.get(id);
+        if (e == null) {
+            if (b != null) b.replacements.removeIf(r -> r.id().equals(id));
+            return false;
+        }
+        if (++e.failures >= maxFailures) return evict(id, now);
+        return false;
+    }
+
+    public boolean contains(NodeId id) {
+        if (id.equals(self)) return false;
+        Bucket b = buckets[bucketIndex(id)];
+        return b != null && b.entries.containsKey(id);
+    }
+
+    public Optional<Contact> get(NodeId id) {
+        if (id.equals(self)) return Optional.empty();
+        Bucket b = buckets[bucketIndex(id)];
+        Entry e = b == null ? null : b.entries.get(id);
+        return e == null ? Optional.empty() : Optional.of(e.contact);
+    }
+
+    /**
+     * The {@code n} contacts closest to {@code target} (XOR), closest first, with at most
+     * {@code maxPerPrefix} per address prefix in the result.
+     */
+    public List<Contact> closest(Bytes target, int n) {
+        // Max-heap of the best n seen so far: the root is the farthest kept.
+        // Keep twice n so the prefix limit below can still fill n.
+        int keep = 2 * n;
+        PriorityQueue<Contact> heap = new PriorityQueue<>(keep + 1,
+                (x, y) -> Distance.compare(y.id().value(), x.id().value(), target));
+        for (Bucket b : buckets) {
+            if (b == null) continue;
+            for (Entry e : b.entries.values()) {
+                if (heap.size() < keep) {
+                    heap.add(e.contact);
+                } else if (Distance.compare(e.contact.id().value(), heap.peek().id().value(), target) < 0) {
+                    heap.poll();
+                    heap.add(e.contact);
+                }
+            }
+        }
+        List<Contact> out = new ArrayList<>(heap);
+        out.sort((x, y) -> Distance.compare(x.id().value(), y.id().value(), target));
+        return PrefixLimit.apply(out, maxPerPrefix, n);
+    }
+
+    public List<Contact> all() {
+        List<Contact> out = new ArrayList<>(size);
+        for (Bucket b : buckets) {
+            if (b == null) continue;
+            for (Entry e : b.entries.values()) out.add(e.contact);
+        }
+        return out;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int bucketSize(int index) {
+        Bucket b = buckets[index];
+        return b == null ? 0 : b.entries.size();
+    }
+
+    /** The least-recently-seen contact of a bucket, if any. */
+    public Optional<Contact> leastRecentlySeen(int index) {
+        Bucket b = buckets[index];
+        if (b == null || b.entries.isEmpty()) return Optional.empty();
+        return Optional.of(b.entries.values().iterator().next().contact);
+    }
+
+    /**
+     * Indexes of buckets that need a refresh lookup: unchanged for {@code intervalMillis}, from 0 up
+     * to one past the deepest non-empty bucket (deeper buckets are empty by nature).
+     */
+    public List<Integer> bucketsToRefresh(long now, long intervalMillis) {
+        int deepest = -1;
+        for (int i = Distance.BITS - 1; i >= 0; i--) {
+            if (buckets[i] != null && !buckets[i].entries.isEmpty()) {
+                deepest = i;
+                break;
+            }
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i <= Math.min(deepest + 1, Distance.BITS - 1); i++) {
+            Bucket b = buckets[i];
+            if (b == null || now - b.lastChanged >= intervalMillis) out.add(i);
+        }
+        return out;
+    }
+
+    public void markRefreshed(int index, long now) {
+        bucket(index, true).lastChanged = now;
+    }
+
+    /** Throws IllegalStateException if an invariant is broken (used by tests). */
+    public void checkInvariants() {
+        int count = 0;
+        java.util.Set<NodeId> seen = new java.util.HashSet<>();
+        for (int i = 0; i < Distance.BITS; i++) {
+            Bucket b = buckets[i];
+            if (b == null) continue;
+            if (b.entries.size() > k) throw new IllegalStateException("bucket " + i + " over k");
+            java.util.Map<Bytes, Integer> perPrefix = new java.util.HashMap<>();
+            for (Iterator<Entry> it = b.entries.values().iterator(); it.hasNext(); ) {
+                Contact c = it.next().contact;
+                if (c.id().equals(self)) throw new IllegalStateException("self in table");
+                if (bucketIndex(c.id()) != i) throw new IllegalStateException("contact in wrong bucket " + i);
+                if (!seen.add(c.id())) throw new IllegalStateException("duplicate " + c);
+                if (!ProofOfWork.satisfies(c.id(), powDifficulty)) throw new IllegalStateException("PoW failing entry");
+                if (perPrefix.merge(c.address().prefixKey(), 1, Integer::sum) > maxPerPrefix) {
+                    throw new IllegalStateException("prefix limit broken in bucket " + i);
+                }
+                count++;
+            }
+        }
+        if (count != size) throw new IllegalStateException("size " + size + " but counted " + count);
+    }
+}

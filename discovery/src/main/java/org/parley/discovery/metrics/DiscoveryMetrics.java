@@ -1,0 +1,57 @@
+package org.parley.discovery.metrics;
+
+import java.util.function.IntSupplier;
+
+/**
+ * Hooks the discovery logic calls; the verticle binds them to Micrometer. Names below are the
+ * Micrometer names (dots); Prometheus renders them with underscores, e.g.
+ * {@code parley_discovery_relays_known}. All methods are called on the owning event loop and
+ * must not block.
+ */
+public interface DiscoveryMetrics {
+    /** Gauge: relay descriptors in the local directory. */
+    String RELAYS_KNOWN = "parley.discovery.relays.known";
+    /** Gauge: contacts in the routing table. */
+    String ROUTING_TABLE_SIZE = "parley.discovery.routing.table.size";
+    /** Counter, tag {@code result} = found | not_found | failed (see {@link LookupResult}). */
+    String LOOKUPS_TOTAL = "parley.discovery.lookups";
+    /** Timer (histogram) of lookup durations, seconds. */
+    String LOOKUP_SECONDS = "parley.discovery.lookup";
+    /** Counter, tag {@code type} = the message type (ping, find_node, ...) or "unrecognized", tag {@code direction} = in | out. */
+    String RPCS_TOTAL = "parley.discovery.rpcs";
+    /** Counter, tag {@code reason}: malformed, spoofed, rate_limited, invalid_record, timeout. */
+    String DROPPED_TOTAL = "parley.discovery.dropped";
+
+    /** Outcome tag of a lookup. */
+    enum LookupResult {
+        /** FIND_VALUE found a valid record, or FIND_NODE got replies. */
+        FOUND,
+        /** Converged without the value. */
+        NOT_FOUND,
+        /** Nobody answered (no contacts, all timed out). */
+        FAILED;
+
+        public String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    default void bindRoutingTableSize(IntSupplier size) {
+    }
+
+    default void bindRelaysKnown(IntSupplier count) {
+    }
+
+    default void lookupCompleted(LookupResult result, long durationMillis) {
+    }
+
+    /** {@code type} is a message type tag or "unrecognized"; {@code inbound} tells the direction. */
+    default void rpc(String type, boolean inbound) {
+    }
+
+    default void dropped(String reason) {
+    }
+
+    DiscoveryMetrics NOOP = new DiscoveryMetrics() {
+    };
+}
