@@ -1,0 +1,332 @@
+package org.parley.routing.circuit;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.identity.NodeId;
+import org.parley.core.time.Clock;
+import org.parley.core.time.Scheduler;
+import org.parley.routing.cell.Cell;
+import org.parley.routing.cell.DestroyReason;
+import org.parley.routing.cell.LinkSpecifier;
+import org.parley.routing.cell.Reassembler;
+import org.parley.routing.cell.RelayFramer;
+import org.parley.routing.cell.RelayMessage;
+import org.parley.routing.crypto.NtorV3;
+import org.parley.routing.crypto.OnionKeyPair;
+import org.parley.routing.crypto.Tor1Keys;
+import org.parley.routing.crypto.Tor1RelayCrypto;
+import org.parley.routing.link.Link;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The relay role of a node: answers CREATE2 with CREATED2 (ntor v3, replay-checked), extends
+ * circuits on EXTEND2 (opening a link to the next hop and answering EXTENDED2), moves relay cells
+ * one hop on, and hands messages addressed to this hop to a {@link LocalHandler}. A forward cell
+ * that fails the digest at the last hop closes that circuit only. DESTROY and link loss travel in
+ * both directions with their reason. Single-threaded, driven by its {@link CircuitSwitch}.
+ */
+public final class CircuitRelay {
+    private static final Logger LOG = LoggerFactory.getLogger(CircuitRelay.class);
+
+    private final NodeId self;
+    private final Supplier<List<OnionKeyPair>> onionKeys;
+    private final CircuitSwitch sw;
+    private final RoutingConfig config;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final SecureRandom random;
+    private final ReplayCache replays;
+    private LocalHandler localHandler = (c, m) -> LOG.debug("no local service for relay command {}", m.code());
+    private long circuitsCreated;
+    private long replaysRefused;
+    private long digestFailures;
+    private int open;
+
+    public CircuitRelay(NodeId self, Supplier<List<OnionKeyPair>> onionKeys, CircuitSwitch sw, RoutingConfig config,
+                        Clock clock, Scheduler scheduler, SecureRandom random) {
+        this.self = self;
+        this.onionKeys = onionKeys;
+        this.sw = sw;
+        this.config = config;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.random = random;
+        this.replays = new ReplayCache(clock, config.replayCacheTtlMillis(), config.replayCacheMaxEntries());
+        sw.setCreateHandler(this::onCreate2);
+    }
+
+    public void setLocalHandler(LocalHandler handler) {
+        this.localHandler = handler;
+    }
+
+    private void onCreate2(Link link, Cell.Create2 cell) {
+        if (cell.htype() != NtorV3.HTYPE) {
+            sw.send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
+            return;
+        }
+        Bytes replayKey = ReplayCache.digest(cell.hdata());
+        if (replays.contains(replayKey)) {
+            replaysRefused++;
+            LOG.debug("refused a replayed CREATE2");
+            sw.send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
+            return;
+        }
+        NtorV3.ServerResult result;
+        try {
+            result = NtorV3.serverRespond(self.value(), onionKeys.get(), cell.hdata(), NtorV3.CIRCUIT_EXTEND,
+                    cm -> {
+                        HandshakeExtensions.parse(cm);
+                        return HandshakeExtensions.NONE;
+                    }, Tor1Keys.SEED_LEN, random);
+        } catch (ParleyException e) {
+            LOG.debug("CREATE2 refused: {}", e.getMessage());
+            sw.send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
+            return;
+        }
+        replays.add(replayKey);
+        RelayCircuit circuit = new RelayCircuit(link, cell.circId(), Tor1Keys.fromKeyStream(result.keys()));
+        sw.register(link, cell.circId(), circuit.prevEnd);
+        circuitsCreated++;
+        open++;
+        sw.send(link, new Cell.Created2(cell.circId(), result.reply()));
+    }
+
+    public long circuitsCreated() {
+        return circuitsCreated;
+    }
+
+    public long replaysRefused() {
+        return replaysRefused;
+    }
+
+    public long digestFailures() {
+        return digestFailures;
+    }
+
+    public int openCircuits() {
+        return open;
+    }
+
+    /** One circuit through (or ending at) this relay. */
+    private final class RelayCircuit implements CircuitHandle {
+        private final Link prevLink;
+        private final int prevId;
+        private final Tor1RelayCrypto crypto;
+        private final Bytes binding;
+        private final Reassembler reassembler;
+        private final FlowWindow flow;
+        private final List<Runnable> closeListeners = new ArrayList<>();
+        private Link nextLink;
+        private int nextId;
+        private boolean extending;
+        private boolean closed;
+        private Scheduler.Cancellable reassemblyTimer;
+
+        final CircuitSwitch.Endpoint prevEnd = new CircuitSwitch.Endpoint() {
+            @Override
+            public void onCell(Cell cell) {
+                fromPrev(cell);
+            }
+
+            @Override
+            public void onLinkClosed() {
+                close(DestroyReason.CHANNEL_CLOSED, false, true);
+            }
+        };
+
+        final CircuitSwitch.Endpoint nextEnd = new CircuitSwitch.Endpoint() {
+            @Override
+            public void onCell(Cell cell) {
+                fromNext(cell);
+            }
+
+            @Override
+            public void onLinkClosed() {
+                close(DestroyReason.CHANNEL_CLOSED, true, false);
+            }
+        };
+
+        RelayCircuit(Link prevLink, int prevId, Tor1Keys keys) {
+            this.prevLink = prevLink;
+            this.prevId = prevId;
+            this.crypto = new Tor1RelayCrypto(keys);
+            this.binding = keys.kh();
+            this.reassembler = new Reassembler(config.maxMessageBytes());
+            this.flow = new FlowWindow(config.circuitWindow(), config.sendmeIncrement(), config.maxQueuedCells());
+        }
+
+        private void fromPrev(Cell cell) {
+            if (closed) return;
+            Bytes body;
+            boolean early;
+            if (cell instanceof Cell.Relay r) {
+                body = r.body();
+                early = false;
+            } else if (cell instanceof Cell.RelayEarly r) {
+                body = r.body();
+                early = true;
+            } else if (cell instanceof Cell.Destroy d) {
+                close(d.reason(), false, true);
+                return;
+            } else {
+                close(DestroyReason.PROTOCOL, true, true);
+                return;
+            }
+            byte[] b = body.toArray();
+            if (crypto.decryptForward(b)) {
+                local(b, early);
+            } else if (nextLink != null) {
+                Bytes out = Bytes.wrap(b);
+                sw.send(nextLink, early ? new Cell.RelayEarly(nextId, out) : new Cell.Relay(nextId, out));
+            } else {
+                digestFailures++;
+                LOG.debug("relay cell failed the digest at its last hop; closing the circuit");
+                close(DestroyReason.PROTOCOL, true, true);
+            }
+        }
+
+        private void local(byte[] body, boolean early) {
+            RelayMessage message;
+            try {
+                message = reassembler.accept(RelayFramer.unframe(body), clock.nowMillis());
+            } catch (ParleyException e) {
+                LOG.debug("bad relay message at this hop: {}", e.getMessage());
+                close(DestroyReason.PROTOCOL, true, true);
+                return;
+            }
+            if (reassembler.inProgress() && reassemblyTimer == null) {
+                reassemblyTimer = scheduler.schedule(config.reassemblyTimeoutMillis(), () -> {
+                    if (reassembler.inProgress()) {
+                        LOG.debug("fragment run timed out; closing the circuit");
+                        close(DestroyReason.TIMEOUT, true, true);
+                    }
+                });
+            }
+            if (message instanceof RelayMessage.Sendme) {
+                flow.onSendme(this::emit);
+                return;
+            }
+            if (flow.countReceived()) {
+                sendNow(new RelayMessage.Sendme());
+            }
+            if (message == null) {
+                return;
+            }
+            if (reassemblyTimer != null) {
+                reassemblyTimer.cancel();
+                reassemblyTimer = null;
+            }
+            if (message instanceof RelayMessage.Extend2 e) {
+                if (!early || nextLink != null || extending) {
+                    close(DestroyReason.PROTOCOL, true, true);
+                    return;
+                }
+                extend(e);
+            } else {
+                localHandler.onMessage(this, message);
+            }
+        }
+
+        private void extend(RelayMessage.Extend2 e) {
+            Optional<NodeId> target = LinkSpecifier.findNodeId(e.specifiers());
+            Optional<String> address = LinkSpecifier.findAddress(e.specifiers());
+            if (target.isEmpty() || address.isEmpty() || target.get().equals(self)) {
+                close(DestroyReason.PROTOCOL, true, true);
+                return;
+            }
+            extending = true;
+            sw.connect(target.get(), address.get()).whenComplete((link, failure) -> {
+                if (closed) return;
+                if (failure != null) {
+                    LOG.debug("extend failed: cannot reach next hop");
+                    close(DestroyReason.CONNECTFAILED, true, true);
+                    return;
+                }
+                try {
+                    nextLink = link;
+                    nextId = sw.allocate(link, nextEnd);
+                } catch (ParleyException ex) {
+                    nextLink = null;
+                    close(DestroyReason.RESOURCELIMIT, true, true);
+                    return;
+                }
+                sw.send(link, new Cell.Create2(nextId, e.htype(), e.hdata()));
+            });
+        }
+
+        private void fromNext(Cell cell) {
+            if (closed) return;
+            if (cell instanceof Cell.Created2 c && extending) {
+                extending = false;
+                sendNow(new RelayMessage.Extended2(c.hdata()));
+            } else if (cell instanceof Cell.Relay r) {
+                byte[] b = r.body().toArray();
+                crypto.encryptBackward(b);
+                sw.send(prevLink, new Cell.Relay(prevId, Bytes.wrap(b)));
+            } else if (cell instanceof Cell.Destroy d) {
+                close(d.reason(), true, false);
+            } else {
+                close(DestroyReason.PROTOCOL, true, true);
+            }
+        }
+
+        /** Sends outside flow control (SENDME, EXTENDED2). */
+        private void sendNow(RelayMessage m) {
+            for (byte[] body : RelayFramer.frame(m)) emit(body);
+        }
+
+        private void emit(byte[] body) {
+            if (closed) return;
+            crypto.originateBackward(body);
+            sw.send(prevLink, new Cell.Relay(prevId, Bytes.wrap(body)));
+        }
+
+        @Override
+        public void send(RelayMessage message) {
+            if (closed) return;
+            try {
+                for (byte[] body : RelayFramer.frame(message)) flow.offer(body, this::emit);
+            } catch (ParleyException e) {
+                close(DestroyReason.RESOURCELIMIT, true, true);
+            }
+        }
+
+        @Override
+        public Bytes binding() {
+            return binding;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !closed;
+        }
+
+        @Override
+        public void onClose(Runnable onClose) {
+            if (closed) onClose.run();
+            else closeListeners.add(onClose);
+        }
+
+        private void close(DestroyReason reason, boolean tellPrev, boolean tellNext) {
+            if (closed) return;
+            closed = true;
+            open--;
+            if (reassemblyTimer != null) reassemblyTimer.cancel();
+            sw.unregister(prevLink, prevId);
+            if (tellPrev) sw.send(prevLink, new Cell.Destroy(prevId, reason));
+            if (nextLink != null) {
+                sw.unregister(nextLink, nextId);
+                if (tellNext) sw.send(nextLink, new Cell.Destroy(nextId, reason));
+            }
+            for (Runnable r : closeListeners) r.run();
+            closeListeners.clear();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package org.parley.routing.circuit;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.identity.NodeId;
+import org.parley.routing.cell.Cell;
+import org.parley.routing.cell.CellCodec;
+import org.parley.routing.cell.DestroyReason;
+import org.parley.routing.link.Link;
+import org.parley.routing.link.LinkListener;
+import org.parley.routing.link.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A node's link handler: decodes and validates every frame, and hands each cell to the circuit
+ * end registered for its (link, circuit id). CREATE2 on an unknown id goes to the
+ * {@link CreateHandler} (the relay role). Garbage on a link closes that link only. Owns circuit id
+ * allocation per link: the link initiator uses ids with the high bit set, the other side ids
+ * without (as Tor link protocol 4+). Single-threaded.
+ */
+public final class CircuitSwitch implements LinkListener {
+    private static final Logger LOG = LoggerFactory.getLogger(CircuitSwitch.class);
+
+    /** One end of a circuit on one link. */
+    public interface Endpoint {
+        void onCell(Cell cell);
+
+        /** The link under this circuit closed. */
+        void onLinkClosed();
+    }
+
+    /** Receives CREATE2 for circuit ids nobody holds yet. */
+    @FunctionalInterface
+    public interface CreateHandler {
+        void onCreate2(Link link, Cell.Create2 cell);
+    }
+
+    private final Transport transport;
+    private final Random random;
+    private final int maxCircuitsPerLink;
+    private final Map<Link, Map<Integer, Endpoint>> links = new HashMap<>();
+    private final Map<NodeId, Link> byPeer = new HashMap<>();
+    private CreateHandler createHandler;
+    private long malformedFrames;
+
+    public CircuitSwitch(Transport transport, Random random, int maxCircuitsPerLink) {
+        this.transport = transport;
+        this.random = random;
+        this.maxCircuitsPerLink = maxCircuitsPerLink;
+        this.createHandler = (link, cell) -> send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
+    }
+
+    public void setCreateHandler(CreateHandler handler) {
+        this.createHandler = handler;
+    }
+
+    @Override
+    public void onLinkOpened(Link link) {
+        links.computeIfAbsent(link, l -> new HashMap<>());
+        link.peer().ifPresent(p -> byPeer.putIfAbsent(p, link));
+    }
+
+    @Override
+    public void onFrame(Link link, Bytes frame) {
+        Map<Integer, Endpoint> circuits = links.get(link);
+        if (circuits == null) {
+            return; // closed already
+        }
+        Cell cell;
+        try {
+            cell = CellCodec.validate(CellCodec.decode(frame));
+        } catch (ParleyException e) {
+            malformedFrames++;
+            LOG.debug("closing link after a bad cell: {}", e.getMessage());
+            link.close();
+            return;
+        }
+        if (cell instanceof Cell.Padding || cell instanceof Cell.Unrecognized) {
+            return;
+        }
+        Endpoint end = circuits.get(cell.circId());
+        if (end != null) {
+            end.onCell(cell);
+        } else if (cell instanceof Cell.Create2 c) {
+            boolean peersSpace = (c.circId() < 0) != link.initiator();
+            if (!peersSpace || circuits.size() >= maxCircuitsPerLink) {
+                send(link, new Cell.Destroy(c.circId(), peersSpace ? DestroyReason.RESOURCELIMIT : DestroyReason.PROTOCOL));
+                return;
+            }
+            createHandler.onCreate2(link, c);
+        } else {
+            LOG.trace("cell for unknown circuit ignored");
+        }
+    }
+
+    @Override
+    public void onLinkClosed(Link link) {
+        Map<Integer, Endpoint> circuits = links.remove(link);
+        link.peer().ifPresent(p -> byPeer.remove(p, link));
+        if (circuits == null) return;
+        for (Endpoint e : new ArrayList<>(circuits.values())) {
+            e.onLinkClosed();
+        }
+    }
+
+    /** An open link to {@code peer}, reused if there is one. */
+    public CompletionStage<Link> connect(NodeId peer, String address) {
+        Link open = byPeer.get(peer);
+        if (open != null && links.containsKey(open)) {
+            return CompletableFuture.completedFuture(open);
+        }
+        return transport.connect(peer, address).thenApply(link -> {
+            onLinkOpened(link);
+            return link;
+        });
+    }
+
+    /** Registers {@code end} under a fresh circuit id from this side's space on {@code link}. */
+    public int allocate(Link link, Endpoint end) {
+        Map<Integer, Endpoint> circuits = links.get(link);
+        if (circuits == null) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "link is closed");
+        if (circuits.size() >= maxCircuitsPerLink) throw ParleyException.limit("too many circuits on one link");
+        for (int tries = 0; tries < 64; tries++) {
+            int id = random.nextInt() & 0x7fffffff;
+            if (link.initiator()) id |= 0x80000000;
+            if (id != 0 && !circuits.containsKey(id)) {
+                circuits.put(id, end);
+                return id;
+            }
+        }
+        throw ParleyException.limit("no free circuit id");
+    }
+
+    /** Registers {@code end} under the peer-chosen id {@code circId}. */
+    public void register(Link link, int circId, Endpoint end) {
+        Map<Integer, Endpoint> circuits = links.get(link);
+        if (circuits == null) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "link is closed");
+        if (circuits.putIfAbsent(circId, end) != null) throw ParleyException.protocol("circuit id in use");
+    }
+
+    public void unregister(Link link, int circId) {
+        Map<Integer, Endpoint> circuits = links.get(link);
+        if (circuits != null) circuits.remove(circId);
+    }
+
+    public void send(Link link, Cell cell) {
+        link.send(Bytes.wrap(CellCodec.encode(cell)));
+    }
+
+    public long malformedFrames() {
+        return malformedFrames;
+    }
+
+    public int circuitCount() {
+        return links.values().stream().mapToInt(Map::size).sum();
+    }
+}

@@ -1,0 +1,256 @@
+package org.parley.routing.circuit;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.time.Clock;
+import org.parley.core.time.Scheduler;
+import org.parley.routing.cell.Cell;
+import org.parley.routing.cell.DestroyReason;
+import org.parley.routing.cell.LinkSpecifier;
+import org.parley.routing.cell.Reassembler;
+import org.parley.routing.cell.RelayFramer;
+import org.parley.routing.cell.RelayMessage;
+import org.parley.routing.crypto.NtorV3;
+import org.parley.routing.crypto.Tor1ClientCrypto;
+import org.parley.routing.crypto.Tor1Keys;
+import org.parley.routing.link.Link;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A circuit this node built as a client, telescoping through its path one hop at a time
+ * (CREATE2 to the guard, then EXTEND2 in RELAY_EARLY to the current last hop). Once open, it
+ * sends relay messages to any hop and reports messages and closure to its
+ * {@link CircuitListener}. Single-threaded. Created by {@link CircuitBuilder}.
+ */
+public final class ClientCircuit {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientCircuit.class);
+
+    private final CircuitSwitch sw;
+    private final RoutingConfig config;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final SecureRandom random;
+    private final List<HopSpec> path;
+    private final CircuitListener listener;
+    private final CompletableFuture<ClientCircuit> built = new CompletableFuture<>();
+    private final Tor1ClientCrypto crypto = new Tor1ClientCrypto();
+    private final List<Bytes> bindings = new ArrayList<>();
+    private final List<Reassembler> reassemblers = new ArrayList<>();
+    private final List<FlowWindow> flows = new ArrayList<>();
+    private Link link;
+    private int circId;
+    private NtorV3.Client pending;
+    private boolean closed;
+    private Scheduler.Cancellable buildTimer;
+    private Scheduler.Cancellable reassemblyTimer;
+
+    private final CircuitSwitch.Endpoint endpoint = new CircuitSwitch.Endpoint() {
+        @Override
+        public void onCell(Cell cell) {
+            ClientCircuit.this.onCell(cell);
+        }
+
+        @Override
+        public void onLinkClosed() {
+            closeLocally(DestroyReason.CHANNEL_CLOSED, false);
+        }
+    };
+
+    ClientCircuit(CircuitSwitch sw, RoutingConfig config, Clock clock, Scheduler scheduler, SecureRandom random,
+                  List<HopSpec> path, CircuitListener listener) {
+        if (path.isEmpty()) throw new ParleyException(ParleyException.Kind.CONFIG, "a circuit needs at least one hop");
+        this.sw = sw;
+        this.config = config;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.random = random;
+        this.path = List.copyOf(path);
+        this.listener = listener;
+    }
+
+    CompletableFuture<ClientCircuit> start() {
+        buildTimer = scheduler.schedule(config.buildTimeoutMillis(), () -> {
+            if (!built.isDone()) {
+                LOG.debug("circuit build timed out after {} of {} hops", crypto.hops(), path.size());
+                closeLocally(DestroyReason.TIMEOUT, true);
+            }
+        });
+        HopSpec guard = path.get(0);
+        sw.connect(guard.id(), guard.address()).whenComplete((l, failure) -> {
+            if (closed) return;
+            if (failure != null) {
+                closeLocally(DestroyReason.CONNECTFAILED, false);
+                return;
+            }
+            link = l;
+            try {
+                circId = sw.allocate(l, endpoint);
+            } catch (ParleyException e) {
+                link = null;
+                closeLocally(DestroyReason.RESOURCELIMIT, false);
+                return;
+            }
+            pending = handshake(guard);
+            sw.send(l, new Cell.Create2(circId, NtorV3.HTYPE, pending.message()));
+        });
+        return built;
+    }
+
+    private NtorV3.Client handshake(HopSpec hop) {
+        return NtorV3.clientStart(new NtorV3.RelayKeys(hop.id().value(), hop.onionKey()), HandshakeExtensions.NONE,
+                NtorV3.CIRCUIT_EXTEND, random);
+    }
+
+    private void onCell(Cell cell) {
+        if (closed) return;
+        if (cell instanceof Cell.Destroy d) {
+            closeLocally(d.reason(), false);
+        } else if (cell instanceof Cell.Created2 c && pending != null && crypto.hops() == 0) {
+            hopAdded(c.hdata());
+        } else if (cell instanceof Cell.Relay r) {
+            byte[] body = r.body().toArray();
+            int hop = crypto.decryptFrom(body);
+            if (hop < 0) {
+                LOG.debug("backward cell recognized by no hop; closing the circuit");
+                closeLocally(DestroyReason.PROTOCOL, true);
+                return;
+            }
+            fromHop(hop, body);
+        } else {
+            closeLocally(DestroyReason.PROTOCOL, true);
+        }
+    }
+
+    private void fromHop(int hop, byte[] body) {
+        RelayMessage m;
+        Reassembler reassembler = reassemblers.get(hop);
+        try {
+            m = reassembler.accept(RelayFramer.unframe(body), clock.nowMillis());
+        } catch (ParleyException e) {
+            LOG.debug("bad relay message from hop {}: {}", hop, e.getMessage());
+            closeLocally(DestroyReason.PROTOCOL, true);
+            return;
+        }
+        if (m instanceof RelayMessage.Sendme) {
+            flows.get(hop).onSendme(b -> emit(hop, b));
+            return;
+        }
+        if (flows.get(hop).countReceived()) {
+            sendNow(hop, new RelayMessage.Sendme());
+        }
+        if (reassembler.inProgress() && reassemblyTimer == null) {
+            reassemblyTimer = scheduler.schedule(config.reassemblyTimeoutMillis(), () -> {
+                reassemblyTimer = null;
+                if (reassemblers.stream().anyMatch(Reassembler::inProgress)) closeLocally(DestroyReason.TIMEOUT, true);
+            });
+        }
+        if (m == null) return;
+        if (m instanceof RelayMessage.Extended2 e && pending != null && hop == crypto.hops() - 1) {
+            hopAdded(e.hdata());
+        } else if (!built.isDone()) {
+            closeLocally(DestroyReason.PROTOCOL, true);
+        } else {
+            listener.onMessage(hop, m);
+        }
+    }
+
+    private void hopAdded(Bytes reply) {
+        NtorV3.ClientResult result;
+        try {
+            result = pending.finish(reply, Tor1Keys.SEED_LEN);
+            HandshakeExtensions.parse(result.serverMessage());
+        } catch (ParleyException e) {
+            LOG.debug("hop {} handshake failed: {}", crypto.hops(), e.getMessage());
+            closeLocally(DestroyReason.PROTOCOL, true);
+            return;
+        }
+        pending = null;
+        Tor1Keys keys = Tor1Keys.fromKeyStream(result.keys());
+        crypto.addHop(keys);
+        bindings.add(keys.kh());
+        reassemblers.add(new Reassembler(config.maxMessageBytes()));
+        flows.add(new FlowWindow(config.circuitWindow(), config.sendmeIncrement(), config.maxQueuedCells()));
+        int have = crypto.hops();
+        if (have == path.size()) {
+            buildTimer.cancel();
+            built.complete(this);
+            return;
+        }
+        HopSpec next = path.get(have);
+        pending = handshake(next);
+        RelayMessage.Extend2 extend = new RelayMessage.Extend2(
+                List.of(LinkSpecifier.nodeId(next.id()), LinkSpecifier.address(next.address())),
+                NtorV3.HTYPE, pending.message());
+        for (byte[] body : RelayFramer.frame(extend)) {
+            crypto.encryptTo(have - 1, body);
+            sw.send(link, new Cell.RelayEarly(circId, Bytes.wrap(body)));
+        }
+    }
+
+    /** Sends {@code message} to hop {@code hop} (0 = guard), flow-controlled. */
+    public void send(int hop, RelayMessage message) {
+        if (!isOpen()) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "circuit is not open");
+        if (hop < 0 || hop >= crypto.hops()) throw new IllegalArgumentException("no hop " + hop);
+        try {
+            for (byte[] body : RelayFramer.frame(message)) flows.get(hop).offer(body, b -> emit(hop, b));
+        } catch (ParleyException e) {
+            closeLocally(DestroyReason.RESOURCELIMIT, true);
+            throw e;
+        }
+    }
+
+    /** Sends to the last hop (an inbox relay, typically). */
+    public void sendToLast(RelayMessage message) {
+        send(path.size() - 1, message);
+    }
+
+    private void sendNow(int hop, RelayMessage m) {
+        for (byte[] body : RelayFramer.frame(m)) emit(hop, body);
+    }
+
+    private void emit(int hop, byte[] body) {
+        if (closed) return;
+        crypto.encryptTo(hop, body);
+        sw.send(link, new Cell.Relay(circId, Bytes.wrap(body)));
+    }
+
+    public boolean isOpen() {
+        return built.isDone() && !built.isCompletedExceptionally() && !closed;
+    }
+
+    public List<HopSpec> path() {
+        return path;
+    }
+
+    /** KH of hop {@code hop}: shared with that relay only, binds proofs (inbox registration) to this circuit. */
+    public Bytes binding(int hop) {
+        return bindings.get(hop);
+    }
+
+    /** Tears the circuit down (DESTROY with reason REQUESTED / FINISHED). */
+    public void close() {
+        closeLocally(DestroyReason.FINISHED, true);
+    }
+
+    private void closeLocally(DestroyReason reason, boolean sendDestroy) {
+        if (closed) return;
+        closed = true;
+        if (buildTimer != null) buildTimer.cancel();
+        if (reassemblyTimer != null) reassemblyTimer.cancel();
+        if (link != null) {
+            sw.unregister(link, circId);
+            if (sendDestroy) sw.send(link, new Cell.Destroy(circId, reason));
+        }
+        if (!built.isDone()) {
+            built.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE,
+                    "circuit build failed after " + crypto.hops() + " of " + path.size() + " hops: " + reason));
+        }
+        listener.onClosed(reason);
+    }
+}

@@ -1,0 +1,43 @@
+package org.parley.routing.circuit;
+
+import org.parley.core.ParleyException;
+
+/**
+ * Limits and timings of the routing layer. Defaults follow Tor where Tor has a number
+ * (1000-cell window, SENDME every 100 cells).
+ */
+public record RoutingConfig(
+        int circuitWindow,
+        int sendmeIncrement,
+        int maxQueuedCells,
+        int maxMessageBytes,
+        long reassemblyTimeoutMillis,
+        long buildTimeoutMillis,
+        long replayCacheTtlMillis,
+        int replayCacheMaxEntries,
+        int maxCircuitsPerLink) {
+
+    public static RoutingConfig defaults() {
+        return new RoutingConfig(1000, 100, 4096, 256 * 1024, 30_000, 10_000, 3_600_000, 200_000, 4096);
+    }
+
+    public RoutingConfig {
+        if (circuitWindow <= 0 || sendmeIncrement <= 0 || sendmeIncrement > circuitWindow) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "need 0 < sendmeIncrement <= circuitWindow");
+        }
+        if (maxQueuedCells <= 0 || maxMessageBytes <= 0 || reassemblyTimeoutMillis <= 0 || buildTimeoutMillis <= 0
+                || replayCacheTtlMillis <= 0 || replayCacheMaxEntries <= 0 || maxCircuitsPerLink <= 0) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "routing limits must be positive");
+        }
+    }
+
+    public RoutingConfig withWindow(int window, int increment) {
+        return new RoutingConfig(window, increment, maxQueuedCells, maxMessageBytes, reassemblyTimeoutMillis,
+                buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink);
+    }
+
+    public RoutingConfig withBuildTimeout(long millis) {
+        return new RoutingConfig(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes,
+                reassemblyTimeoutMillis, millis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink);
+    }
+}
