@@ -1,0 +1,42 @@
+package org.parley.delivery.handshake;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.delivery.identity.IdentityKey;
+import org.parley.delivery.identity.IdentityKeyPair;
+import org.parley.delivery.ratchet.RatchetParams;
+import org.parley.delivery.ratchet.SessionCipher;
+import org.parley.delivery.ratchet.SessionMessage;
+import org.parley.delivery.ratchet.SessionMessageCodec;
+import org.parley.delivery.ratchet.SessionState;
+
+/**
+ * The responder's entry point for a first message: parses a PreKey session message, runs
+ * {@link Pqxdh#respond} and decrypts the first ciphertext. A named one-time prekey is taken
+ * from the store before the ciphertext is checked; a durable store should commit that removal
+ * together with the returned state (and roll it back if this throws).
+ */
+public final class SessionBuilder {
+    private SessionBuilder() {
+    }
+
+    /** A session born from a first message, with that message's plaintext. */
+    public record Accepted(SessionState state, IdentityKey remoteIdentity, Bytes plaintext) {
+    }
+
+    public static boolean isPreKeyMessage(Bytes sessionMessage) {
+        return !sessionMessage.isEmpty() && (sessionMessage.get(0) & 0xFF) == SessionMessageCodec.TYPE_PREKEY;
+    }
+
+    public static Accepted accept(IdentityKeyPair ours, PreKeyStore store, Bytes sessionMessage, RatchetParams params,
+                                  SessionCipher cipher) {
+        SessionMessage m = SessionMessageCodec.decode(sessionMessage);
+        if (!(m instanceof SessionMessage.PreKey pre)) {
+            throw ParleyException.protocol("no session for this sender and the message is not a PreKey message");
+        }
+        InitialMessage init = InitialMessage.decode(pre.handshake());
+        SessionState state = Pqxdh.respond(ours, store, init, params);
+        byte[] pt = cipher.decryptRatchet(state, pre.ratchetMessage());
+        return new Accepted(state, init.identity(), Bytes.wrap(pt));
+    }
+}
