@@ -110,6 +110,31 @@ public final class NodeIdentity {
         }
     }
 
+    /**
+     * The identity as a JCA key pair, for TLS certificates bound to the identity. The private
+     * key object is handed only to the JDK's TLS stack; never serialize or log it.
+     */
+    public java.security.KeyPair jcaKeyPair() {
+        try {
+            java.security.KeyFactory kf = java.security.KeyFactory.getInstance("Ed25519");
+            byte[] pkcs8 = Bytes.concat(Bytes.fromHex("302e020100300506032b657004220420"), Bytes.of(seed)).toArray();
+            byte[] spki = Bytes.concat(Bytes.fromHex("302a300506032b6570032100"), publicKey).toArray();
+            return new java.security.KeyPair(
+                    kf.generatePublic(new java.security.spec.X509EncodedKeySpec(spki)),
+                    kf.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "JDK cannot load an Ed25519 key", e);
+        }
+    }
+
+    /** The raw 32-byte Ed25519 public key inside an X.509 SubjectPublicKeyInfo, or null if it is not Ed25519. */
+    public static Bytes rawEd25519(java.security.PublicKey key) {
+        byte[] enc = key.getEncoded();
+        Bytes prefix = Bytes.fromHex("302a300506032b6570032100");
+        if (enc == null || enc.length != 44 || !Bytes.of(enc, 0, 12).equals(prefix)) return null;
+        return Bytes.of(enc, 12, 32);
+    }
+
     /** Zeroes the seed; the identity cannot sign afterwards. */
     public void destroy() {
         Arrays.fill(seed, (byte) 0);

@@ -1,0 +1,37 @@
+package org.parley.verticles.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every configuration key of a node, with its default. conf/node.yaml mirrors this list (a test keeps them equal). */
+public final class NodeSchema {
+    private NodeSchema() {}
+
+    public static final List<ConfigKey> KEYS = List.of(
+            ConfigKey.string("data-dir", "./data", "directory for the identity, the database and the gateway token"),
+            ConfigKey.string("gateway.host", "127.0.0.1", "address the client gateway binds (anything but loopback exposes it)"),
+            ConfigKey.integer("gateway.port", 8080, 0, 65535, "port of the client gateway (HTTP, WebSocket); 0 picks a free one"),
+            ConfigKey.string("peer.host", "127.0.0.1", "address the peer-link listener binds"),
+            ConfigKey.integer("peer.port", 9000, 0, 65535, "port of the peer-link listener (TLS); 0 picks a free one"),
+            ConfigKey.list("discovery.bootstrap", List.of(), "seed peers as host:port or host:port@nodeid (64 hex)"),
+            ConfigKey.bool("cluster.enabled", false, "spread this node's verticles over several JVMs joined by Hazelcast"),
+            ConfigKey.string("cluster.name", "", "Hazelcast cluster name; empty means parley-<first 16 hex of the node id>"),
+            ConfigKey.string("cluster.host", "127.0.0.1", "address this member binds for Hazelcast and the event bus"),
+            ConfigKey.integer("cluster.port", 5701, 0, 65535, "Hazelcast member port"),
+            ConfigKey.list("cluster.members", List.of(), "other members to join, as host:port"),
+            ConfigKey.list("cluster.only", List.of(), "verticles this member runs (storage, routing, discovery, delivery, gateway); empty means all"),
+            ConfigKey.bool("metrics.enabled", true, "collect Vert.x and Parley metrics for /metrics"));
+
+    public static Map<String, ConfigKey> byName() {
+        Map<String, ConfigKey> m = new LinkedHashMap<>();
+        for (ConfigKey k : KEYS) m.put(k.name(), k);
+        return m;
+    }
+
+    public static Map<String, Object> defaults() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (ConfigKey k : KEYS) m.put(k.name(), k.defaultValue());
+        return m;
+    }
+}

@@ -1,0 +1,148 @@
+package org.parley.verticles.tls;
+
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.identity.NodeId;
+import org.parley.core.identity.NodeIdentity;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Date;
+import java.util.function.Predicate;
+
+/**
+ * TLS 1.3 credentials bound to a node's Ed25519 identity: a self-signed certificate whose key
+ * IS the identity key, and a trust manager that accepts a peer only if the SHA-256 of its
+ * certificate key is a node id the caller accepts. No certificate authority is involved: the
+ * node id is the pin.
+ */
+public final class IdentityTls {
+    private IdentityTls() {}
+
+    private static final long NOT_BEFORE = 1_577_836_800_000L; // 2020-01-01
+    private static final long NOT_AFTER = 4_102_444_800_000L;  // 2100-01-01
+
+    public static X509Certificate selfSigned(NodeIdentity identity) {
+        try {
+            KeyPair kp = identity.jcaKeyPair();
+            X500Name name = new X500Name("CN=" + identity.nodeId().hex());
+            // Deterministic (fixed serial and validity; Ed25519 signatures are deterministic): every
+            // member of a clustered node derives the very same certificate from the identity.
+            BigInteger serial = new BigInteger(1, identity.nodeId().value().slice(0, 16).toArray());
+            var builder = new JcaX509v3CertificateBuilder(name, serial, new Date(NOT_BEFORE),
+                    new Date(NOT_AFTER), name, kp.getPublic());
+            var signer = new JcaContentSignerBuilder("Ed25519").build(kp.getPrivate());
+            return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+        } catch (Exception e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot make the identity certificate", e);
+        }
+    }
+
+    public static KeyCertOptions keyCert(NodeIdentity identity) {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            char[] pw = "parley".toCharArray();
+            ks.setKeyEntry("identity", identity.jcaKeyPair().getPrivate(), pw, new X509Certificate[]{selfSigned(identity)});
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pw);
+            return KeyCertOptions.wrap(kmf);
+        } catch (Exception e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot build the TLS key store", e);
+        }
+    }
+
+    /**
+     * The identity as a PKCS#12 key store (key + self-signed certificate) in serialized form, for
+     * option classes that must survive copying (the clustered event bus copies its options).
+     */
+    public static io.vertx.core.net.PfxOptions keyStore(NodeIdentity identity, X509Certificate cert) {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("identity", identity.jcaKeyPair().getPrivate(), STORE_PASSWORD.toCharArray(), new X509Certificate[]{cert});
+            return new io.vertx.core.net.PfxOptions().setPassword(STORE_PASSWORD).setValue(serialize(ks));
+        } catch (Exception e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot build the TLS key store", e);
+        }
+    }
+
+    /** A trust store holding exactly {@code cert}: peers must present a certificate of the same key and name. */
+    public static io.vertx.core.net.PfxOptions trustOnly(X509Certificate cert) {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setCertificateEntry("peer", cert);
+            return new io.vertx.core.net.PfxOptions().setPassword(STORE_PASSWORD).setValue(serialize(ks));
+        } catch (Exception e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot build the TLS trust store", e);
+        }
+    }
+
+    private static final String STORE_PASSWORD = "parley";
+
+    private static io.vertx.core.buffer.Buffer serialize(KeyStore ks) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ks.store(out, STORE_PASSWORD.toCharArray());
+        return io.vertx.core.buffer.Buffer.buffer(out.toByteArray());
+    }
+
+    /** The node id a peer's certificate proves, or null if it is not an Ed25519 identity certificate. */
+    public static NodeId nodeIdOf(X509Certificate cert) {
+        Bytes raw = NodeIdentity.rawEd25519(cert.getPublicKey());
+        return raw == null ? null : NodeId.ofIdentityKey(raw);
+    }
+
+    /** Accepts exactly the peers whose identity key hashes to a node id {@code accept} allows. */
+    public static TrustOptions pinned(Predicate<NodeId> accept) {
+        return TrustOptions.wrap(new PinningTrustManager(accept));
+    }
+
+    static final class PinningTrustManager implements X509TrustManager {
+        private final Predicate<NodeId> accept;
+
+        PinningTrustManager(Predicate<NodeId> accept) {
+            this.accept = accept;
+        }
+
+        private void check(X509Certificate[] chain) throws CertificateException {
+            if (chain == null || chain.length == 0) throw new CertificateException("no certificate");
+            X509Certificate cert = chain[0];
+            NodeId id = nodeIdOf(cert);
+            if (id == null) throw new CertificateException("peer certificate key is not Ed25519");
+            try {
+                cert.verify(cert.getPublicKey());
+                cert.checkValidity();
+            } catch (Exception e) {
+                throw new CertificateException("peer certificate is not a valid self-signed identity certificate", e);
+            }
+            if (!accept.test(id)) throw new CertificateException("peer identity " + id.shortHex() + " is not the one expected");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
