@@ -227,6 +227,11 @@ public final class DhtNode {
 
     /** Finds valid records under {@code key}; a record is returned only after validation. */
     public CompletableFuture<LookupResult> findValue(Bytes key) {
+        return findValue(key, config.disjointPaths());
+    }
+
+    /** {@link #findValue(Bytes)} with an explicit number of disjoint paths (1 = plain Kademlia). */
+    public CompletableFuture<LookupResult> findValue(Bytes key, int disjointPaths) {
         if (key.length() != 32) throw ParleyException.malformed("DHT key must be 32 bytes");
         long now = now();
         List<SignedRecord> local = validRecordsFor(key, store.get(key, now));
@@ -235,12 +240,17 @@ public final class DhtNode {
             return CompletableFuture.completedFuture(new LookupResult(key, DiscoveryMetrics.LookupResult.FOUND, local,
                     List.of(), 0, 0, 0));
         }
-        return lookup(key, Lookup.Mode.VALUE);
+        return lookup(key, Lookup.Mode.VALUE, disjointPaths);
     }
 
     private CompletableFuture<LookupResult> lookup(Bytes target, Lookup.Mode mode) {
-        Lookup l = new Lookup(this, target, mode, config, now());
-        int initial = Math.max(config.k(), config.k() * config.disjointPaths() / 2);
+        return lookup(target, mode, config.disjointPaths());
+    }
+
+    private CompletableFuture<LookupResult> lookup(Bytes target, Lookup.Mode mode, int paths) {
+        if (paths < 1 || paths > config.k()) throw new ParleyException(ParleyException.Kind.CONFIG, "disjoint paths must be 1..k");
+        Lookup l = new Lookup(this, target, mode, config, paths, now());
+        int initial = Math.max(config.k(), config.k() * paths / 2);
         return l.start(table.closest(target, Math.min(initial, 32))).whenComplete((r, e) -> {
             if (r != null) metrics.lookupCompleted(r.outcome(), r.durationMillis());
         });

@@ -61,7 +61,7 @@ final class Lookup {
     private int queries;
     private boolean finished;
 
-    Lookup(DhtNode node, Bytes target, Mode mode, DhtConfig cfg, long now) {
+    Lookup(DhtNode node, Bytes target, Mode mode, DhtConfig cfg, int disjointPaths, long now) {
         this.node = node;
         this.target = target;
         this.mode = mode;
@@ -70,7 +70,7 @@ final class Lookup {
         this.maxPerPrefix = cfg.maxPerPrefix();
         this.maxQueries = cfg.maxLookupQueries();
         this.startedAt = now;
-        for (int i = 0; i < cfg.disjointPaths(); i++) paths.add(new Path());
+        for (int i = 0; i < disjointPaths; i++) paths.add(new Path());
     }
 
     CompletableFuture<LookupResult> start(List<Contact> initial) {
