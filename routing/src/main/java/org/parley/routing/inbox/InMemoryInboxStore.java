@@ -1,0 +1,91 @@
+package org.parley.routing.inbox;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** An {@link InboxStore} in memory, with per-inbox quotas (count and bytes) and a TTL. For tests and light nodes. */
+public final class InMemoryInboxStore implements InboxStore {
+    private final int maxEnvelopes;
+    private final long maxBytes;
+    private final long ttlMillis;
+    private final Map<Bytes, LinkedHashMap<Bytes, StoredEnvelope>> inboxes = new HashMap<>();
+    private final Map<Bytes, Bytes> keys = new HashMap<>();
+
+    public InMemoryInboxStore(int maxEnvelopes, long maxBytes, long ttlMillis) {
+        this.maxEnvelopes = maxEnvelopes;
+        this.maxBytes = maxBytes;
+        this.ttlMillis = ttlMillis;
+    }
+
+    @Override
+    public CompletionStage<StoreOutcome> store(Bytes inboxId, Bytes messageId, Bytes envelope, long nowMillis) {
+        LinkedHashMap<Bytes, StoredEnvelope> box = inboxes.computeIfAbsent(inboxId, k -> new LinkedHashMap<>());
+        box.values().removeIf(e -> e.expired(nowMillis));
+        if (box.containsKey(messageId)) {
+            return CompletableFuture.completedFuture(StoreOutcome.DUPLICATE);
+        }
+        long bytes = box.values().stream().mapToLong(e -> e.envelope().length()).sum();
+        if (box.size() >= maxEnvelopes || bytes + envelope.length() > maxBytes) {
+            return CompletableFuture.failedFuture(ParleyException.limit("inbox quota full"));
+        }
+        box.put(messageId, new StoredEnvelope(messageId, envelope, nowMillis, nowMillis + ttlMillis));
+        return CompletableFuture.completedFuture(StoreOutcome.STORED);
+    }
+
+    @Override
+    public List<StoredEnvelope> list(Bytes inboxId, long nowMillis, int max) {
+        List<StoredEnvelope> out = new ArrayList<>();
+        for (StoredEnvelope e : inboxes.getOrDefault(inboxId, new LinkedHashMap<>()).values()) {
+            if (out.size() >= max) break;
+            if (!e.expired(nowMillis)) out.add(e);
+        }
+        return out;
+    }
+
+    @Override
+    public DeleteOutcome delete(Bytes inboxId, Bytes messageId, long nowMillis) {
+        LinkedHashMap<Bytes, StoredEnvelope> box = inboxes.get(inboxId);
+        StoredEnvelope e = box == null ? null : box.remove(messageId);
+        if (e == null) return DeleteOutcome.NOT_FOUND;
+        return e.expired(nowMillis) ? DeleteOutcome.EXPIRED : DeleteOutcome.DELETED;
+    }
+
+    @Override
+    public Optional<Bytes> authKey(Bytes inboxId) {
+        return Optional.ofNullable(keys.get(inboxId));
+    }
+
+    @Override
+    public CompletionStage<Void> bindAuthKey(Bytes inboxId, Bytes authKey) {
+        keys.putIfAbsent(inboxId, authKey);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Drops expired envelopes; returns how many. */
+    public int purgeExpired(long nowMillis) {
+        int n = 0;
+        for (LinkedHashMap<Bytes, StoredEnvelope> box : inboxes.values()) {
+            for (Iterator<StoredEnvelope> it = box.values().iterator(); it.hasNext(); ) {
+                if (it.next().expired(nowMillis)) {
+                    it.remove();
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    public int size(Bytes inboxId) {
+        return inboxes.getOrDefault(inboxId, new LinkedHashMap<>()).size();
+    }
+}

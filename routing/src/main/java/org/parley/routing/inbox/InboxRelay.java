@@ -1,0 +1,126 @@
+package org.parley.routing.inbox;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.time.Clock;
+import org.parley.routing.cell.InboxErrorKind;
+import org.parley.routing.cell.RelayMessage;
+import org.parley.routing.circuit.CircuitHandle;
+import org.parley.routing.circuit.LocalHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The inbox relay role (a {@link LocalHandler} of {@link org.parley.routing.circuit.CircuitRelay}).
+ * ESTABLISH_INBOX registers the recipient's circuit for an opaque inbox id, after checking the
+ * signed proof (the first registration binds the authorization key); DELIVER stores the envelope
+ * and answers STORED only once the store says it is durable, then PUSHes it down the registered
+ * circuit if there is one; ACK from the registered circuit deletes. Pending envelopes are pushed
+ * again, oldest first, whenever the inbox is established anew (at-least-once; the recipient drops
+ * duplicates by message id). Refusals are explicit ERROR messages. Single-threaded.
+ */
+public final class InboxRelay implements LocalHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(InboxRelay.class);
+    /** At most this many envelopes are pushed per establishment; the rest follow the next one. */
+    public static final int MAX_PUSH_ON_ESTABLISH = 1000;
+
+    private final InboxStore store;
+    private final Clock clock;
+    private final Map<Bytes, CircuitHandle> registered = new HashMap<>();
+
+    public InboxRelay(InboxStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    @Override
+    public void onMessage(CircuitHandle circuit, RelayMessage message) {
+        if (message instanceof RelayMessage.EstablishInbox e) {
+            establish(circuit, e);
+        } else if (message instanceof RelayMessage.Deliver d) {
+            deliver(circuit, d);
+        } else if (message instanceof RelayMessage.Ack a) {
+            ack(circuit, a);
+        } else {
+            LOG.debug("inbox relay ignores relay command {}", message.code());
+        }
+    }
+
+    private void establish(CircuitHandle circuit, RelayMessage.EstablishInbox e) {
+        Bytes inbox = e.inboxId();
+        if (!InboxProof.verify(e, circuit.binding())) {
+            circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, inbox));
+            return;
+        }
+        Optional<Bytes> bound = store.authKey(inbox);
+        if (bound.isPresent() && !bound.get().constantTimeEquals(e.authKey())) {
+            circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, inbox));
+            return;
+        }
+        if (bound.isPresent()) {
+            register(circuit, inbox);
+        } else {
+            store.bindAuthKey(inbox, e.authKey()).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    circuit.send(new RelayMessage.Error(InboxErrorKind.INTERNAL, inbox));
+                } else {
+                    register(circuit, inbox);
+                }
+            });
+        }
+    }
+
+    private void register(CircuitHandle circuit, Bytes inbox) {
+        if (!circuit.isOpen()) return;
+        registered.put(inbox, circuit);
+        circuit.onClose(() -> registered.remove(inbox, circuit));
+        List<StoredEnvelope> pending = store.list(inbox, clock.nowMillis(), MAX_PUSH_ON_ESTABLISH);
+        circuit.send(new RelayMessage.InboxEstablished(inbox, pending.size()));
+        for (StoredEnvelope env : pending) {
+            circuit.send(new RelayMessage.Push(inbox, env.messageId(), env.envelope()));
+        }
+    }
+
+    private void deliver(CircuitHandle sender, RelayMessage.Deliver d) {
+        if (store.authKey(d.inboxId()).isEmpty()) {
+            sender.send(new RelayMessage.Error(InboxErrorKind.UNKNOWN_INBOX, d.messageId()));
+            return;
+        }
+        store.store(d.inboxId(), d.messageId(), d.envelope(), clock.nowMillis()).whenComplete((outcome, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                boolean quota = cause instanceof ParleyException p && p.kind() == ParleyException.Kind.RESOURCE_LIMIT;
+                if (!quota) LOG.warn("inbox store failed: {}", cause.toString());
+                sender.send(new RelayMessage.Error(quota ? InboxErrorKind.QUOTA : InboxErrorKind.INTERNAL, d.messageId()));
+                return;
+            }
+            sender.send(new RelayMessage.Stored(d.messageId()));
+            CircuitHandle recipient = registered.get(d.inboxId());
+            if (outcome == InboxStore.StoreOutcome.STORED && recipient != null && recipient.isOpen()) {
+                recipient.send(new RelayMessage.Push(d.inboxId(), d.messageId(), d.envelope()));
+            }
+        });
+    }
+
+    private void ack(CircuitHandle circuit, RelayMessage.Ack a) {
+        if (registered.get(a.inboxId()) != circuit) {
+            circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, a.messageId()));
+            return;
+        }
+        InboxStore.DeleteOutcome outcome = store.delete(a.inboxId(), a.messageId(), clock.nowMillis());
+        if (outcome == InboxStore.DeleteOutcome.EXPIRED) {
+            circuit.send(new RelayMessage.Error(InboxErrorKind.EXPIRED, a.messageId()));
+        }
+    }
+
+    /** Inboxes with a live registered circuit. */
+    public int registeredCount() {
+        return registered.size();
+    }
+}
