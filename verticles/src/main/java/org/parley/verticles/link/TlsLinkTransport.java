@@ -1,0 +1,220 @@
+package org.parley.verticles.link;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.parsetools.RecordParser;
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.identity.NodeId;
+import org.parley.core.identity.NodeIdentity;
+import org.parley.routing.cell.Cell;
+import org.parley.routing.link.Link;
+import org.parley.routing.link.LinkListener;
+import org.parley.routing.link.Transport;
+import org.parley.verticles.tls.IdentityTls;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Peer links over TLS 1.3 (Vert.x NetServer/NetClient), mutually authenticated with
+ * identity-bound certificates ({@link IdentityTls}). Each side learns the other's node id from
+ * its certificate key; the dialer closes the link unless it is the node id it meant to reach.
+ * Frames are fixed {@link Cell#CELL_LEN}-byte cells. A link idle for {@code idleSeconds} closes.
+ *
+ * <p>Create it on the routing verticle's context: every listener call then runs on that event loop.
+ */
+public final class TlsLinkTransport implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsLinkTransport.class);
+
+    private final Vertx vertx;
+    private final NodeIdentity identity;
+    private final LinkListener listener;
+    private final NetClient client;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Counter refused;
+    private final int idleSeconds;
+    private NetServer server;
+
+    public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds) {
+        this.vertx = vertx;
+        this.identity = identity;
+        this.listener = listener;
+        this.idleSeconds = idleSeconds;
+        NetClientOptions copts = new NetClientOptions()
+                .setSsl(true)
+                .setKeyCertOptions(IdentityTls.keyCert(identity))
+                .setTrustOptions(IdentityTls.pinned(id -> true)) // any identity proves itself; checked per link below
+                .setHostnameVerificationAlgorithm("")
+                .setConnectTimeout(5_000)
+                .setIdleTimeout(idleSeconds)
+                .setTcpNoDelay(true);
+        copts.getSslOptions().setEnabledSecureTransportProtocols(Set.of("TLSv1.3"));
+        this.client = vertx.createNetClient(copts);
+        io.micrometer.core.instrument.Gauge.builder("parley.routing.links.open", open, AtomicInteger::get)
+                .description("open peer links").register(registry);
+        this.refused = Counter.builder("parley.routing.links.refused")
+                .description("peer links refused: wrong or missing identity").register(registry);
+    }
+
+    /** Binds the listener for incoming links. */
+    public Future<Integer> listen(String host, int port) {
+        NetServerOptions opts = new NetServerOptions()
+                .setHost(host).setPort(port)
+                .setSsl(true)
+                .setKeyCertOptions(IdentityTls.keyCert(identity))
+                .setTrustOptions(IdentityTls.pinned(id -> true))
+                .setClientAuth(ClientAuth.REQUIRED)
+                .setIdleTimeout(idleSeconds)
+                .setTcpNoDelay(true);
+        opts.getSslOptions().setEnabledSecureTransportProtocols(Set.of("TLSv1.3"));
+        server = vertx.createNetServer(opts);
+        server.connectHandler(socket -> {
+            NodeId peer = peerId(socket);
+            if (peer == null) {
+                refused.increment();
+                socket.close();
+                return;
+            }
+            attach(socket, peer, false);
+        });
+        return server.listen().map(NetServer::actualPort).recover(e -> Future.failedFuture(new ParleyException(
+                ParleyException.Kind.UNAVAILABLE, "cannot listen for peers on " + host + ":" + port
+                + " (" + e.getMessage() + "); choose another --peer-port or stop what uses it", e)));
+    }
+
+    public int actualPort() {
+        return server == null ? -1 : server.actualPort();
+    }
+
+    @Override
+    public CompletionStage<Link> connect(NodeId peer, String address) {
+        CompletableFuture<Link> result = new CompletableFuture<>();
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) {
+            result.completeExceptionally(ParleyException.malformed("peer address must be host:port, got '" + address + "'"));
+            return result;
+        }
+        String host = address.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            result.completeExceptionally(ParleyException.malformed("peer address must be host:port, got '" + address + "'"));
+            return result;
+        }
+        client.connect(port, host).onComplete(ar -> {
+            if (ar.failed()) {
+                result.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE,
+                        "cannot reach " + peer.shortHex() + ": " + ar.cause().getMessage(), ar.cause()));
+                return;
+            }
+            NetSocket socket = ar.result();
+            NodeId got = peerId(socket);
+            if (!peer.equals(got)) {
+                refused.increment();
+                socket.close();
+                result.completeExceptionally(new ParleyException(ParleyException.Kind.PROTOCOL_VIOLATION,
+                        "peer at the address of " + peer.shortHex() + " proved identity "
+                                + (got == null ? "none" : got.shortHex()) + "; link refused"));
+                return;
+            }
+            result.complete(attach(socket, peer, true));
+        });
+        return result;
+    }
+
+    private TlsLink attach(NetSocket socket, NodeId peer, boolean initiator) {
+        TlsLink link = new TlsLink(socket, peer, initiator);
+        open.incrementAndGet();
+        listener.onLinkOpened(link);
+        RecordParser parser = RecordParser.newFixed(Cell.CELL_LEN, buf -> {
+            if (!link.closed) listener.onFrame(link, Bytes.wrap(buf.getBytes()));
+        });
+        socket.handler(parser);
+        socket.exceptionHandler(e -> LOG.debug("link to {} failed: {}", peer.shortHex(), e.getMessage()));
+        socket.closeHandler(v -> {
+            if (!link.closed) {
+                link.closed = true;
+            }
+            open.decrementAndGet();
+            listener.onLinkClosed(link);
+        });
+        return link;
+    }
+
+    static NodeId peerId(NetSocket socket) {
+        try {
+            List<Certificate> certs = socket.peerCertificates();
+            if (certs == null || certs.isEmpty() || !(certs.get(0) instanceof X509Certificate x)) return null;
+            return IdentityTls.nodeIdOf(x);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    public Future<Void> close() {
+        Future<Void> s = server == null ? Future.succeededFuture() : server.close();
+        return s.compose(v -> client.close());
+    }
+
+    private static final class TlsLink implements Link {
+        private final NetSocket socket;
+        private final NodeId peer;
+        private final boolean initiator;
+        volatile boolean closed;
+
+        TlsLink(NetSocket socket, NodeId peer, boolean initiator) {
+            this.socket = socket;
+            this.peer = peer;
+            this.initiator = initiator;
+        }
+
+        @Override
+        public Optional<NodeId> peer() {
+            return Optional.of(peer);
+        }
+
+        @Override
+        public boolean initiator() {
+            return initiator;
+        }
+
+        @Override
+        public void send(Bytes frame) {
+            if (closed) return;
+            if (frame.length() != Cell.CELL_LEN) {
+                throw new ParleyException(ParleyException.Kind.INTERNAL, "link frames are " + Cell.CELL_LEN + " bytes, got " + frame.length());
+            }
+            socket.write(io.vertx.core.buffer.Buffer.buffer(frame.toArray()));
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            socket.close();
+        }
+
+        @Override
+        public String toString() {
+            return "TlsLink[" + peer.shortHex() + (initiator ? " out" : " in") + "]";
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.parley.verticles.link;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.identity.NodeIdentity;
+import org.parley.routing.cell.Cell;
+import org.parley.routing.link.Link;
+import org.parley.routing.link.LinkListener;
+
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Real TLS 1.3 links on loopback between identity-bound certificates. */
+class TlsLinkTransportIT {
+    Vertx vertx;
+
+    static final class Recorder implements LinkListener {
+        final List<Link> opened = new CopyOnWriteArrayList<>();
+        final List<Bytes> frames = new CopyOnWriteArrayList<>();
+        final List<Link> closed = new CopyOnWriteArrayList<>();
+
+        @Override public void onLinkOpened(Link link) { opened.add(link); }
+        @Override public void onFrame(Link link, Bytes frame) { frames.add(frame); }
+        @Override public void onLinkClosed(Link link) { closed.add(link); }
+    }
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    static void await(java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long end = System.currentTimeMillis() + 10_000;
+        while (!cond.getAsBoolean() && System.currentTimeMillis() < end) Thread.sleep(10);
+        assertThat(cond.getAsBoolean()).isTrue();
+    }
+
+    @Test
+    void linksAuthenticateBothWaysCarryFixedFramesAndCloseOnBothSides() throws Exception {
+        NodeIdentity a = NodeIdentity.generate(new SecureRandom());
+        NodeIdentity b = NodeIdentity.generate(new SecureRandom());
+        Recorder ra = new Recorder();
+        Recorder rb = new Recorder();
+        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, ra, new SimpleMeterRegistry(), 60);
+        TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, new SimpleMeterRegistry(), 60);
+        int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        Link link = ta.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(link.peer()).contains(b.nodeId());
+        assertThat(link.initiator()).isTrue();
+        await(() -> rb.opened.size() == 1);
+        assertThat(rb.opened.get(0).peer()).contains(a.nodeId());
+        assertThat(rb.opened.get(0).initiator()).isFalse();
+
+        byte[] f1 = new byte[Cell.CELL_LEN];
+        byte[] f2 = new byte[Cell.CELL_LEN];
+        new SecureRandom().nextBytes(f1);
+        new SecureRandom().nextBytes(f2);
+        link.send(Bytes.of(f1));
+        link.send(Bytes.of(f2));
+        await(() -> rb.frames.size() == 2);
+        assertThat(rb.frames).containsExactly(Bytes.of(f1), Bytes.of(f2));
+
+        rb.opened.get(0).send(Bytes.of(f2));
+        await(() -> ra.frames.size() == 1);
+        assertThat(ra.frames.get(0)).isEqualTo(Bytes.of(f2));
+
+        link.close();
+        await(() -> ra.closed.size() == 1 && rb.closed.size() == 1);
+    }
+
+    @Test
+    void dialerRefusesAPeerThatIsNotTheNodeItMeantToReach() throws Exception {
+        NodeIdentity a = NodeIdentity.generate(new SecureRandom());
+        NodeIdentity b = NodeIdentity.generate(new SecureRandom());
+        NodeIdentity expected = NodeIdentity.generate(new SecureRandom());
+        Recorder ra = new Recorder();
+        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, ra, new SimpleMeterRegistry(), 60);
+        TlsLinkTransport tb = new TlsLinkTransport(vertx, b, new Recorder(), new SimpleMeterRegistry(), 60);
+        int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> ta.connect(expected.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(ParleyException.class).hasMessageContaining("link refused");
+        assertThat(ra.opened).isEmpty();
+    }
+
+    @Test
+    void plainTcpAndGarbageAreRefusedWithoutHurtingTheListener() throws Exception {
+        NodeIdentity a = NodeIdentity.generate(new SecureRandom());
+        NodeIdentity b = NodeIdentity.generate(new SecureRandom());
+        Recorder rb = new Recorder();
+        TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, new SimpleMeterRegistry(), 60);
+        int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write(new byte[4096]);
+            // the TLS server answers garbage with an alert or a close: the read ends, it does not hang
+            byte[] buf = new byte[1024];
+            int total = 0;
+            int n;
+            try {
+                while ((n = s.getInputStream().read(buf)) >= 0 && total < 1 << 16) total += n;
+            } catch (java.io.IOException closed) {
+                // reset by peer: refused
+            }
+        }
+        assertThat(rb.opened).isEmpty();
+        // the listener still serves a real peer
+        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new Recorder(), new SimpleMeterRegistry(), 60);
+        Link ok = ta.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(ok.peer()).contains(b.nodeId());
+    }
+}
