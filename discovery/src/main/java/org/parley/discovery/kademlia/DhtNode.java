@@ -87,6 +87,7 @@ public final class DhtNode {
     private final Set<NodeId> evictionPings = new HashSet<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private long nextRequestId;
+    private java.util.function.IntFunction<List<SignedRecord>> relaySource;
     private Scheduler.Cancellable maintenance;
     private boolean running;
 
@@ -462,8 +463,22 @@ public final class DhtNode {
         return c.size() > config.k() ? c.subList(0, config.k()) : c;
     }
 
+    /**
+     * Adds a source of relay descriptors for answering GET_RELAYS (the relay directory), on top
+     * of the descriptors in the record store.
+     */
+    public void setRelaySource(java.util.function.IntFunction<List<SignedRecord>> source) {
+        this.relaySource = source;
+    }
+
     private List<SignedRecord> relaySample(int max, long now) {
-        List<SignedRecord> all = store.all(RecordKind.RELAY_DESCRIPTOR, now, 4 * DhtMessage.MAX_RELAYS);
+        List<SignedRecord> all = new ArrayList<>(store.all(RecordKind.RELAY_DESCRIPTOR, now, 4 * DhtMessage.MAX_RELAYS));
+        if (relaySource != null) {
+            Set<SignedRecord> seen = new HashSet<>(all);
+            for (SignedRecord r : relaySource.apply(4 * DhtMessage.MAX_RELAYS)) {
+                if (!r.expiredAt(now) && seen.add(r)) all.add(r);
+            }
+        }
         java.util.Collections.shuffle(all, random);
         return all.size() > max ? all.subList(0, max) : all;
     }
