@@ -18,7 +18,8 @@ public final class Bytes implements Comparable<Bytes> {
         this.data = data;
     }
 
-    /** Copies {@code data}. */
+    /** Copies {@code data}. Also how Jackson reads a {@code Bytes} (bus records travel as CBOR). */
+    @com.fasterxml.jackson.annotation.JsonCreator
     public static Bytes of(byte[] data) {
         return data.length == 0 ? EMPTY : new Bytes(data.clone());
     }
@@ -68,7 +69,8 @@ public final class Bytes implements Comparable<Bytes> {
         return data[index];
     }
 
-    /** A copy of the content. */
+    /** A copy of the content. Also how Jackson writes a {@code Bytes}. */
+    @com.fasterxml.jackson.annotation.JsonValue
     public byte[] toArray() {
         return data.clone();
     }

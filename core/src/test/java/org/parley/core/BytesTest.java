@@ -26,6 +26,17 @@ class BytesTest {
         assertThat(b.slice(1, 3).hex()).isEqualTo("ff10");
     }
 
+    record Holder(Bytes value) {}
+
+    @Test
+    void jacksonWritesAndReadsBytesAsBinary() throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        Holder h = new Holder(Bytes.fromHex("0102ff"));
+        String json = mapper.writeValueAsString(h);
+        assertThat(json).isEqualTo("{\"value\":\"AQL/\"}");
+        assertThat(mapper.readValue(json, Holder.class)).isEqualTo(h);
+    }
+
     @Test
     void badHexIsMalformedInput() {
         assertThatThrownBy(() -> Bytes.fromHex("zz"))

@@ -7,10 +7,21 @@ import org.parley.core.bus.BusMessage;
 public final class BusCodecs {
     private BusCodecs() {}
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public static void register(EventBus bus) {
-        for (Class<?> c : BusMessage.class.getPermittedSubclasses()) {
-            bus.registerDefaultCodec((Class) c, new RecordCodec(c.asSubclass(Record.class)));
+        registerAll(bus, BusMessage.class);
+    }
+
+    /** Walks the sealed hierarchy: a permitted interface (a concern's own family) is walked in turn. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void registerAll(EventBus bus, Class<?> sealed) {
+        for (Class<?> c : sealed.getPermittedSubclasses()) {
+            if (c.isRecord()) {
+                bus.registerDefaultCodec((Class) c, new RecordCodec(c.asSubclass(Record.class)));
+            } else if (c.isSealed()) {
+                registerAll(bus, c);
+            } else {
+                throw new IllegalStateException(c + ": bus messages are records or sealed families of records");
+            }
         }
     }
 }
