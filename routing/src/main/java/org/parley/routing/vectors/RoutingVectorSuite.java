@@ -23,14 +23,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Conformance vectors of the routing layer: kinds {@code ntor-v3}, {@code ntor} and {@code tor1}
+ * Conformance vectors of the routing layer: kinds {@code ntor-v3}, {@code ntor}, {@code tor1} and {@code cgo}
  * (layouts as in shared/vectors). Every value (counts, lengths, messages, cell numbers, hop
  * count) is read from the file.
  */
 public final class RoutingVectorSuite implements VectorSuite {
     @Override
     public Set<String> kinds() {
-        return Set.of("ntor-v3", "ntor", "tor1");
+        return Set.of("ntor-v3", "ntor", "tor1", "cgo");
     }
 
     @Override
@@ -44,6 +44,7 @@ public final class RoutingVectorSuite implements VectorSuite {
                 case "ntor-v3" -> ntorV3(file);
                 case "ntor" -> ntor(file);
                 case "tor1" -> tor1(file);
+                case "cgo" -> CgoVectors.run(file);
                 default -> throw ParleyException.malformed("kind not handled here: " + kind);
             };
         } catch (ParleyException e) {

@@ -1,0 +1,75 @@
+package org.parley.routing.crypto;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HexFormat;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CgoTest {
+    private static final HexFormat HEX = HexFormat.of();
+
+    @Test
+    void polyvalMatchesRfc8452AppendixA() {
+        Polyval p = new Polyval(HEX.parseHex("25629347589242761d31f826ba4b757b"), 0);
+        byte[] x = HEX.parseHex("4f4f95668c83dfb6401762bb2d01a262d1a24ddd2721d006bbe45f20d3c9f362");
+        p.update(x, 0, x.length);
+        assertThat(HEX.formatHex(p.digest())).isEqualTo("f7a3b47b846119fae5b7866cf5e5b77e");
+    }
+
+    private static Cgo.State[] states(long seed, int hops) {
+        Random r = new Random(seed);
+        Cgo.State[] s = new Cgo.State[hops];
+        for (int i = 0; i < hops; i++) {
+            byte[] k = new byte[Cgo.STATE_SEED_LEN];
+            r.nextBytes(k);
+            s[i] = new Cgo.State(k, 0);
+        }
+        return s;
+    }
+
+    @Test
+    void outboundCellsAreRecognizedExactlyAtTheirHopOverManyCells() {
+        Cgo.State[] client = states(1, 3);
+        Cgo.State[] relays = states(1, 3); // same seeds: each relay shares its hop's state
+        Random r = new Random(2);
+        for (int cell = 0; cell < 30; cell++) {
+            int target = r.nextInt(3);
+            byte[] payload = new byte[Cgo.PAYLOAD_LEN];
+            r.nextBytes(payload);
+            byte[] body = new byte[Cgo.BODY_LEN];
+            System.arraycopy(payload, 0, body, Cgo.TAG_LEN, payload.length);
+            client[target].clientOriginate(3, body);
+            for (int i = target - 1; i >= 0; i--) client[i].clientEncryptOutbound(3, body);
+            for (int hop = 0; hop <= target; hop++) {
+                boolean mine = relays[hop].relayDecryptOutbound(3, body);
+                assertThat(mine).as("cell %d at hop %d (target %d)", cell, hop, target).isEqualTo(hop == target);
+            }
+            byte[] got = new byte[Cgo.PAYLOAD_LEN];
+            System.arraycopy(body, Cgo.TAG_LEN, got, 0, got.length);
+            assertThat(got).isEqualTo(payload);
+        }
+    }
+
+    @Test
+    void inboundCellsFromHop2AreRecognizedByTheClientAndATamperedOneIsNot() {
+        Cgo.State[] relays = states(3, 3);
+        Cgo.State[] client = states(3, 3);
+        byte[] body = new byte[Cgo.BODY_LEN];
+        new Random(4).nextBytes(body);
+        byte[] payload = java.util.Arrays.copyOfRange(body, Cgo.TAG_LEN, Cgo.BODY_LEN);
+        relays[1].relayOriginate(3, body);
+        relays[0].relayEncryptInbound(3, body);
+        assertThat(client[0].clientDecryptInbound(3, body)).isFalse();
+        assertThat(client[1].clientDecryptInbound(3, body)).isTrue();
+        assertThat(java.util.Arrays.copyOfRange(body, Cgo.TAG_LEN, Cgo.BODY_LEN)).isEqualTo(payload);
+
+        byte[] next = new byte[Cgo.BODY_LEN];
+        relays[1].relayOriginate(3, next);
+        relays[0].relayEncryptInbound(3, next);
+        next[200] ^= 1;
+        assertThat(client[0].clientDecryptInbound(3, next)).isFalse();
+        assertThat(client[1].clientDecryptInbound(3, next)).isFalse();
+    }
+}
