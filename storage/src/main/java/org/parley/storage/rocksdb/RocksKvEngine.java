@@ -63,8 +63,11 @@ public final class RocksKvEngine implements KvEngine {
     private final StoreMetrics metrics;
     private final int maxBatchOps;
     private final Thread committer;
+    private final org.rocksdb.BloomFilter bloom = new org.rocksdb.BloomFilter(10, false);
+    /** Reads hold the read lock so that close (write lock) never frees the native handles under them. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock life = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private volatile boolean closing;
-    private boolean closed;
+    private volatile boolean closed;
 
     private RocksKvEngine(Path dir, int createLayoutVersion, StoreMetrics metrics, int maxBatchOps) {
         this.dir = dir;
@@ -81,7 +84,9 @@ public final class RocksKvEngine implements KvEngine {
                 .setKeepLogFileNum(3)
                 .setMaxTotalWalSize(64L * 1024 * 1024);
         // values of the encrypted column families do not compress; keep every file uncompressed
-        cfOptions = new ColumnFamilyOptions().setCompressionType(CompressionType.NO_COMPRESSION);
+        // bloom filters make the dedupe lookups of absent ids cheap
+        cfOptions = new ColumnFamilyOptions().setCompressionType(CompressionType.NO_COMPRESSION)
+                .setTableFormatConfig(new org.rocksdb.BlockBasedTableConfig().setFilterPolicy(bloom));
         syncWrite = new WriteOptions().setSync(true);
 
         List<String> names = new ArrayList<>();
@@ -146,17 +151,29 @@ public final class RocksKvEngine implements KvEngine {
         return h;
     }
 
+    private void lockOpen() {
+        life.readLock().lock();
+        if (closed) {
+            life.readLock().unlock();
+            throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "store is closed");
+        }
+    }
+
     @Override
     public byte[] get(Cf cf, byte[] key) {
+        lockOpen();
         try {
             return db.get(handle(cf), key);
         } catch (RocksDBException e) {
             throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "store read failed: " + e.getMessage(), e);
+        } finally {
+            life.readLock().unlock();
         }
     }
 
     @Override
     public void scan(Cf cf, byte[] from, byte[] to, boolean reverse, Visitor visitor) {
+        lockOpen();
         try (ReadOptions ro = new ReadOptions();
                 Slice upper = to == null ? null : new Slice(to)) {
             if (upper != null) ro.setIterateUpperBound(upper);
@@ -180,6 +197,8 @@ public final class RocksKvEngine implements KvEngine {
             }
         } catch (RocksDBException e) {
             throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "store scan failed: " + e.getMessage(), e);
+        } finally {
+            life.readLock().unlock();
         }
     }
 
@@ -190,7 +209,11 @@ public final class RocksKvEngine implements KvEngine {
             f.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE, "store is closed"));
             return f;
         }
-        queue.add(new Pending<>(repository, op, f, System.nanoTime()));
+        Pending<T> p = new Pending<>(repository, op, f, System.nanoTime());
+        queue.add(p);
+        if (closing && !committer.isAlive() && queue.remove(p)) {
+            f.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE, "store is closed"));
+        }
         return f;
     }
 
@@ -296,6 +319,7 @@ public final class RocksKvEngine implements KvEngine {
 
     @Override
     public long approximateBytes(Cf cf) {
+        lockOpen();
         try {
             ColumnFamilyHandle h = handle(cf);
             long sst = db.getLongProperty(h, "rocksdb.total-sst-files-size");
@@ -303,24 +327,28 @@ public final class RocksKvEngine implements KvEngine {
             return sst + mem;
         } catch (RocksDBException e) {
             throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "store property read failed", e);
+        } finally {
+            life.readLock().unlock();
         }
     }
 
     /** Flushes memtables to SST files (tests use this to inspect what reaches disk). */
     public void flush() {
+        lockOpen();
         try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
             synchronized (handles) {
                 db.flush(fo, new ArrayList<>(handles.values()));
             }
         } catch (RocksDBException e) {
             throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "store flush failed", e);
+        } finally {
+            life.readLock().unlock();
         }
     }
 
     @Override
     public synchronized void close() {
-        if (closed) return;
-        closed = true;
+        if (closing) return;
         closing = true;
         try {
             committer.join(30_000);
@@ -336,6 +364,16 @@ public final class RocksKvEngine implements KvEngine {
         } catch (ParleyException e) {
             LOG.warn("flush on close failed for {}", dir, e);
         }
+        life.writeLock().lock();
+        try {
+            closed = true;
+            closeHandles();
+        } finally {
+            life.writeLock().unlock();
+        }
+    }
+
+    private void closeHandles() {
         synchronized (handles) {
             handles.values().forEach(ColumnFamilyHandle::close);
             handles.clear();
@@ -353,6 +391,7 @@ public final class RocksKvEngine implements KvEngine {
         if (syncWrite != null) syncWrite.close();
         if (cfOptions != null) cfOptions.close();
         if (dbOptions != null) dbOptions.close();
+        bloom.close();
     }
 
     Path dir() {
