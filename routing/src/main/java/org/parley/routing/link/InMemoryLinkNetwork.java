@@ -24,7 +24,7 @@ public final class InMemoryLinkNetwork {
     private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
     private final Map<String, Node> byAddress = new HashMap<>();
     private long framesDelivered;
-    /** Test hook: rewrites a frame in flight (e.g. to tamper with one cell); identity by default. */
+    /** Test hook: rewrites a frame in flight (tamper with it, or return null to drop it); identity by default. */
     private UnaryOperator<byte[]> tamper = UnaryOperator.identity();
 
     /** A node on the network: its address and the transport its routing layer uses. */
@@ -108,6 +108,7 @@ public final class InMemoryLinkNetwork {
         public void send(Bytes frame) {
             if (closed) return;
             byte[] raw = tamper.apply(frame.toArray());
+            if (raw == null) return; // the tamper hook dropped it
             MemLink to = other;
             queue.add(() -> {
                 if (to.closed) return;

@@ -201,6 +201,30 @@ class CircuitTest {
     }
 
     @Test
+    void anUnfinishedFragmentRunTimesOutAndClosesTheCircuit() {
+        TestNet net = new TestNet(3, RoutingConfig.defaults());
+        echoEverywhere(net);
+        TestNet.Recorder rec = new TestNet.Recorder();
+        ClientCircuit c = net.settle(net.peers.get(2).builder.build(net.path(0, 1), rec));
+        int[] relayCells = {0};
+        net.network.setTamper(frame -> {
+            if (frame.length == Cell.CELL_LEN && (frame[4] & 0xff) == CellCommand.RELAY.code()) {
+                relayCells[0]++;
+                if (relayCells[0] == 2) return null; // drop the second (last) fragment at the first link
+            }
+            return frame;
+        });
+        c.send(1, new RelayMessage.Data(rnd(600, 1))); // two fragments
+        net.network.runUntilIdle();
+        assertThat(rec.closed).isEmpty();
+        net.scheduler.advance(net.config.reassemblyTimeoutMillis());
+        net.network.runUntilIdle();
+        assertThat(rec.closed).containsExactly(DestroyReason.TIMEOUT);
+        assertThat(rec.messages).isEmpty();
+        assertThat(net.peers.get(1).relay.openCircuits()).isZero();
+    }
+
+    @Test
     void pathRulesAreChecked() {
         TestNet net = new TestNet(5, RoutingConfig.defaults());
         assertThatThrownBy(() -> net.peers.get(4).builder.build(net.path(0, 1, 0), new TestNet.Recorder()))
