@@ -47,8 +47,16 @@ public final class KeySchedule {
         return Hkdf.hmac(chainKey, MESSAGE_KEY_SEED);
     }
 
-    /** Message keys: HKDF(salt = zeros, IKM = seed, info, 80) → cipher key | MAC key | IV. */
+    /**
+     * Message keys: HKDF(salt = zeros, IKM = seed, info). For AES-CBC+HMAC (libsignal) 80 bytes →
+     * cipher key | MAC key | IV; for AES-GCM 44 bytes → cipher key | 12-byte nonce (MAC key empty),
+     * which saves one HMAC block per message.
+     */
     public static MessageKeys messageKeys(KdfProfile p, byte[] seed) {
+        if (p.cipher() == MessageCipher.AES_256_GCM) {
+            byte[] out = Hkdf.derive(null, seed, p.messageKeysInfo().toArray(), 44);
+            return new MessageKeys(Arrays.copyOfRange(out, 0, 32), new byte[0], Arrays.copyOfRange(out, 32, 44));
+        }
         byte[] out = Hkdf.derive(null, seed, p.messageKeysInfo().toArray(), 80);
         return new MessageKeys(Arrays.copyOfRange(out, 0, 32), Arrays.copyOfRange(out, 32, 64),
                 Arrays.copyOfRange(out, 64, 80));

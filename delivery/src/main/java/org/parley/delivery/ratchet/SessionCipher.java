@@ -224,7 +224,7 @@ public final class SessionCipher {
     static byte[] bodyEncrypt(KdfProfile p, byte[] seed, byte[] ad, byte[] plaintext) {
         KeySchedule.MessageKeys mk = KeySchedule.messageKeys(p, seed);
         return switch (p.cipher()) {
-            case AES_256_GCM -> Aead.gcmEncrypt(mk.cipherKey(), Arrays.copyOf(mk.iv(), Aead.GCM_NONCE), ad, plaintext);
+            case AES_256_GCM -> Aead.gcmEncrypt(mk.cipherKey(), mk.iv(), ad, plaintext);
             case AES_256_CBC_HMAC_SHA256 -> Aead.cbcHmacEncrypt(mk.cipherKey(), mk.macKey(), mk.iv(), p.macLength(), ad, plaintext);
         };
     }
@@ -233,7 +233,7 @@ public final class SessionCipher {
         KeySchedule.MessageKeys mk = KeySchedule.messageKeys(p, seed);
         int len = msg.length - off;
         return switch (p.cipher()) {
-            case AES_256_GCM -> Aead.gcmDecrypt(mk.cipherKey(), Arrays.copyOf(mk.iv(), Aead.GCM_NONCE), ad, msg, off, len);
+            case AES_256_GCM -> Aead.gcmDecrypt(mk.cipherKey(), mk.iv(), ad, msg, off, len);
             case AES_256_CBC_HMAC_SHA256 -> Aead.cbcHmacDecrypt(mk.cipherKey(), mk.macKey(), mk.iv(), p.macLength(), ad, msg, off, len);
         };
     }

@@ -227,6 +227,19 @@ class DoubleRatchetTest {
         assertKind(() -> SessionStateCodec.decode(Bytes.wrap(wrongVersion)), ParleyException.Kind.MALFORMED_INPUT);
         assertKind(() -> SessionStateCodec.decode(Bytes.concat(Bytes.wrap(enc), Bytes.of(new byte[]{0}))),
                 ParleyException.Kind.MALFORMED_INPUT);
+        // Random single-byte damage: either still a state, or a ParleyException, never anything else.
+        java.util.Random r = new java.util.Random(3);
+        int rejected = 0;
+        for (int i = 0; i < 3000; i++) {
+            byte[] bad = enc.clone();
+            bad[r.nextInt(bad.length)] ^= (byte) (1 + r.nextInt(255));
+            try {
+                SessionStateCodec.decode(Bytes.wrap(bad));
+            } catch (ParleyException e) {
+                rejected++;
+            }
+        }
+        assertThat(rejected).isPositive();
     }
 
     @Test
