@@ -11,7 +11,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
-import java.util.PriorityQueue;
 
 /**
  * The Kademlia routing table: 256 k-buckets indexed by the length of the prefix a contact's id
@@ -37,11 +36,13 @@ public final class RoutingTable {
 
     private static final class Entry {
         Contact contact;
+        final long[] words;
         long lastSeen;
         int failures;
 
         Entry(Contact c, long now) {
             this.contact = c;
+            this.words = words(c.id().value());
             this.lastSeen = now;
         }
     }
@@ -176,25 +177,45 @@ public final class RoutingTable {
      * {@code maxPerPrefix} per address prefix in the result.
      */
     public List<Contact> closest(Bytes target, int n) {
-        // Max-heap of the best n seen so far: the root is the farthest kept.
-        // Keep twice n so the prefix limit below can still fill n.
+        // Keep the best 2n (so the prefix limit below can still fill n) in a small sorted array;
+        // distances are compared as four unsigned 64-bit words.
         int keep = 2 * n;
-        PriorityQueue<Contact> heap = new PriorityQueue<>(keep + 1,
-                (x, y) -> Distance.compare(y.id().value(), x.id().value(), target));
+        long[] t = words(target);
+        long[][] dist = new long[keep][];
+        Contact[] best = new Contact[keep];
+        int count = 0;
         for (Bucket b : buckets) {
             if (b == null) continue;
             for (Entry e : b.entries.values()) {
-                if (heap.size() < keep) {
-                    heap.add(e.contact);
-                } else if (Distance.compare(e.contact.id().value(), heap.peek().id().value(), target) < 0) {
-                    heap.poll();
-                    heap.add(e.contact);
+                long[] w = e.words;
+                long[] d = {w[0] ^ t[0], w[1] ^ t[1], w[2] ^ t[2], w[3] ^ t[3]};
+                if (count == keep && compareWords(d, dist[count - 1]) >= 0) continue;
+                int at = count < keep ? count++ : count - 1;
+                while (at > 0 && compareWords(d, dist[at - 1]) < 0) {
+                    dist[at] = dist[at - 1];
+                    best[at] = best[at - 1];
+                    at--;
                 }
+                dist[at] = d;
+                best[at] = e.contact;
             }
         }
-        List<Contact> out = new ArrayList<>(heap);
-        out.sort((x, y) -> Distance.compare(x.id().value(), y.id().value(), target));
+        List<Contact> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) out.add(best[i]);
         return PrefixLimit.apply(out, maxPerPrefix, n);
+    }
+
+    private static long[] words(Bytes id) {
+        long[] w = new long[4];
+        for (int i = 0; i < 32; i++) w[i >> 3] = (w[i >> 3] << 8) | (id.get(i) & 0xff);
+        return w;
+    }
+
+    private static int compareWords(long[] a, long[] b) {
+        for (int i = 0; i < 4; i++) {
+            if (a[i] != b[i]) return Long.compareUnsigned(a[i], b[i]);
+        }
+        return 0;
     }
 
     public List<Contact> all() {

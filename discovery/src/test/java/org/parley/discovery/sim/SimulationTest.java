@@ -102,7 +102,7 @@ class SimulationTest {
         int honest = N * 80 / 100;
         int attackers = N - honest;
         SimNetwork sim = new SimNetwork(99);
-        sim.grow(honest, DhtConfig.DEFAULTS);
+        sim.grow(honest, PLAIN); // disjoint paths are chosen per lookup below
         SimNode owner = sim.nodes.get(0);
         SignedRecord rec = publishContact(sim, owner, "target-user");
         Bytes key = rec.key();
