@@ -301,11 +301,19 @@ public final class DhtNode {
 
             void run() {
                 if (cancelled || !running) return;
-                SignedRecord r = signer.get();
-                store(r).whenComplete((n, e) -> {
-                    acks = n == null ? 0 : n;
-                    if (e != null) LOG.debug("publish of {} failed: {}", r, e.toString());
-                });
+                SignedRecord r;
+                try {
+                    r = signer.get();
+                    store(r).whenComplete((n, e) -> {
+                        acks = n == null ? 0 : n;
+                        if (e != null) LOG.debug("publish of {} failed: {}", r, e.toString());
+                    });
+                } catch (ParleyException e) {
+                    // Our own record is unusable (a bug or bad config): say so, retry at the interval.
+                    LOG.error("cannot publish own record: {}", e.getMessage());
+                    next = scheduler.schedule(config.republishIntervalMillis(), this::run);
+                    return;
+                }
                 long remaining = r.expiresAtMillis() - now();
                 long delay = Math.max(1000, Math.min(config.republishIntervalMillis(), remaining / 2));
                 next = scheduler.schedule(delay, this::run);
