@@ -26,12 +26,48 @@ public final class MlKem {
     private MlKem() {
     }
 
-    /** An ML-KEM-768 key pair: the private key as its 64-byte seed, the public key encoded. */
-    public record KeyPair(Bytes privateSeed, Bytes publicKey) {
-        public KeyPair {
+    /**
+     * An ML-KEM-768 key pair: the private key as its 64-byte seed, the public key encoded. The
+     * expanded private key is computed on first decapsulation and kept (expansion costs about as
+     * much as a decapsulation). Not a record: it caches, and its seed is secret.
+     */
+    public static final class KeyPair {
+        private final Bytes privateSeed;
+        private final Bytes publicKey;
+        private volatile MLKEMPrivateKeyParameters expanded;
+
+        public KeyPair(Bytes privateSeed, Bytes publicKey) {
             if (privateSeed.length() != PRIVATE_SEED_SIZE || publicKey.length() != PUBLIC_KEY_SIZE) {
                 throw ParleyException.malformed("ML-KEM-768 key pair has wrong sizes");
             }
+            this.privateSeed = privateSeed;
+            this.publicKey = publicKey;
+        }
+
+        public Bytes privateSeed() {
+            return privateSeed;
+        }
+
+        public Bytes publicKey() {
+            return publicKey;
+        }
+
+        /** The shared secret for {@code ciphertext} (implicit rejection: a wrong ciphertext gives a random-looking secret). */
+        public byte[] decapsulate(Bytes ciphertext) {
+            if (ciphertext.length() != CIPHERTEXT_SIZE) {
+                throw ParleyException.malformed("ML-KEM-768 ciphertext must be " + CIPHERTEXT_SIZE + " bytes");
+            }
+            MLKEMPrivateKeyParameters k = expanded;
+            if (k == null) {
+                k = privateKey(privateSeed);
+                expanded = k;
+            }
+            return new MLKEMExtractor(k).extractSecret(ciphertext.toArray());
+        }
+
+        @Override
+        public String toString() {
+            return "MlKem.KeyPair[public " + publicKey.slice(0, 4).hex() + "…]";
         }
     }
 

@@ -64,7 +64,7 @@ public final class Pqxdh {
         }
         byte[] dh = X3dh.responderKeyMaterial(ours.dhKeyPair().privateKey(), spk.privateKey(), opkPriv,
                 msg.identity().dhKey(), msg.ephemeralKey());
-        byte[] ss = MlKem.decapsulate(kem.privateSeed(), msg.kemCiphertext());
+        byte[] ss = kem.decapsulate(msg.kemCiphertext());
         KeySchedule.HandshakeSecrets secrets = secrets(params, dh, ss);
         return SessionState.responder(params, secrets, spk,
                 associatedData(params.profile(), msg.identity(), ours.publicKey()), msg.identity().encode());
