@@ -38,4 +38,15 @@ public final class Addresses {
     public static final String DELIVERY_PROBE = "parley.delivery.probe";
     /** Request {@link Probe}, reply {@link Probe}: storage writes and reads back a probe record. */
     public static final String STORAGE_PROBE = "parley.storage.probe";
+
+    /** Request {@link RoutingMessage.SendEnvelope}, reply {@link RoutingMessage.SendResult}. */
+    public static final String ROUTING_SEND = "parley.routing.send";
+    /** Request {@link RoutingMessage.OpenInbox}, reply {@link RoutingMessage.InboxOpened}. */
+    public static final String ROUTING_OPEN_INBOX = "parley.routing.inbox.open";
+    /** Request {@link RoutingMessage.DescribeSelf}, reply {@link RoutingMessage.SelfDescriptor}. */
+    public static final String ROUTING_SELF = "parley.routing.self";
+    /** Request {@link RoutingMessage.InboundEnvelope} (from routing), any reply once durable. */
+    public static final String DELIVERY_INBOUND = "parley.delivery.inbound";
+    /** Request {@link DiscoveryMessage.RelayQuery}, reply {@link DiscoveryMessage.RelayList}. */
+    public static final String DISCOVERY_RELAYS = "parley.discovery.relays";
 }
