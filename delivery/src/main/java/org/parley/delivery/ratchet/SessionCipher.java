@@ -111,11 +111,15 @@ public final class SessionCipher {
             byte[] nonce = Arrays.copyOfRange(msg, 1, 1 + Aead.GCM_NONCE);
             Set<Bytes> chains = new LinkedHashSet<>();
             for (SessionState.SkippedKey k : st.skipped.keySet()) chains.add(k.chain());
+            Bytes current = st.hkr == null ? null : Bytes.of(st.hkr);
             for (Bytes hk : chains) {
                 Header old = tryHeader(hk.toArray(), nonce, ad, msg);
-                if (old != null) {
-                    return fromSkipped(st, new SessionState.SkippedKey(hk, old.n), msg, prefixLen, bodyAd);
+                if (old == null) continue;
+                SessionState.SkippedKey k = new SessionState.SkippedKey(hk, old.n);
+                if (st.skipped.containsKey(k) || !hk.equals(current)) {
+                    return fromSkipped(st, k, msg, prefixLen, bodyAd);
                 }
+                break; // the current receiving chain, past its gaps: handled below
             }
             h = st.hkr == null ? null : tryHeader(st.hkr, nonce, ad, msg);
             dhStep = false;

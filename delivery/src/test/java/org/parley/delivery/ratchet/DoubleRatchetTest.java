@@ -105,6 +105,23 @@ class DoubleRatchetTest {
 
     @ParameterizedTest
     @MethodSource("params")
+    void gapInTheCurrentChainDoesNotBlockLaterMessagesOfThatChain(RatchetParams p) {
+        TestSessions t = new TestSessions(p, 12);
+        t.handshake("first");
+        List<Bytes> m = new ArrayList<>();
+        for (int i = 0; i < 6; i++) m.add(t.cipher.encrypt(t.alice, utf8("m" + i)));
+        assertThat(text(t.cipher.decrypt(t.bob, m.get(2)))).isEqualTo("m2"); // m0, m1 skipped
+        assertThat(text(t.cipher.decrypt(t.bob, m.get(3)))).isEqualTo("m3");
+        assertThat(text(t.cipher.decrypt(t.bob, m.get(5)))).isEqualTo("m5"); // m4 skipped
+        assertThat(t.bob.skippedKeyCount()).isEqualTo(3);
+        assertThat(text(t.cipher.decrypt(t.bob, m.get(4)))).isEqualTo("m4");
+        assertThat(text(t.cipher.decrypt(t.bob, m.get(0)))).isEqualTo("m0");
+        assertThat(t.bob.skippedKeyCount()).isEqualTo(1);
+        assertThatThrownBy(() -> t.cipher.decrypt(t.bob, m.get(3))).isInstanceOf(ParleyException.class);
+    }
+
+    @ParameterizedTest
+    @MethodSource("params")
     void replayIsRejectedAndLeavesStateUsable(RatchetParams p) {
         TestSessions t = new TestSessions(p, 5);
         t.handshake("first");
