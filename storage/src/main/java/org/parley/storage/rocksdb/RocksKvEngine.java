@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RocksKvEngine implements KvEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RocksKvEngine.class);
+    /** Longest wait for stragglers of the previous batch before a group commit (see {@link #linger}). */
+    private static final long LINGER_NANOS = 100_000;
 
     static {
         RocksDB.loadLibrary();
@@ -217,8 +219,34 @@ public final class RocksKvEngine implements KvEngine {
         return f;
     }
 
+    /**
+     * Writers that waited for the last batch come back one by one after it completes; starting
+     * the next fsync with the first of them would split them over two fsyncs. So if fewer
+     * operations are queued than the last batch held, wait up to {@link #LINGER_NANOS} for the
+     * rest. With a single writer the last batch held one and nobody waits.
+     */
+    private void linger(List<Pending<?>> batch, int lastBatch) {
+        if (batch.size() >= lastBatch || batch.size() >= maxBatchOps) return;
+        long deadline = System.nanoTime() + LINGER_NANOS;
+        while (batch.size() < lastBatch && batch.size() < maxBatchOps) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return;
+            Pending<?> p;
+            try {
+                p = queue.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (p == null) return;
+            batch.add(p);
+            queue.drainTo(batch, maxBatchOps - batch.size());
+        }
+    }
+
     private void commitLoop() {
         List<Pending<?>> batch = new ArrayList<>();
+        int lastBatch = 1;
         while (true) {
             Pending<?> first;
             try {
@@ -233,6 +261,8 @@ public final class RocksKvEngine implements KvEngine {
             }
             batch.add(first);
             queue.drainTo(batch, maxBatchOps - 1);
+            linger(batch, lastBatch);
+            lastBatch = batch.size();
             commit(batch);
             batch.clear();
         }
