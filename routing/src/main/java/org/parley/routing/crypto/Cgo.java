@@ -84,10 +84,16 @@ public final class Cgo {
     public static final class Prf {
         private final SecretKeySpec k;
         private final Polyval b;
+        private final Cipher ctr;
 
         public Prf(byte[] seed, int off) {
             k = new SecretKeySpec(seed, off, 16, "AES");
             b = new Polyval(seed, off + 16);
+            try {
+                ctr = Cipher.getInstance("AES/CTR/NoPadding");
+            } catch (GeneralSecurityException e) {
+                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR unavailable", e);
+            }
         }
 
         /** XORs the t=0 stream for {@code tweak} into {@code data[off..off+len]}. */
@@ -109,12 +115,10 @@ public final class Cgo {
             iv[BLOCK - 1] &= (byte) 0xC0; // the low six bits are the block counter's room
             addBigEndian(iv, startBlock);
             try {
-                Cipher c = Cipher.getInstance("AES/CTR/NoPadding");
-                c.init(Cipher.ENCRYPT_MODE, k, new IvParameterSpec(iv));
-                byte[] ks = c.doFinal(new byte[len]);
-                for (int i = 0; i < len; i++) data[off + i] ^= ks[i];
+                ctr.init(Cipher.ENCRYPT_MODE, k, new IvParameterSpec(iv));
+                ctr.doFinal(data, off, len, data, off); // in place: data ^= key stream
             } catch (GeneralSecurityException e) {
-                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR unavailable", e);
+                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR failed", e);
             }
         }
 

@@ -3,8 +3,8 @@ package org.parley.routing.crypto;
 /**
  * POLYVAL (RFC 8452 §3): the universal hash of AES-GCM-SIV, over GF(2^128) with
  * {@code x^128 + x^127 + x^126 + x^121 + 1}, little-endian field elements, and
- * {@code dot(a, b) = a·b·x^-128}. Bitwise implementation (constant-time, not table-driven):
- * adequate for CGO's few blocks per cell, not tuned. A fresh instance per hash; not thread-safe.
+ * {@code dot(a, b) = a·b·x^-128}. Constant-time software carry-less multiplication (no tables,
+ * no secret-dependent branches) and Montgomery reduction. A fresh instance per hash; not thread-safe.
  */
 final class Polyval {
     private final long hLo;
@@ -52,23 +52,55 @@ final class Polyval {
     private void block(long xLo, long xHi) {
         long aLo = sLo ^ xLo;
         long aHi = sHi ^ xHi;
-        // acc = sum over bits b_i of H: b_i * a * x^(i-128), by adding then dividing by x 128 times
-        long accLo = 0;
-        long accHi = 0;
-        for (int i = 0; i < 128; i++) {
-            long bit = i < 64 ? (hLo >>> i) & 1 : (hHi >>> (i - 64)) & 1;
-            long mask = -bit;
-            accLo ^= aLo & mask;
-            accHi ^= aHi & mask;
-            long carry = accLo & 1;
-            long cm = -carry;
-            accLo ^= cm & 1L;
-            accHi ^= cm & ((1L << 63) | (1L << 62) | (1L << 57));
-            accLo = (accLo >>> 1) | (accHi << 63);
-            accHi = (accHi >>> 1) | (carry << 63);
-        }
-        sLo = accLo;
-        sHi = accHi;
+        // 256-bit carry-less product a·H as four 64-bit words p0 (low) .. p3
+        long[] ll = clmul(aLo, hLo);
+        long[] lh = clmul(aLo, hHi);
+        long[] hl = clmul(aHi, hLo);
+        long[] hh = clmul(aHi, hHi);
+        long p0 = ll[0];
+        long p1 = ll[1] ^ lh[0] ^ hl[0];
+        long p2 = hh[0] ^ lh[1] ^ hl[1];
+        long p3 = hh[1];
+        // Montgomery reduction by x^128 with p = x^128 + x^127 + x^126 + x^121 + 1 (p = 1 mod x^64):
+        // add p0·p, then p1·x^64·p; the low 128 bits cancel and the high 128 bits are a·H·x^-128.
+        p1 ^= (p0 << 63) ^ (p0 << 62) ^ (p0 << 57);
+        p2 ^= p0 ^ (p0 >>> 1) ^ (p0 >>> 2) ^ (p0 >>> 7);
+        p2 ^= (p1 << 63) ^ (p1 << 62) ^ (p1 << 57);
+        p3 ^= p1 ^ (p1 >>> 1) ^ (p1 >>> 2) ^ (p1 >>> 7);
+        sLo = p2;
+        sHi = p3;
+    }
+
+    /** Carry-less 64×64 → 128-bit product {low, high}, constant-time. */
+    static long[] clmul(long x, long y) {
+        long lo = bmul64(x, y);
+        long hi = Long.reverse(bmul64(Long.reverse(x), Long.reverse(y))) >>> 1;
+        return new long[] {lo, hi};
+    }
+
+    /**
+     * Low 64 bits of the carry-less product, with integer multiplications on operands whose set
+     * bits are 4 apart, so that sums never carry into a kept bit (no secret-dependent branches
+     * or table lookups).
+     */
+    private static long bmul64(long x, long y) {
+        final long m0 = 0x1111111111111111L;
+        final long m1 = 0x2222222222222222L;
+        final long m2 = 0x4444444444444444L;
+        final long m3 = 0x8888888888888888L;
+        long x0 = x & m0;
+        long x1 = x & m1;
+        long x2 = x & m2;
+        long x3 = x & m3;
+        long y0 = y & m0;
+        long y1 = y & m1;
+        long y2 = y & m2;
+        long y3 = y & m3;
+        long z0 = (x0 * y0) ^ (x1 * y3) ^ (x2 * y2) ^ (x3 * y1);
+        long z1 = (x0 * y1) ^ (x1 * y0) ^ (x2 * y3) ^ (x3 * y2);
+        long z2 = (x0 * y2) ^ (x1 * y1) ^ (x2 * y0) ^ (x3 * y3);
+        long z3 = (x0 * y3) ^ (x1 * y2) ^ (x2 * y1) ^ (x3 * y0);
+        return (z0 & m0) | (z1 & m1) | (z2 & m2) | (z3 & m3);
     }
 
     private static long le64(byte[] b, int off) {

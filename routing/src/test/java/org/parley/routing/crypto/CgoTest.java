@@ -18,6 +18,48 @@ class CgoTest {
         assertThat(HEX.formatHex(p.digest())).isEqualTo("f7a3b47b846119fae5b7866cf5e5b77e");
     }
 
+    /** Reference: dot(a, H) by adding a·x^(i-128) for every set bit i of H, one bit at a time. */
+    private static byte[] referencePolyval(byte[] h, byte[] data) {
+        java.math.BigInteger p = java.math.BigInteger.ONE.shiftLeft(128).or(java.math.BigInteger.ONE.shiftLeft(127))
+                .or(java.math.BigInteger.ONE.shiftLeft(126)).or(java.math.BigInteger.ONE.shiftLeft(121)).or(java.math.BigInteger.ONE);
+        java.math.BigInteger hv = le(h, 0);
+        java.math.BigInteger s = java.math.BigInteger.ZERO;
+        for (int at = 0; at < data.length; at += 16) {
+            java.math.BigInteger a = s.xor(le(data, at));
+            java.math.BigInteger acc = java.math.BigInteger.ZERO;
+            for (int i = 0; i < 128; i++) {
+                if (hv.testBit(i)) acc = acc.xor(a);
+                if (acc.testBit(0)) acc = acc.xor(p);
+                acc = acc.shiftRight(1);
+            }
+            s = acc;
+        }
+        byte[] out = new byte[16];
+        for (int i = 0; i < 16; i++) out[i] = (byte) s.shiftRight(8 * i).intValue();
+        return out;
+    }
+
+    private static java.math.BigInteger le(byte[] b, int off) {
+        byte[] be = new byte[17];
+        for (int i = 0; i < 16; i++) be[16 - i] = b[off + i];
+        return new java.math.BigInteger(be);
+    }
+
+    @Test
+    void polyvalAgreesWithABitwiseReferenceOnRandomInputs() {
+        Random r = new Random(11);
+        for (int t = 0; t < 300; t++) {
+            byte[] h = new byte[16];
+            byte[] data = new byte[16 * (1 + r.nextInt(4))];
+            r.nextBytes(h);
+            r.nextBytes(data);
+            if (t % 50 == 0) java.util.Arrays.fill(h, (byte) 0xff);
+            Polyval p = new Polyval(h, 0);
+            p.update(data, 0, data.length);
+            assertThat(p.digest()).as("case %d", t).isEqualTo(referencePolyval(h, data));
+        }
+    }
+
     private static Cgo.State[] states(long seed, int hops) {
         Random r = new Random(seed);
         Cgo.State[] s = new Cgo.State[hops];
