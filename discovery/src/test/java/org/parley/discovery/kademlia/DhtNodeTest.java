@@ -183,4 +183,20 @@ class DhtNodeTest {
         for (var p : pings) if (p.join()) answered++;
         assertThat(answered).isBetween(4, 6);
     }
+
+    @Test
+    void lookupWithAnEmptyTableFailsAndUnknownMessagesAreIgnored() {
+        SimNetwork sim = new SimNetwork(10);
+        SimNode lonely = sim.addNode(PLAIN);
+        LookupResult r = sim.net.await(lonely.dht().findValue(Distance.random(sim.random)), 10_000);
+        assertThat(r.outcome()).isEqualTo(org.parley.discovery.metrics.DiscoveryMetrics.LookupResult.FAILED);
+        assertThat(r.queries()).isZero();
+        SimNode other = sim.addNode(PLAIN);
+        long before = sim.net.delivered();
+        lonely.dht().onReceive(other.dht().id(), DhtMessageCodec.encode(
+                new DhtMessage.Unrecognized(new Header(5, other.dht().self(), false), 250, Bytes.of(new byte[] {9}))));
+        sim.scheduler.advance(1000);
+        assertThat(sim.net.delivered()).isEqualTo(before); // no reply
+        assertThat(lonely.dht().table().contains(other.dht().id())).isFalse(); // and not trusted as a contact
+    }
 }
