@@ -239,7 +239,7 @@ public final class DhtNode {
         if (!local.isEmpty()) {
             metrics.lookupCompleted(DiscoveryMetrics.LookupResult.FOUND, 0);
             return CompletableFuture.completedFuture(new LookupResult(key, DiscoveryMetrics.LookupResult.FOUND, local,
-                    List.of(), 0, 0, 0));
+                    List.of(), 0, 0, 0, List.of()));
         }
         return lookup(key, Lookup.Mode.VALUE, disjointPaths);
     }
@@ -258,8 +258,9 @@ public final class DhtNode {
     }
 
     /**
-     * Stores {@code record} on the k nodes closest to its key (and locally). Completes with the
-     * number of replicas that accepted it (STORED or already holding this version).
+     * Stores {@code record} on the k nodes closest to its key and, with d disjoint paths, on each
+     * path's closest nodes too (see {@link LookupResult#replicaSet}), and locally. Completes with
+     * the number of replicas that accepted it (STORED or already holding this version).
      */
     public CompletableFuture<Integer> store(SignedRecord record) {
         validator.validate(record, now());
@@ -269,13 +270,14 @@ public final class DhtNode {
         store.put(record);
         CompletableFuture<Integer> done = new CompletableFuture<>();
         findNode(new NodeId(record.key())).whenComplete((r, err) -> {
-            if (r == null || r.closest().isEmpty()) {
+            List<Contact> replicas = r == null ? List.of() : r.replicaSet();
+            if (replicas.isEmpty()) {
                 done.complete(0);
                 return;
             }
-            AtomicInteger left = new AtomicInteger(r.closest().size());
+            AtomicInteger left = new AtomicInteger(replicas.size());
             AtomicInteger acks = new AtomicInteger();
-            for (Contact c : r.closest()) {
+            for (Contact c : replicas) {
                 call(c, h -> new DhtMessage.Store(h, record)).whenComplete((m, e) -> {
                     if (m instanceof DhtMessage.StoreAck a
                             && (a.status() == DhtMessage.StoreStatus.STORED || a.status() == DhtMessage.StoreStatus.STALE)) {

@@ -182,6 +182,21 @@ final class Lookup {
             if (closest.contains(c.contact)) deepest = Math.max(deepest, c.depth);
         }
         int rounds = valueDepth > 0 ? valueDepth : deepest;
-        result.complete(new LookupResult(target, outcome, records, closest, rounds, queries, node.now() - startedAt));
+        List<Contact> pathClosest = new ArrayList<>();
+        if (paths.size() > 1) {
+            int per = (k + paths.size() - 1) / paths.size();
+            for (Path p : paths) {
+                int n = 0;
+                for (Candidate c : p.shortlist.values()) {
+                    if (n >= per) break;
+                    if (c.state == State.RESPONDED) {
+                        pathClosest.add(c.contact);
+                        n++;
+                    }
+                }
+            }
+        }
+        result.complete(new LookupResult(target, outcome, records, closest, rounds, queries, node.now() - startedAt,
+                pathClosest));
     }
 }

@@ -16,12 +16,24 @@ import java.util.List;
  * @param rounds        hops of the reply that ended the lookup (the value's, else the deepest
  *                      reply among {@code closest}); contacts from our own table are round 1
  * @param queries       RPCs sent
+ * @param pathClosest   with d disjoint paths: each path's ceil(k/d) closest contacts that answered,
+ *                      so replicas are not all placed in one (possibly hostile) region; equals
+ *                      {@code closest} for d = 1
  */
 public record LookupResult(Bytes target, DiscoveryMetrics.LookupResult outcome, List<SignedRecord> records,
-                           List<Contact> closest, int rounds, int queries, long durationMillis) {
+                           List<Contact> closest, int rounds, int queries, long durationMillis,
+                           List<Contact> pathClosest) {
     public LookupResult {
         records = List.copyOf(records);
         closest = List.copyOf(closest);
+        pathClosest = List.copyOf(pathClosest);
+    }
+
+    /** Where to place replicas: {@code closest} plus each path's closest, without duplicates. */
+    public List<Contact> replicaSet() {
+        java.util.LinkedHashSet<Contact> s = new java.util.LinkedHashSet<>(closest);
+        s.addAll(pathClosest);
+        return List.copyOf(s);
     }
 
     public boolean found() {
