@@ -13,8 +13,9 @@ import org.parley.routing.cell.RelayFramer;
 import org.parley.routing.cell.RelayMessage;
 import org.parley.routing.crypto.NtorV3;
 import org.parley.routing.crypto.OnionKeyPair;
-import org.parley.routing.crypto.Tor1Keys;
-import org.parley.routing.crypto.Tor1RelayCrypto;
+import org.parley.routing.cell.CellCommand;
+import org.parley.routing.cell.RelayCellFormat;
+import org.parley.routing.crypto.RelayOnion;
 import org.parley.routing.link.Link;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,10 @@ import java.util.function.Supplier;
  */
 public final class CircuitRelay {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitRelay.class);
+    private static final int MAX_SEED_LEN = java.util.Arrays.stream(RelayCryptoKind.values())
+            .mapToInt(RelayCryptoKind::seedLen).max().orElseThrow();
+    private static final int RELAY = CellCommand.RELAY.code();
+    private static final int RELAY_EARLY = CellCommand.RELAY_EARLY.code();
 
     private final NodeId self;
     private final Supplier<List<OnionKeyPair>> onionKeys;
@@ -79,19 +84,22 @@ public final class CircuitRelay {
             return;
         }
         NtorV3.ServerResult result;
+        RelayCryptoKind[] kind = new RelayCryptoKind[1];
         try {
             result = NtorV3.serverRespond(self.value(), onionKeys.get(), cell.hdata(), NtorV3.CIRCUIT_EXTEND,
                     cm -> {
-                        HandshakeExtensions.parse(cm);
-                        return HandshakeExtensions.NONE;
-                    }, Tor1Keys.SEED_LEN, random);
+                        kind[0] = HandshakeExtensions.relayCryptoOf(HandshakeExtensions.parse(cm));
+                        if (kind[0] == null) throw ParleyException.protocol("unsupported relay crypto requested");
+                        return HandshakeExtensions.relayCrypto(kind[0]);
+                    }, MAX_SEED_LEN, random);
         } catch (ParleyException e) {
             LOG.debug("CREATE2 refused: {}", e.getMessage());
             sw.send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
             return;
         }
         replays.add(replayKey);
-        RelayCircuit circuit = new RelayCircuit(link, cell.circId(), Tor1Keys.fromKeyStream(result.keys()));
+        Bytes seed = result.keys().slice(0, kind[0].seedLen());
+        RelayCircuit circuit = new RelayCircuit(link, cell.circId(), kind[0], seed);
         sw.register(link, cell.circId(), circuit.prevEnd);
         circuitsCreated++;
         open++;
@@ -118,7 +126,8 @@ public final class CircuitRelay {
     private final class RelayCircuit implements CircuitHandle {
         private final Link prevLink;
         private final int prevId;
-        private final Tor1RelayCrypto crypto;
+        private final RelayOnion crypto;
+        private final RelayCellFormat format;
         private final Bytes binding;
         private final Reassembler reassembler;
         private final FlowWindow flow;
@@ -153,11 +162,12 @@ public final class CircuitRelay {
             }
         };
 
-        RelayCircuit(Link prevLink, int prevId, Tor1Keys keys) {
+        RelayCircuit(Link prevLink, int prevId, RelayCryptoKind kind, Bytes seed) {
             this.prevLink = prevLink;
             this.prevId = prevId;
-            this.crypto = new Tor1RelayCrypto(keys);
-            this.binding = keys.kh();
+            this.crypto = kind.newRelay(seed);
+            this.format = kind.format();
+            this.binding = kind.binding(seed);
             this.reassembler = new Reassembler(config.maxMessageBytes());
             this.flow = new FlowWindow(config.circuitWindow(), config.sendmeIncrement(), config.maxQueuedCells());
         }
@@ -180,7 +190,7 @@ public final class CircuitRelay {
                 return;
             }
             byte[] b = body.toArray();
-            if (crypto.decryptForward(b)) {
+            if (crypto.decryptForward(early ? RELAY_EARLY : RELAY, b)) {
                 local(b, early);
             } else if (nextLink != null) {
                 Bytes out = Bytes.wrap(b);
@@ -195,7 +205,7 @@ public final class CircuitRelay {
         private void local(byte[] body, boolean early) {
             RelayMessage message;
             try {
-                message = reassembler.accept(RelayFramer.unframe(body), clock.nowMillis());
+                message = reassembler.accept(RelayFramer.unframe(body, format), clock.nowMillis());
             } catch (ParleyException e) {
                 LOG.debug("bad relay message at this hop: {}", e.getMessage());
                 close(DestroyReason.PROTOCOL, true, true);
@@ -268,7 +278,7 @@ public final class CircuitRelay {
                 sendNow(new RelayMessage.Extended2(c.hdata()));
             } else if (cell instanceof Cell.Relay r) {
                 byte[] b = r.body().toArray();
-                crypto.encryptBackward(b);
+                crypto.encryptBackward(RELAY, b);
                 sw.send(prevLink, new Cell.Relay(prevId, Bytes.wrap(b)));
             } else if (cell instanceof Cell.Destroy d) {
                 close(d.reason(), true, false);
@@ -279,12 +289,12 @@ public final class CircuitRelay {
 
         /** Sends outside flow control (SENDME, EXTENDED2). */
         private void sendNow(RelayMessage m) {
-            for (byte[] body : RelayFramer.frame(m)) emit(body);
+            for (byte[] body : RelayFramer.frame(m, format)) emit(body);
         }
 
         private void emit(byte[] body) {
             if (closed) return;
-            crypto.originateBackward(body);
+            crypto.originateBackward(RELAY, body);
             sw.send(prevLink, new Cell.Relay(prevId, Bytes.wrap(body)));
         }
 
@@ -292,7 +302,7 @@ public final class CircuitRelay {
         public void send(RelayMessage message) {
             if (closed) return;
             try {
-                for (byte[] body : RelayFramer.frame(message)) flow.offer(body, this::emit);
+                for (byte[] body : RelayFramer.frame(message, format)) flow.offer(body, this::emit);
             } catch (ParleyException e) {
                 close(DestroyReason.RESOURCELIMIT, true, true);
             }

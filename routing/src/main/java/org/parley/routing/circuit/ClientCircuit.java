@@ -11,8 +11,8 @@ import org.parley.routing.cell.Reassembler;
 import org.parley.routing.cell.RelayFramer;
 import org.parley.routing.cell.RelayMessage;
 import org.parley.routing.crypto.NtorV3;
-import org.parley.routing.crypto.Tor1ClientCrypto;
-import org.parley.routing.crypto.Tor1Keys;
+import org.parley.routing.cell.CellCommand;
+import org.parley.routing.crypto.ClientOnion;
 import org.parley.routing.link.Link;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +39,8 @@ public final class ClientCircuit {
     private final List<HopSpec> path;
     private final CircuitListener listener;
     private final CompletableFuture<ClientCircuit> built = new CompletableFuture<>();
-    private final Tor1ClientCrypto crypto = new Tor1ClientCrypto();
+    private final RelayCryptoKind kind;
+    private final ClientOnion crypto;
     private final List<Bytes> bindings = new ArrayList<>();
     private final List<Reassembler> reassemblers = new ArrayList<>();
     private final List<FlowWindow> flows = new ArrayList<>();
@@ -72,6 +73,8 @@ public final class ClientCircuit {
         this.random = random;
         this.path = List.copyOf(path);
         this.listener = listener;
+        this.kind = config.relayCrypto();
+        this.crypto = kind.newClient();
     }
 
     CompletableFuture<ClientCircuit> start() {
@@ -103,8 +106,8 @@ public final class ClientCircuit {
     }
 
     private NtorV3.Client handshake(HopSpec hop) {
-        return NtorV3.clientStart(new NtorV3.RelayKeys(hop.id().value(), hop.onionKey()), HandshakeExtensions.NONE,
-                NtorV3.CIRCUIT_EXTEND, random);
+        return NtorV3.clientStart(new NtorV3.RelayKeys(hop.id().value(), hop.onionKey()),
+                HandshakeExtensions.relayCrypto(kind), NtorV3.CIRCUIT_EXTEND, random);
     }
 
     private void onCell(Cell cell) {
@@ -115,7 +118,7 @@ public final class ClientCircuit {
             hopAdded(c.hdata());
         } else if (cell instanceof Cell.Relay r) {
             byte[] body = r.body().toArray();
-            int hop = crypto.decryptFrom(body);
+            int hop = crypto.decryptFrom(CellCommand.RELAY.code(), body);
             if (hop < 0) {
                 LOG.debug("backward cell recognized by no hop; closing the circuit");
                 closeLocally(DestroyReason.PROTOCOL, true);
@@ -131,7 +134,7 @@ public final class ClientCircuit {
         RelayMessage m;
         Reassembler reassembler = reassemblers.get(hop);
         try {
-            m = reassembler.accept(RelayFramer.unframe(body), clock.nowMillis());
+            m = reassembler.accept(RelayFramer.unframe(body, kind.format()), clock.nowMillis());
         } catch (ParleyException e) {
             LOG.debug("bad relay message from hop {}: {}", hop, e.getMessage());
             closeLocally(DestroyReason.PROTOCOL, true);
@@ -163,17 +166,18 @@ public final class ClientCircuit {
     private void hopAdded(Bytes reply) {
         NtorV3.ClientResult result;
         try {
-            result = pending.finish(reply, Tor1Keys.SEED_LEN);
-            HandshakeExtensions.parse(result.serverMessage());
+            result = pending.finish(reply, kind.seedLen());
+            if (HandshakeExtensions.relayCryptoOf(HandshakeExtensions.parse(result.serverMessage())) != kind) {
+                throw ParleyException.protocol("relay did not confirm relay crypto " + kind);
+            }
         } catch (ParleyException e) {
             LOG.debug("hop {} handshake failed: {}", crypto.hops(), e.getMessage());
             closeLocally(DestroyReason.PROTOCOL, true);
             return;
         }
         pending = null;
-        Tor1Keys keys = Tor1Keys.fromKeyStream(result.keys());
-        crypto.addHop(keys);
-        bindings.add(keys.kh());
+        crypto.addHop(result.keys());
+        bindings.add(kind.binding(result.keys()));
         reassemblers.add(new Reassembler(config.maxMessageBytes()));
         flows.add(new FlowWindow(config.circuitWindow(), config.sendmeIncrement(), config.maxQueuedCells()));
         int have = crypto.hops();
@@ -187,8 +191,8 @@ public final class ClientCircuit {
         RelayMessage.Extend2 extend = new RelayMessage.Extend2(
                 List.of(LinkSpecifier.nodeId(next.id()), LinkSpecifier.address(next.address())),
                 NtorV3.HTYPE, pending.message());
-        for (byte[] body : RelayFramer.frame(extend)) {
-            crypto.encryptTo(have - 1, body);
+        for (byte[] body : RelayFramer.frame(extend, kind.format())) {
+            crypto.encryptTo(have - 1, CellCommand.RELAY_EARLY.code(), body);
             sw.send(link, new Cell.RelayEarly(circId, Bytes.wrap(body)));
         }
     }
@@ -198,7 +202,7 @@ public final class ClientCircuit {
         if (!isOpen()) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "circuit is not open");
         if (hop < 0 || hop >= crypto.hops()) throw new IllegalArgumentException("no hop " + hop);
         try {
-            for (byte[] body : RelayFramer.frame(message)) flows.get(hop).offer(body, b -> emit(hop, b));
+            for (byte[] body : RelayFramer.frame(message, kind.format())) flows.get(hop).offer(body, b -> emit(hop, b));
         } catch (ParleyException e) {
             closeLocally(DestroyReason.RESOURCELIMIT, true);
             throw e;
@@ -211,12 +215,12 @@ public final class ClientCircuit {
     }
 
     private void sendNow(int hop, RelayMessage m) {
-        for (byte[] body : RelayFramer.frame(m)) emit(hop, body);
+        for (byte[] body : RelayFramer.frame(m, kind.format())) emit(hop, body);
     }
 
     private void emit(int hop, byte[] body) {
         if (closed) return;
-        crypto.encryptTo(hop, body);
+        crypto.encryptTo(hop, CellCommand.RELAY.code(), body);
         sw.send(link, new Cell.Relay(circId, Bytes.wrap(body)));
     }
 

@@ -15,10 +15,12 @@ public record RoutingConfig(
         long buildTimeoutMillis,
         long replayCacheTtlMillis,
         int replayCacheMaxEntries,
-        int maxCircuitsPerLink) {
+        int maxCircuitsPerLink,
+        RelayCryptoKind relayCrypto) {
 
     public static RoutingConfig defaults() {
-        return new RoutingConfig(1000, 100, 4096, 256 * 1024, 30_000, 10_000, 3_600_000, 200_000, 4096);
+        return new RoutingConfig(1000, 100, 4096, 256 * 1024, 30_000, 10_000, 3_600_000, 200_000, 4096,
+                RelayCryptoKind.TOR1);
     }
 
     public RoutingConfig {
@@ -29,15 +31,26 @@ public record RoutingConfig(
                 || replayCacheTtlMillis <= 0 || replayCacheMaxEntries <= 0 || maxCircuitsPerLink <= 0) {
             throw new ParleyException(ParleyException.Kind.CONFIG, "routing limits must be positive");
         }
+        if (relayCrypto == null) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "relayCrypto must be set");
+        }
+    }
+
+    /** The relay crypto this node asks for when it builds circuits (relays accept both). */
+    public RoutingConfig withRelayCrypto(RelayCryptoKind kind) {
+        return new RoutingConfig(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes,
+                reassemblyTimeoutMillis, buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries,
+                maxCircuitsPerLink, kind);
     }
 
     public RoutingConfig withWindow(int window, int increment) {
         return new RoutingConfig(window, increment, maxQueuedCells, maxMessageBytes, reassemblyTimeoutMillis,
-                buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink);
+                buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink, relayCrypto);
     }
 
     public RoutingConfig withBuildTimeout(long millis) {
         return new RoutingConfig(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes,
-                reassemblyTimeoutMillis, millis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink);
+                reassemblyTimeoutMillis, millis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink,
+                relayCrypto);
     }
 }

@@ -1,5 +1,7 @@
 package org.parley.routing.crypto;
 
+import org.parley.core.Bytes;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,7 +9,7 @@ import java.util.List;
  * A client's tor1 state for a whole circuit: one forward and one backward {@link Tor1Layer} per
  * hop, hop 0 being the guard. Not thread-safe.
  */
-public final class Tor1ClientCrypto {
+public final class Tor1ClientCrypto implements ClientOnion {
     private final List<Tor1Layer> forward = new ArrayList<>();
     private final List<Tor1Layer> backward = new ArrayList<>();
 
@@ -16,6 +18,22 @@ public final class Tor1ClientCrypto {
         backward.add(new Tor1Layer(keys.kb(), keys.db()));
     }
 
+    @Override
+    public void addHop(Bytes seed) {
+        addHop(Tor1Keys.fromKeyStream(seed));
+    }
+
+    @Override
+    public void encryptTo(int hop, int cellCommand, byte[] body) {
+        encryptTo(hop, body);
+    }
+
+    @Override
+    public int decryptFrom(int cellCommand, byte[] body) {
+        return decryptFrom(body);
+    }
+
+    @Override
     public int hops() {
         return forward.size();
     }

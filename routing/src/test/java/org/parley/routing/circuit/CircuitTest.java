@@ -1,6 +1,8 @@
 package org.parley.routing.circuit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.routing.cell.Cell;
@@ -35,9 +37,10 @@ class CircuitTest {
         }
     }
 
-    @Test
-    void buildsOneToFourHopsAndEachHopAnswersByteExact() {
-        TestNet net = new TestNet(6, RoutingConfig.defaults());
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void buildsOneToFourHopsAndEachHopAnswersByteExact(RelayCryptoKind kind) {
+        TestNet net = new TestNet(6, RoutingConfig.defaults().withRelayCrypto(kind));
         echoEverywhere(net);
         TestNet.Peer client = net.peers.get(5);
         for (int hops = 1; hops <= 4; hops++) {
@@ -66,9 +69,10 @@ class CircuitTest {
         assertThat(net.peers.get(3).relay.circuitsCreated()).isEqualTo(1);
     }
 
-    @Test
-    void replayedCreate2DoesNotYieldACircuit() {
-        TestNet net = new TestNet(3, RoutingConfig.defaults());
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void replayedCreate2DoesNotYieldACircuit(RelayCryptoKind kind) {
+        TestNet net = new TestNet(3, RoutingConfig.defaults().withRelayCrypto(kind));
         List<byte[]> creates = new ArrayList<>();
         net.network.setTamper(frame -> {
             if (frame.length == Cell.CELL_LEN && (frame[4] & 0xff) == CellCommand.CREATE2.code()) creates.add(frame.clone());
@@ -99,9 +103,10 @@ class CircuitTest {
         assertThat(net.peers.get(0).relay.replaysRefused()).isEqualTo(1);
     }
 
-    @Test
-    void killingTheMiddleRelayTellsTheClientWhichCanRebuild() {
-        TestNet net = new TestNet(5, RoutingConfig.defaults());
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void killingTheMiddleRelayTellsTheClientWhichCanRebuild(RelayCryptoKind kind) {
+        TestNet net = new TestNet(5, RoutingConfig.defaults().withRelayCrypto(kind));
         echoEverywhere(net);
         TestNet.Peer client = net.peers.get(4);
         TestNet.Recorder rec = new TestNet.Recorder();
@@ -126,9 +131,10 @@ class CircuitTest {
         assertThat(dead).isCompletedExceptionally();
     }
 
-    @Test
-    void aTamperedCellClosesOnlyItsCircuit() {
-        TestNet net = new TestNet(4, RoutingConfig.defaults());
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void aTamperedCellClosesOnlyItsCircuit(RelayCryptoKind kind) {
+        TestNet net = new TestNet(4, RoutingConfig.defaults().withRelayCrypto(kind));
         echoEverywhere(net);
         TestNet.Peer client = net.peers.get(3);
         TestNet.Recorder recA = new TestNet.Recorder();
@@ -157,9 +163,10 @@ class CircuitTest {
         assertThat(recB.messages).containsExactly(new RelayMessage.Data(rnd(50, 2)));
     }
 
-    @Test
-    void garbageOnALinkClosesThatLinkWithMalformedInput() {
-        TestNet net = new TestNet(2, RoutingConfig.defaults());
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void garbageOnALinkClosesThatLinkWithMalformedInput(RelayCryptoKind kind) {
+        TestNet net = new TestNet(2, RoutingConfig.defaults().withRelayCrypto(kind));
         Link link = net.settle(net.peers.get(1).sw.connect(net.peers.get(0).identity.nodeId(), net.peers.get(0).node.address()));
         link.send(Bytes.wrap(new byte[17]));
         net.network.runUntilIdle();
@@ -169,9 +176,10 @@ class CircuitTest {
                 e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.MALFORMED_INPUT));
     }
 
-    @Test
-    void buildTimesOutOnASilentGuard() {
-        TestNet net = new TestNet(2, RoutingConfig.defaults().withBuildTimeout(5_000));
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void buildTimesOutOnASilentGuard(RelayCryptoKind kind) {
+        TestNet net = new TestNet(2, RoutingConfig.defaults().withRelayCrypto(kind).withBuildTimeout(5_000));
         // the guard drops every cell: swap its create handler for one that says nothing
         net.peers.get(0).sw.setCreateHandler((link, cell) -> { });
         TestNet.Recorder rec = new TestNet.Recorder();
@@ -187,9 +195,10 @@ class CircuitTest {
                 .hasCauseInstanceOf(ParleyException.class);
     }
 
-    @Test
-    void smallWindowStillDeliversEverythingInOrder() {
-        TestNet net = new TestNet(3, RoutingConfig.defaults().withWindow(8, 4));
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void smallWindowStillDeliversEverythingInOrder(RelayCryptoKind kind) {
+        TestNet net = new TestNet(3, RoutingConfig.defaults().withRelayCrypto(kind).withWindow(8, 4));
         echoEverywhere(net);
         TestNet.Recorder rec = new TestNet.Recorder();
         ClientCircuit c = net.settle(net.peers.get(2).builder.build(net.path(0, 1), rec));
@@ -200,9 +209,10 @@ class CircuitTest {
         for (int i = 0; i < 60; i++) assertThat(rec.messages.get(i)).isEqualTo(new RelayMessage.Data(rnd(20, i)));
     }
 
-    @Test
-    void anUnfinishedFragmentRunTimesOutAndClosesTheCircuit() {
-        TestNet net = new TestNet(3, RoutingConfig.defaults());
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void anUnfinishedFragmentRunTimesOutAndClosesTheCircuit(RelayCryptoKind kind) {
+        TestNet net = new TestNet(3, RoutingConfig.defaults().withRelayCrypto(kind));
         echoEverywhere(net);
         TestNet.Recorder rec = new TestNet.Recorder();
         ClientCircuit c = net.settle(net.peers.get(2).builder.build(net.path(0, 1), rec));

@@ -82,6 +82,13 @@ class InboxRelayTest {
     }
 
     @Test
+    void sameFlowOverCgoCircuits() {
+        net = new TestNet(6, RoutingConfig.defaults().withRelayCrypto(RelayCryptoKind.CGO));
+        net.peers.get(INBOX_NODE).relay.setLocalHandler(new InboxRelay(store, net.clock));
+        envelopeReachesTheRegisteredRecipientByteExactAndAckDeletesIt();
+    }
+
+    @Test
     void offlineRecipientGetsTheEnvelopeWhenItRegistersAgain() {
         ClientCircuit[] r = new ClientCircuit[1];
         recipientOnline(r, authKey);
