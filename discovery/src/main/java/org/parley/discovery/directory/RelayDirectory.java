@@ -61,12 +61,15 @@ public final class RelayDirectory implements DhtNode.Listener {
     /** Validates and keeps a relay descriptor record; true if it is new or newer than what we had. */
     public boolean offer(SignedRecord r) {
         if (r.kind() != RecordKind.RELAY_DESCRIPTOR) return false;
-        long now = clock.nowMillis();
         try {
-            validator.validate(r, now);
+            validator.validate(r, clock.nowMillis());
         } catch (ParleyException e) {
             return false;
         }
+        return keep(r);
+    }
+
+    private boolean keep(SignedRecord r) {
         RelayDescriptor d = RelayDescriptorCodec.decode(r.payload());
         NodeId id = d.nodeId();
         Entry e = relays.get(id);
@@ -83,9 +86,10 @@ public final class RelayDirectory implements DhtNode.Listener {
         return true;
     }
 
+    /** From the DHT, which validated the record already (no second signature check). */
     @Override
     public void recordSeen(SignedRecord record) {
-        offer(record);
+        if (record.kind() == RecordKind.RELAY_DESCRIPTOR && !record.expiredAt(clock.nowMillis())) keep(record);
     }
 
     @Override
