@@ -54,6 +54,19 @@ class RocksDbEngineTest {
     }
 
     @Test
+    void blockingCallFromACompletionCallbackFailsInsteadOfDeadlocking() {
+        try (Store s = RocksDbStore.open(StoreOptions.of(dataDir, KeySource.none()))) {
+            CompletableFuture<Boolean> chained = s.meta().put("k", Bytes.EMPTY)
+                    .thenApply(v -> s.replay().markSeen(Bytes.of(new byte[] {1}), Long.MAX_VALUE));
+            assertThatThrownBy(() -> chained.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ParleyException.class)
+                    .hasMessageContaining("deadlock");
+            // the store still works afterwards
+            assertThat(s.replay().markSeen(Bytes.of(new byte[] {1}), Long.MAX_VALUE)).isTrue();
+        }
+    }
+
+    @Test
     void secondOpenOfTheSameDirectoryIsRefused() {
         try (Store s = RocksDbStore.open(StoreOptions.of(dataDir, KeySource.none()))) {
             assertThatThrownBy(() -> RocksDbStore.open(StoreOptions.of(dataDir, KeySource.none())))

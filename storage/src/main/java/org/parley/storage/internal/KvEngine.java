@@ -26,6 +26,11 @@ public interface KvEngine extends AutoCloseable {
      */
     <T> CompletableFuture<T> submit(Repository repository, Op<T> op);
 
+    /** Whether the calling thread is the one that completes write futures (blocking there would deadlock). */
+    default boolean onCompletionThread() {
+        return false;
+    }
+
     /** Whether the column family exists (schema migration). */
     boolean hasCf(Cf cf);
 

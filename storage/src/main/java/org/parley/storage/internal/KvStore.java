@@ -144,6 +144,14 @@ public final class KvStore implements Store {
         }));
     }
 
+    /** Call before submitting anything a blocking method will wait for. */
+    private void checkMayBlock() {
+        if (engine.onCompletionThread()) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL,
+                    "blocking store call from a store callback would deadlock; use the async form or another thread");
+        }
+    }
+
     static <T> T join(CompletableFuture<T> f) {
         try {
             return f.join();
@@ -614,6 +622,12 @@ public final class KvStore implements Store {
         }
 
         @Override
+        public boolean markSeen(Bytes tag, long expiresAtMillis) {
+            checkMayBlock();
+            return join(markSeenAsync(tag, expiresAtMillis));
+        }
+
+        @Override
         public boolean isSeen(Bytes tag) {
             byte[] v = read(Cf.REPLAY, Codec.id(tag, "replay tag").toArray());
             return v != null && Codec.getLong(v, 0) > now();
@@ -644,6 +658,7 @@ public final class KvStore implements Store {
     @Override
     public SweepResult sweepExpired(long nowMillis) {
         checkOpen();
+        checkMayBlock();
         if (schema < 2) throw new ParleyException(ParleyException.Kind.INTERNAL, "sweep needs schema 2");
         byte[] to = Codec.longBytes(nowMillis == Long.MAX_VALUE ? nowMillis : nowMillis + 1);
         long[] total = new long[3];

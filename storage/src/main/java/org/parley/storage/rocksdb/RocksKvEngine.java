@@ -327,6 +327,11 @@ public final class RocksKvEngine implements KvEngine {
     }
 
     @Override
+    public boolean onCompletionThread() {
+        return Thread.currentThread() == committer;
+    }
+
+    @Override
     public boolean hasCf(Cf cf) {
         synchronized (handles) {
             return handles.containsKey(cf);
