@@ -163,6 +163,27 @@ public final class RelayDirectory implements DhtNode.Listener {
         return false;
     }
 
+    /**
+     * Answers the bus query {@code DiscoveryMessage.RelayQuery(max)}: up to {@code max} known,
+     * unexpired relays (RELAY flag), as the core bus record. Address = the first listed address
+     * ("a.b.c.d:port" or "[hex16]:port"), family = comma-separated node id hex.
+     */
+    public org.parley.core.bus.DiscoveryMessage.RelayList relayList(int max) {
+        List<org.parley.core.bus.DiscoveryMessage.RelayInfo> out = new ArrayList<>();
+        for (Relay r : candidates(Set.of(), Set.of(), Math.max(0, max))) {
+            RelayDescriptor d = r.descriptor();
+            StringBuilder family = new StringBuilder();
+            for (NodeId f : d.family()) {
+                if (family.length() > 0) family.append(',');
+                family.append(f.hex());
+            }
+            out.add(new org.parley.core.bus.DiscoveryMessage.RelayInfo(r.nodeId().hex(), d.addresses().get(0).toString(),
+                    d.onionKey(), family.toString(), d.bandwidthKBps(), d.flags().contains(RelayFlag.GUARD_CAPABLE),
+                    d.flags().contains(RelayFlag.INBOX)));
+        }
+        return new org.parley.core.bus.DiscoveryMessage.RelayList(out);
+    }
+
     /** Records of all known relays (for answering digest exchange). */
     public List<SignedRecord> records(int max) {
         List<SignedRecord> out = new ArrayList<>();

@@ -78,6 +78,16 @@ class RelayDirectoryTest {
         // Excluding a also excludes its declared family member b.
         assertThat(dir.candidates(Set.of(), Set.of(a.nodeId()), 10)).isEmpty();
 
+        var list = dir.relayList(10).relays();
+        assertThat(list).hasSize(2);
+        assertThat(list.get(0).nodeId()).isEqualTo(b.nodeId().hex());
+        assertThat(list.get(0).address()).isEqualTo("10.9.9.9:7000");
+        assertThat(list.get(0).family()).isEqualTo(a.nodeId().hex());
+        assertThat(list.get(0).bandwidth()).isEqualTo(5000);
+        assertThat(list.get(0).inbox()).isFalse();
+        assertThat(list.get(1).inbox()).isTrue();
+        assertThat(list.get(1).onionKey()).isEqualTo(dir.get(a.nodeId()).orElseThrow().descriptor().onionKey());
+
         dir.markUnreachable(b.nodeId());
         assertThat(dir.get(b.nodeId())).isPresent();
         dir.markUnreachable(b.nodeId());
