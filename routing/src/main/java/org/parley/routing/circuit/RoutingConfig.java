@@ -4,7 +4,8 @@ import org.parley.core.ParleyException;
 
 /**
  * Limits and timings of the routing layer. Defaults follow Tor where Tor has a number
- * (1000-cell window, SENDME every 100 cells).
+ * (1000-cell window, SENDME every 100 cells). Circuits ask for CGO (tagging-resistant) by default;
+ * relays accept tor1 and CGO.
  */
 public record RoutingConfig(
         int circuitWindow,
@@ -20,7 +21,7 @@ public record RoutingConfig(
 
     public static RoutingConfig defaults() {
         return new RoutingConfig(1000, 100, 4096, 256 * 1024, 30_000, 10_000, 3_600_000, 200_000, 4096,
-                RelayCryptoKind.TOR1);
+                RelayCryptoKind.CGO);
     }
 
     public RoutingConfig {

@@ -82,8 +82,8 @@ class InboxRelayTest {
     }
 
     @Test
-    void sameFlowOverCgoCircuits() {
-        net = new TestNet(6, RoutingConfig.defaults().withRelayCrypto(RelayCryptoKind.CGO));
+    void sameFlowOverTor1Circuits() {
+        net = new TestNet(6, RoutingConfig.defaults().withRelayCrypto(RelayCryptoKind.TOR1));
         net.peers.get(INBOX_NODE).relay.setLocalHandler(new InboxRelay(store, net.clock));
         envelopeReachesTheRegisteredRecipientByteExactAndAckDeletesIt();
     }
