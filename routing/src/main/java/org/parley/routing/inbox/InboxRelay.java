@@ -11,9 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -21,22 +23,41 @@ import java.util.concurrent.CompletionException;
  * ESTABLISH_INBOX registers the recipient's circuit for an opaque inbox id, after checking the
  * signed proof (the first registration binds the authorization key); DELIVER stores the envelope
  * and answers STORED only once the store says it is durable, then PUSHes it down the registered
- * circuit if there is one; ACK from the registered circuit deletes. Pending envelopes are pushed
- * again, oldest first, whenever the inbox is established anew (at-least-once; the recipient drops
- * duplicates by message id). Refusals are explicit ERROR messages. Single-threaded.
+ * circuit if there is one; ACK from the registered circuit deletes. At most {@code maxInFlight}
+ * envelopes are pushed and un-ACKed at a time (oldest first; each ACK lets the next one go), so a
+ * long backlog never overruns the circuit's window. Pending envelopes are pushed again whenever the
+ * inbox is established anew (at-least-once; the recipient drops duplicates by message id).
+ * Refusals are explicit ERROR messages. Single-threaded.
  */
 public final class InboxRelay implements LocalHandler {
     private static final Logger LOG = LoggerFactory.getLogger(InboxRelay.class);
-    /** At most this many envelopes are pushed per establishment; the rest follow the next one. */
-    public static final int MAX_PUSH_ON_ESTABLISH = 1000;
+    /** Default bound on envelopes pushed and not yet ACKed per registration; more follow as ACKs come. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 16;
 
     private final InboxStore store;
     private final Clock clock;
-    private final Map<Bytes, CircuitHandle> registered = new HashMap<>();
+    private final int maxInFlight;
+    private final Map<Bytes, Registration> registered = new HashMap<>();
+
+    /** A live registration: the recipient's circuit and the envelopes pushed but not yet ACKed. */
+    private static final class Registration {
+        final CircuitHandle circuit;
+        final Set<Bytes> inFlight = new HashSet<>();
+
+        Registration(CircuitHandle circuit) {
+            this.circuit = circuit;
+        }
+    }
 
     public InboxRelay(InboxStore store, Clock clock) {
+        this(store, clock, DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    public InboxRelay(InboxStore store, Clock clock, int maxInFlight) {
+        if (maxInFlight < 1) throw new IllegalArgumentException("maxInFlight must be positive");
         this.store = store;
         this.clock = clock;
+        this.maxInFlight = maxInFlight;
     }
 
     @Override
@@ -78,12 +99,22 @@ public final class InboxRelay implements LocalHandler {
 
     private void register(CircuitHandle circuit, Bytes inbox) {
         if (!circuit.isOpen()) return;
-        registered.put(inbox, circuit);
-        circuit.onClose(() -> registered.remove(inbox, circuit));
-        List<StoredEnvelope> pending = store.list(inbox, clock.nowMillis(), MAX_PUSH_ON_ESTABLISH);
-        circuit.send(new RelayMessage.InboxEstablished(inbox, pending.size()));
-        for (StoredEnvelope env : pending) {
-            circuit.send(new RelayMessage.Push(inbox, env.messageId(), env.envelope()));
+        Registration reg = new Registration(circuit);
+        registered.put(inbox, reg);
+        circuit.onClose(() -> registered.remove(inbox, reg));
+        int pending = store.list(inbox, clock.nowMillis(), Integer.MAX_VALUE).size();
+        circuit.send(new RelayMessage.InboxEstablished(inbox, pending));
+        topUp(inbox, reg);
+    }
+
+    /** Pushes the oldest envelopes not yet in flight until {@code maxInFlight} are. */
+    private void topUp(Bytes inbox, Registration reg) {
+        if (!reg.circuit.isOpen() || reg.inFlight.size() >= maxInFlight) return;
+        for (StoredEnvelope env : store.list(inbox, clock.nowMillis(), maxInFlight + reg.inFlight.size())) {
+            if (reg.inFlight.size() >= maxInFlight) break;
+            if (reg.inFlight.add(env.messageId())) {
+                reg.circuit.send(new RelayMessage.Push(inbox, env.messageId(), env.envelope()));
+            }
         }
     }
 
@@ -101,22 +132,25 @@ public final class InboxRelay implements LocalHandler {
                 return;
             }
             sender.send(new RelayMessage.Stored(d.messageId()));
-            CircuitHandle recipient = registered.get(d.inboxId());
-            if (outcome == InboxStore.StoreOutcome.STORED && recipient != null && recipient.isOpen()) {
-                recipient.send(new RelayMessage.Push(d.inboxId(), d.messageId(), d.envelope()));
+            Registration recipient = registered.get(d.inboxId());
+            if (outcome == InboxStore.StoreOutcome.STORED && recipient != null) {
+                topUp(d.inboxId(), recipient);
             }
         });
     }
 
     private void ack(CircuitHandle circuit, RelayMessage.Ack a) {
-        if (registered.get(a.inboxId()) != circuit) {
+        Registration reg = registered.get(a.inboxId());
+        if (reg == null || reg.circuit != circuit) {
             circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, a.messageId()));
             return;
         }
         InboxStore.DeleteOutcome outcome = store.delete(a.inboxId(), a.messageId(), clock.nowMillis());
+        reg.inFlight.remove(a.messageId());
         if (outcome == InboxStore.DeleteOutcome.EXPIRED) {
             circuit.send(new RelayMessage.Error(InboxErrorKind.EXPIRED, a.messageId()));
         }
+        topUp(a.inboxId(), reg);
     }
 
     /** Inboxes with a live registered circuit. */

@@ -112,6 +112,40 @@ class InboxRelayTest {
     }
 
     @Test
+    void aLongBacklogIsPushedAFewAtATimeAsAcksArrive() {
+        store = new InMemoryInboxStore(100, 10 * 1024 * 1024, TTL);
+        net.peers.get(INBOX_NODE).relay.setLocalHandler(new InboxRelay(store, net.clock, 4));
+        ClientCircuit[] r = new ClientCircuit[1];
+        recipientOnline(r, authKey);
+        r[0].close();
+        TestNet.Recorder senderRec = new TestNet.Recorder();
+        ClientCircuit s = sender(senderRec);
+        for (int i = 0; i < 30; i++) s.sendToLast(new RelayMessage.Deliver(inboxId, rnd(16, 100 + i), rnd(2000, i)));
+        net.network.runUntilIdle();
+        assertThat(senderRec.messages).hasSize(30).allMatch(m -> m instanceof RelayMessage.Stored);
+
+        TestNet.Recorder rec = recipientOnline(r, authKey);
+        assertThat(rec.messages.get(0)).isEqualTo(new RelayMessage.InboxEstablished(inboxId, 30));
+        assertThat(rec.messages).hasSize(1 + 4);
+        List<RelayMessage.Push> got = new java.util.ArrayList<>();
+        for (int round = 0; round < 40 && got.size() < 30; round++) {
+            List<RelayMessage.Push> fresh = rec.messages.stream().filter(m -> m instanceof RelayMessage.Push)
+                    .map(m -> (RelayMessage.Push) m).filter(p -> !got.contains(p)).toList();
+            for (RelayMessage.Push p : fresh) {
+                got.add(p);
+                r[0].sendToLast(new RelayMessage.Ack(inboxId, p.messageId()));
+            }
+            net.network.runUntilIdle();
+        }
+        assertThat(got).hasSize(30);
+        for (int i = 0; i < 30; i++) {
+            assertThat(got.get(i).messageId()).isEqualTo(rnd(16, 100 + i));
+            assertThat(got.get(i).envelope()).isEqualTo(rnd(2000, i));
+        }
+        assertThat(store.size(inboxId)).isZero();
+    }
+
+    @Test
     void refusalsAreExplicit() {
         TestNet.Recorder senderRec = new TestNet.Recorder();
         ClientCircuit s = sender(senderRec);
