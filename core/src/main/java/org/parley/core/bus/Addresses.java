@@ -47,6 +47,12 @@ public final class Addresses {
     public static final String ROUTING_SELF = "parley.routing.self";
     /** Request {@link RoutingMessage.InboundEnvelope} (from routing), any reply once durable. */
     public static final String DELIVERY_INBOUND = "parley.delivery.inbound";
+    /** Request {@link RoutingMessage.LinkRpcOut}, any reply once queued. */
+    public static final String ROUTING_LINK_RPC = "parley.routing.link.rpc";
+    /** Request {@link RoutingMessage.IdentifyPeer}, reply {@link RoutingMessage.PeerIdentified}. */
+    public static final String ROUTING_IDENTIFY = "parley.routing.link.identify";
+    /** Message {@link DiscoveryMessage.LinkRpcIn} (sent by routing, no reply expected). */
+    public static final String DISCOVERY_RPC_IN = "parley.discovery.rpc.in";
     /** Request {@link DiscoveryMessage.RelayQuery}, reply {@link DiscoveryMessage.RelayList}. */
     public static final String DISCOVERY_RELAYS = "parley.discovery.relays";
 }

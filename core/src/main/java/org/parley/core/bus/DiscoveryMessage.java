@@ -15,4 +15,7 @@ public sealed interface DiscoveryMessage extends BusMessage {
                      boolean guard, boolean inbox) implements DiscoveryMessage {}
 
     record RelayList(List<RelayInfo> relays) implements DiscoveryMessage {}
+
+    /** A link-level RPC (DHT message) that arrived on a peer link from the authenticated {@code fromNodeId}. */
+    record LinkRpcIn(String fromNodeId, Bytes rpc) implements DiscoveryMessage {}
 }

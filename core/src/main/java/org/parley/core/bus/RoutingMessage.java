@@ -45,4 +45,16 @@ public sealed interface RoutingMessage extends BusMessage {
 
     /** This node as a relay: id, reachable address, current onion key (X25519 public). */
     record SelfDescriptor(String nodeId, String address, Bytes onionKey) implements RoutingMessage {}
+
+    /**
+     * Send one link-level RPC (a DHT message) to {@code peerNodeId} at {@code address} over the
+     * authenticated peer link (opened if needed). Reply: any body once queued on the link.
+     */
+    record LinkRpcOut(String peerNodeId, String address, Bytes rpc) implements RoutingMessage {}
+
+    /** Connect to {@code address} without a pin and report who proved to be there (bootstrap from DNS names). */
+    record IdentifyPeer(String address) implements RoutingMessage {}
+
+    /** Reply to {@link IdentifyPeer}: the peer's node id and Ed25519 identity key, as its TLS certificate proved. */
+    record PeerIdentified(String nodeId, Bytes identityKey) implements RoutingMessage {}
 }

@@ -50,7 +50,16 @@ public final class TlsLinkTransport implements Transport {
     private final AtomicInteger open = new AtomicInteger();
     private final Counter refused;
     private final int idleSeconds;
+    private final java.util.Map<NodeId, TlsLink> byPeer = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Counter rpcDropped;
+    private volatile RpcListener rpcListener = (from, rpc) -> { };
     private NetServer server;
+
+    /** Receives link-level RPCs (DHT messages) that arrive on any link, on the event loop. */
+    @FunctionalInterface
+    public interface RpcListener {
+        void onRpc(NodeId from, Bytes rpc);
+    }
 
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds) {
         this.vertx = vertx;
@@ -71,6 +80,58 @@ public final class TlsLinkTransport implements Transport {
                 .description("open peer links").register(registry);
         this.refused = Counter.builder("parley.routing.links.refused")
                 .description("peer links refused: wrong or missing identity").register(registry);
+        this.rpcDropped = Counter.builder("parley.routing.link.rpc.dropped")
+                .description("link RPC frames refused (malformed or oversize); the link is closed").register(registry);
+    }
+
+    public void setRpcListener(RpcListener listener) {
+        this.rpcListener = listener;
+    }
+
+    /**
+     * Sends one link-level RPC to {@code peer}, over its open link or a new one. Completes once
+     * the frames are queued; fails if the peer cannot be reached or is not {@code peer}.
+     */
+    public CompletionStage<Void> sendRpc(NodeId peer, String address, Bytes rpc) {
+        List<Bytes> frames;
+        try {
+            frames = LinkRpcCodec.encode(rpc);
+        } catch (ParleyException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        TlsLink existing = byPeer.get(peer);
+        CompletionStage<Link> link = existing != null && !existing.closed
+                ? CompletableFuture.completedFuture(existing) : connect(peer, address);
+        return link.thenAccept(l -> frames.forEach(((TlsLink) l)::sendRaw));
+    }
+
+    /** Connects to {@code address} accepting any identity, and reports the Ed25519 key the peer proved. */
+    public CompletionStage<Bytes> identify(String address) {
+        CompletableFuture<Bytes> result = new CompletableFuture<>();
+        int colon = address.lastIndexOf(':');
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (RuntimeException e) {
+            result.completeExceptionally(ParleyException.malformed("peer address must be host:port, got '" + address + "'"));
+            return result;
+        }
+        client.connect(port, address.substring(0, Math.max(colon, 0))).onComplete(ar -> {
+            if (ar.failed()) {
+                result.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE,
+                        "cannot reach " + address + ": " + ar.cause().getMessage(), ar.cause()));
+                return;
+            }
+            Bytes key = peerKey(ar.result());
+            if (key == null) {
+                ar.result().close();
+                result.completeExceptionally(ParleyException.protocol("peer at " + address + " proved no Ed25519 identity"));
+                return;
+            }
+            attach(ar.result(), NodeId.ofIdentityKey(key), true);
+            result.complete(key);
+        });
+        return result;
     }
 
     /** Binds the listener for incoming links. */
@@ -143,9 +204,26 @@ public final class TlsLinkTransport implements Transport {
     private TlsLink attach(NetSocket socket, NodeId peer, boolean initiator) {
         TlsLink link = new TlsLink(socket, peer, initiator);
         open.incrementAndGet();
+        byPeer.put(peer, link);
         listener.onLinkOpened(link);
+        LinkRpcCodec.Reassembly rpcs = new LinkRpcCodec.Reassembly();
         RecordParser parser = RecordParser.newFixed(Cell.CELL_LEN, buf -> {
-            if (!link.closed) listener.onFrame(link, Bytes.wrap(buf.getBytes()));
+            if (link.closed) return;
+            Bytes frame = Bytes.wrap(buf.getBytes());
+            if (LinkRpcCodec.isRpcFrame(frame)) {
+                Bytes whole;
+                try {
+                    whole = rpcs.accept(frame);
+                } catch (ParleyException e) {
+                    rpcDropped.increment();
+                    LOG.debug("closing link to {}: {}", peer.shortHex(), e.getMessage());
+                    link.close();
+                    return;
+                }
+                if (whole != null) rpcListener.onRpc(peer, whole);
+                return;
+            }
+            listener.onFrame(link, frame);
         });
         socket.handler(parser);
         socket.exceptionHandler(e -> LOG.debug("link to {} failed: {}", peer.shortHex(), e.getMessage()));
@@ -154,16 +232,22 @@ public final class TlsLinkTransport implements Transport {
                 link.closed = true;
             }
             open.decrementAndGet();
+            byPeer.remove(peer, link);
             listener.onLinkClosed(link);
         });
         return link;
     }
 
     static NodeId peerId(NetSocket socket) {
+        Bytes key = peerKey(socket);
+        return key == null ? null : NodeId.ofIdentityKey(key);
+    }
+
+    static Bytes peerKey(NetSocket socket) {
         try {
             List<Certificate> certs = socket.peerCertificates();
             if (certs == null || certs.isEmpty() || !(certs.get(0) instanceof X509Certificate x)) return null;
-            return IdentityTls.nodeIdOf(x);
+            return NodeIdentity.rawEd25519(x.getPublicKey());
         } catch (Exception e) {
             return null;
         }
@@ -202,6 +286,14 @@ public final class TlsLinkTransport implements Transport {
             if (frame.length() != Cell.CELL_LEN) {
                 throw new ParleyException(ParleyException.Kind.INTERNAL, "link frames are " + Cell.CELL_LEN + " bytes, got " + frame.length());
             }
+            if (LinkRpcCodec.isRpcFrame(frame)) {
+                throw new ParleyException(ParleyException.Kind.INTERNAL, "routing must not send link RPC frames");
+            }
+            sendRaw(frame);
+        }
+
+        void sendRaw(Bytes frame) {
+            if (closed) return;
             socket.write(io.vertx.core.buffer.Buffer.buffer(frame.toArray()));
         }
 

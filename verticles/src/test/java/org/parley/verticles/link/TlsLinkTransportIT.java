@@ -126,4 +126,52 @@ class TlsLinkTransportIT {
         Link ok = ta.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(ok.peer()).contains(b.nodeId());
     }
+
+    @Test
+    void linkRpcsTravelBesideCellsInFragmentsAndIdentifyReportsTheKey() throws Exception {
+        NodeIdentity a = NodeIdentity.generate(new SecureRandom());
+        NodeIdentity b = NodeIdentity.generate(new SecureRandom());
+        Recorder rb = new Recorder();
+        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new Recorder(), new SimpleMeterRegistry(), 60);
+        TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, new SimpleMeterRegistry(), 60);
+        List<Bytes> got = new CopyOnWriteArrayList<>();
+        List<org.parley.core.identity.NodeId> from = new CopyOnWriteArrayList<>();
+        tb.setRpcListener((peer, rpc) -> {
+            from.add(peer);
+            got.add(rpc);
+        });
+        int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(ta.identify("127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo(b.publicKey());
+
+        byte[] big = new byte[3000];
+        new SecureRandom().nextBytes(big);
+        ta.sendRpc(b.nodeId(), "127.0.0.1:" + port, Bytes.of(big)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        ta.sendRpc(b.nodeId(), "127.0.0.1:" + port, Bytes.fromHex("01")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(() -> got.size() == 2);
+        assertThat(got).containsExactly(Bytes.of(big), Bytes.fromHex("01"));
+        assertThat(from).containsOnly(a.nodeId());
+        assertThat(rb.frames).as("RPC frames never reach routing").isEmpty();
+
+        assertThatThrownBy(() -> ta.sendRpc(b.nodeId(), "127.0.0.1:" + port, Bytes.wrap(new byte[LinkRpcCodec.MAX_MESSAGE + 1]))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS)).cause().isInstanceOf(ParleyException.class);
+    }
+
+    @Test
+    void reassemblyRefusesBadHeadersAndOversizeMessages() {
+        LinkRpcCodec.Reassembly r = new LinkRpcCodec.Reassembly();
+        Bytes ok = LinkRpcCodec.encode(Bytes.fromHex("0102")).get(0);
+        assertThat(r.accept(ok)).isEqualTo(Bytes.fromHex("0102"));
+        byte[] bad = ok.toArray();
+        bad[5] = 7; // unknown flags
+        assertThatThrownBy(() -> r.accept(Bytes.of(bad))).isInstanceOf(ParleyException.class);
+        byte[] withCirc = ok.toArray();
+        withCirc[3] = 1;
+        assertThatThrownBy(() -> r.accept(Bytes.of(withCirc))).isInstanceOf(ParleyException.class);
+        LinkRpcCodec.Reassembly big = new LinkRpcCodec.Reassembly();
+        byte[] more = LinkRpcCodec.encode(Bytes.wrap(new byte[600])).get(0).toArray(); // a full chunk with MORE set
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 200; i++) big.accept(Bytes.of(more));
+        }).isInstanceOf(ParleyException.class).hasMessageContaining("larger than");
+    }
 }
