@@ -56,8 +56,8 @@ public sealed interface RelayMessage {
         }
     }
 
-    /** The envelope is durably stored. */
-    record Stored(Bytes messageId) implements RelayMessage {
+    /** The envelope is durably stored; {@code duplicate} if that message id was stored before. */
+    record Stored(Bytes messageId, boolean duplicate) implements RelayMessage {
         public int code() {
             return RelayCommand.STORED.code();
         }

@@ -40,7 +40,7 @@ public final class RelayMessageCodec {
         } else if (m instanceof RelayMessage.Deliver d) {
             inboxId(w, d.inboxId()).bytes(d.messageId()).bytes(d.envelope());
         } else if (m instanceof RelayMessage.Stored s) {
-            w.bytes(s.messageId());
+            w.bytes(s.messageId()).u8(s.duplicate() ? 1 : 0);
         } else if (m instanceof RelayMessage.Push p) {
             inboxId(w, p.inboxId()).bytes(p.messageId()).bytes(p.envelope());
         } else if (m instanceof RelayMessage.Ack a) {
@@ -88,7 +88,12 @@ public final class RelayMessageCodec {
                     r.bytes(SIGNATURE_LEN));
             case INBOX_ESTABLISHED -> new RelayMessage.InboxEstablished(r.bytes(r.u8()), r.u32());
             case DELIVER -> new RelayMessage.Deliver(r.bytes(r.u8()), r.bytes(MESSAGE_ID_LEN), r.rest());
-            case STORED -> new RelayMessage.Stored(r.bytes(MESSAGE_ID_LEN));
+            case STORED -> {
+                Bytes id = r.bytes(MESSAGE_ID_LEN);
+                int flag = r.u8();
+                if (flag > 1) throw ParleyException.malformed("STORED flag must be 0 or 1");
+                yield new RelayMessage.Stored(id, flag == 1);
+            }
             case PUSH -> new RelayMessage.Push(r.bytes(r.u8()), r.bytes(MESSAGE_ID_LEN), r.rest());
             case ACK -> new RelayMessage.Ack(r.bytes(r.u8()), r.bytes(MESSAGE_ID_LEN));
             case ERROR -> new RelayMessage.Error(InboxErrorKind.fromCode(r.u8()), r.bytes(r.u8()));

@@ -131,7 +131,7 @@ public final class InboxRelay implements LocalHandler {
                 sender.send(new RelayMessage.Error(quota ? InboxErrorKind.QUOTA : InboxErrorKind.INTERNAL, d.messageId()));
                 return;
             }
-            sender.send(new RelayMessage.Stored(d.messageId()));
+            sender.send(new RelayMessage.Stored(d.messageId(), outcome == InboxStore.StoreOutcome.DUPLICATE));
             Registration recipient = registered.get(d.inboxId());
             if (outcome == InboxStore.StoreOutcome.STORED && recipient != null) {
                 topUp(d.inboxId(), recipient);

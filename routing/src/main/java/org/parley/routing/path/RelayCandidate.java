@@ -8,14 +8,16 @@ import java.util.Set;
 
 /**
  * A relay as the local directory describes it. {@code address} is {@code host:port} (IPv4,
- * {@code [IPv6]:port} or a name); {@code family} lists node ids the operator declared as run by
- * the same party; {@code bandwidth} is the weight for random choice.
+ * {@code [IPv6]:port} or a name); {@code familyName} is the operator's declared family label
+ * (empty for none) and {@code family} lists node ids declared as run by the same party (either
+ * suffices to keep two relays off one path); {@code bandwidth} is the weight for random choice.
  */
-public record RelayCandidate(NodeId id, String address, Bytes onionKey, Set<NodeId> family, long bandwidth,
-                             Set<Flag> flags) {
+public record RelayCandidate(NodeId id, String address, Bytes onionKey, String familyName, Set<NodeId> family,
+                             long bandwidth, Set<Flag> flags) {
     public enum Flag { GUARD, STABLE, FAST, INBOX }
 
     public RelayCandidate {
+        familyName = familyName == null ? "" : familyName.trim();
         family = Set.copyOf(family);
         flags = Set.copyOf(flags);
         if (bandwidth < 0) throw new IllegalArgumentException("bandwidth must not be negative");
@@ -25,9 +27,10 @@ public record RelayCandidate(NodeId id, String address, Bytes onionKey, Set<Node
         return new HopSpec(id, address, onionKey);
     }
 
-    /** Same declared family, in either direction. */
+    /** Same non-empty family label, or one lists the other as family. */
     public boolean sameFamily(RelayCandidate other) {
-        return family.contains(other.id) || other.family.contains(id);
+        return (!familyName.isEmpty() && familyName.equals(other.familyName))
+                || family.contains(other.id) || other.family.contains(id);
     }
 
     /**

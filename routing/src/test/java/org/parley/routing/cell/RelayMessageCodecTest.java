@@ -30,7 +30,7 @@ class RelayMessageCodecTest {
                 new RelayMessage.EstablishInbox(inbox, rnd(32, 7), rnd(64, 8)),
                 new RelayMessage.InboxEstablished(inbox, 3),
                 new RelayMessage.Deliver(inbox, mid, rnd(300, 9)),
-                new RelayMessage.Stored(mid),
+                new RelayMessage.Stored(mid, false),
                 new RelayMessage.Push(inbox, mid, rnd(300, 9)),
                 new RelayMessage.Ack(inbox, mid),
                 new RelayMessage.Error(InboxErrorKind.QUOTA, mid),

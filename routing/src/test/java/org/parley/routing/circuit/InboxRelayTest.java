@@ -69,7 +69,11 @@ class InboxRelayTest {
         s.sendToLast(new RelayMessage.Deliver(inboxId, mid, envelope));
         net.network.runUntilIdle();
 
-        assertThat(senderRec.messages).containsExactly(new RelayMessage.Stored(mid));
+        assertThat(senderRec.messages).containsExactly(new RelayMessage.Stored(mid, false));
+        // a retransmission of the same message id is acknowledged as a duplicate and not pushed again
+        s.sendToLast(new RelayMessage.Deliver(inboxId, mid, envelope));
+        net.network.runUntilIdle();
+        assertThat(senderRec.messages).last().isEqualTo(new RelayMessage.Stored(mid, true));
         assertThat(recipient.messages).hasSize(2);
         RelayMessage.Push push = (RelayMessage.Push) recipient.messages.get(1);
         assertThat(push.envelope()).isEqualTo(envelope);
@@ -102,7 +106,7 @@ class InboxRelayTest {
         s.sendToLast(new RelayMessage.Deliver(inboxId, rnd(16, 5), first));
         s.sendToLast(new RelayMessage.Deliver(inboxId, rnd(16, 6), second));
         net.network.runUntilIdle();
-        assertThat(senderRec.messages).containsExactly(new RelayMessage.Stored(rnd(16, 5)), new RelayMessage.Stored(rnd(16, 6)));
+        assertThat(senderRec.messages).containsExactly(new RelayMessage.Stored(rnd(16, 5), false), new RelayMessage.Stored(rnd(16, 6), false));
 
         TestNet.Recorder later = recipientOnline(r, authKey);
         assertThat(later.messages).containsExactly(
@@ -233,6 +237,6 @@ class InboxRelayTest {
         assertThat(senderRec.messages).isEmpty();
         gate[0].complete(null);
         net.network.runUntilIdle();
-        assertThat(senderRec.messages).containsExactly(new RelayMessage.Stored(rnd(16, 1)));
+        assertThat(senderRec.messages).containsExactly(new RelayMessage.Stored(rnd(16, 1), false));
     }
 }

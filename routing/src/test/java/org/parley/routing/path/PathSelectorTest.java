@@ -25,7 +25,7 @@ class PathSelectorTest {
 
     private static RelayCandidate relay(int i, String ip, long bw, Set<NodeId> family, boolean guard) {
         Set<RelayCandidate.Flag> flags = guard ? EnumSet.of(RelayCandidate.Flag.GUARD) : EnumSet.noneOf(RelayCandidate.Flag.class);
-        return new RelayCandidate(id(i), ip + ":9001", Bytes.wrap(new byte[32]), family, bw, flags);
+        return new RelayCandidate(id(i), ip + ":9001", Bytes.wrap(new byte[32]), "", family, bw, flags);
     }
 
     /** 20 relays in 20 different /16s; even ones are guards. */
@@ -77,6 +77,23 @@ class PathSelectorTest {
             List<NodeId> ids = s.select(d, 3).stream().map(RelayCandidate::id).toList();
             assertThat(ids.contains(id(2)) && ids.contains(id(3))).isFalse();
         }
+    }
+
+    @Test
+    void noTwoHopsWithOneFamilyLabel() {
+        Set<RelayCandidate.Flag> none = EnumSet.noneOf(RelayCandidate.Flag.class);
+        List<RelayCandidate> d = new ArrayList<>();
+        d.add(relay(1, "10.1.0.1", 100, Set.of(), true));
+        d.add(new RelayCandidate(id(2), "10.2.0.1:1", Bytes.wrap(new byte[32]), "acme", Set.of(), 100, none));
+        d.add(new RelayCandidate(id(3), "10.3.0.1:1", Bytes.wrap(new byte[32]), " acme ", Set.of(), 100, none));
+        d.add(relay(4, "10.4.0.1", 100, Set.of(), false));
+        PathSelector s = new PathSelector(GuardStore.inMemory(), new Random(8), 1);
+        for (int t = 0; t < 100; t++) {
+            List<NodeId> ids = s.select(d, 3).stream().map(RelayCandidate::id).toList();
+            assertThat(ids.contains(id(2)) && ids.contains(id(3))).isFalse();
+        }
+        assertThat(d.get(1).sameFamily(d.get(2))).isTrue();
+        assertThat(relay(5, "10.5.0.1", 1, Set.of(), false).sameFamily(relay(6, "10.6.0.1", 1, Set.of(), false))).isFalse();
     }
 
     @Test
