@@ -36,8 +36,37 @@ final class StoreBenchSupport {
 
     /** Encrypted like a real node; small Argon2 cost because only the open pays it. */
     static Store open(Path dir) {
+        return open(dir, org.parley.storage.StoreMetrics.NONE);
+    }
+
+    static Store open(Path dir, org.parley.storage.StoreMetrics metrics) {
         return RocksDbStore.open(StoreOptions.of(dir,
-                KeySource.passphrase("bench passphrase".toCharArray(), new Argon2Params(1024, 1, 1))));
+                KeySource.passphrase("bench passphrase".toCharArray(), new Argon2Params(1024, 1, 1)))
+                .withMetrics(metrics));
+    }
+
+    /** Counts group commits, so a result can be read as (writes per fsync) / (time per fsync). */
+    static final class BatchStats implements org.parley.storage.StoreMetrics {
+        final java.util.concurrent.atomic.LongAdder batches = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder ops = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder syncNanos = new java.util.concurrent.atomic.LongAdder();
+
+        @Override
+        public void onWrite(org.parley.storage.Repository repository, long latencyNanos, long bytesWritten) {
+        }
+
+        @Override
+        public void onBatch(int operations, long nanos) {
+            batches.increment();
+            ops.add(operations);
+            syncNanos.add(nanos);
+        }
+
+        String summary() {
+            long b = Math.max(1, batches.sum());
+            return String.format("group commits: %d, writes per commit %.1f, mean write+fsync %.3f ms",
+                    batches.sum(), ops.sum() / (double) b, syncNanos.sum() / 1e6 / b);
+        }
     }
 
     static Bytes id(String prefix, long n) {

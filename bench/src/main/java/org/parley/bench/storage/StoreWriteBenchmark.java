@@ -43,15 +43,19 @@ public class StoreWriteBenchmark {
     private Path dir;
     private Store store;
     private final AtomicLong next = new AtomicLong();
+    private StoreBenchSupport.BatchStats stats;
 
     @Setup(Level.Trial)
     public void open() throws Exception {
         dir = StoreBenchSupport.tempDir();
-        store = StoreBenchSupport.open(dir);
+        stats = new StoreBenchSupport.BatchStats();
+        store = StoreBenchSupport.open(dir, stats);
     }
 
     @TearDown(Level.Trial)
     public void close() throws Exception {
+        System.out.println();
+        System.out.println("[storage] " + stats.summary());
         store.close();
         StoreBenchSupport.delete(dir);
     }
