@@ -9,6 +9,8 @@ import org.parley.delivery.ratchet.SessionCipher;
 import org.parley.delivery.ratchet.SessionMessage;
 import org.parley.delivery.ratchet.SessionMessageCodec;
 import org.parley.delivery.ratchet.SessionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The responder's entry point for a first message: parses a PreKey session message, runs
@@ -17,6 +19,8 @@ import org.parley.delivery.ratchet.SessionState;
  * together with the returned state (and roll it back if this throws).
  */
 public final class SessionBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionBuilder.class);
+
     private SessionBuilder() {
     }
 
@@ -37,6 +41,8 @@ public final class SessionBuilder {
         InitialMessage init = InitialMessage.decode(pre.handshake());
         SessionState state = Pqxdh.respond(ours, store, init, params);
         byte[] pt = cipher.decryptRatchet(state, pre.ratchetMessage());
+        LOG.debug("accepted a PQXDH session (signed prekey {}, ML-KEM prekey {}, one-time prekey {})",
+                init.signedPreKeyId(), init.kemPreKeyId(), init.oneTimePreKeyId().isPresent());
         return new Accepted(state, init.identity(), Bytes.wrap(pt));
     }
 }
