@@ -53,4 +53,11 @@ public final class IdentityTrust {
     public Map<String, Entry> snapshot() {
         return Map.copyOf(contacts);
     }
+
+    /** Rebuilds the trust store from a {@link #snapshot()} the storage layer kept. */
+    public static IdentityTrust restore(Map<String, Entry> snapshot) {
+        IdentityTrust t = new IdentityTrust();
+        t.contacts.putAll(snapshot);
+        return t;
+    }
 }

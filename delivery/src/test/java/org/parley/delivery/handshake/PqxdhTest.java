@@ -47,6 +47,20 @@ class PqxdhTest {
     }
 
     @Test
+    void privatePreKeysSurviveTheirCodecAndStillDecapsulate() {
+        org.parley.delivery.crypto.X25519KeyPair x = org.parley.delivery.crypto.X25519KeyPair.generate(random);
+        assertThat(PreKeyCodec.decodeX25519(PreKeyCodec.encode(x))).isEqualTo(x);
+        org.parley.delivery.crypto.MlKem.KeyPair k = org.parley.delivery.crypto.MlKem.generate(random);
+        org.parley.delivery.crypto.MlKem.KeyPair k2 = PreKeyCodec.decodeMlKem(PreKeyCodec.encode(k));
+        var enc = org.parley.delivery.crypto.MlKem.encapsulate(k2.publicKey(), random);
+        assertThat(Bytes.wrap(k2.decapsulate(enc.ciphertext()))).isEqualTo(enc.sharedSecret());
+        byte[] bad = PreKeyCodec.encode(x).toArray();
+        bad[40] ^= 1; // public half no longer matches
+        assertKind(() -> PreKeyCodec.decodeX25519(Bytes.wrap(bad)), ParleyException.Kind.MALFORMED_INPUT);
+        assertKind(() -> PreKeyCodec.decodeMlKem(PreKeyCodec.encode(x)), ParleyException.Kind.MALFORMED_INPUT);
+    }
+
+    @Test
     void forgedBundlesAreRefusedBeforeAnyKeyIsUsed() {
         PreKeyBundle good = store.bundle(false);
         IdentityKeyPair mallory = IdentityKeyPair.generate(random);

@@ -57,6 +57,9 @@ class IdentityTest {
         assertThat(trust.check("bob", k2)).isEqualTo(IdentityTrust.Decision.SAME);
         assertThat(trust.entry("bob").orElseThrow().verified()).isFalse();
         assertThat(trust.markVerified("bob", k1)).isFalse();
+        IdentityTrust reloaded = IdentityTrust.restore(trust.snapshot());
+        assertThat(reloaded.check("bob", k2)).isEqualTo(IdentityTrust.Decision.SAME);
+        assertThat(reloaded.check("bob", k1)).isEqualTo(IdentityTrust.Decision.CHANGED);
     }
 
     @Test
