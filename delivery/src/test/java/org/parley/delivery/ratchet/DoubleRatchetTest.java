@@ -81,6 +81,24 @@ class DoubleRatchetTest {
 
     @ParameterizedTest
     @MethodSource("params")
+    void responderInitialChainMessagesArriveAfterHisNextChain(RatchetParams p) {
+        TestSessions t = new TestSessions(p, 13);
+        t.handshake("first");
+        Bytes b1 = t.cipher.encrypt(t.bob, utf8("b1")); // on the handshake chain (keyed to his signed prekey)
+        Bytes b2 = t.cipher.encrypt(t.bob, utf8("b2"));
+        Bytes a2 = t.cipher.encrypt(t.alice, utf8("a2"));
+        assertThat(text(t.cipher.decrypt(t.bob, a2))).isEqualTo("a2");
+        Bytes b3 = t.cipher.encrypt(t.bob, utf8("b3")); // new chain: header says PN = 2
+        assertThat(text(t.cipher.decrypt(t.alice, b3))).isEqualTo("b3");
+        assertThat(t.alice.skippedKeyCount()).isEqualTo(2);
+        assertThat(text(t.cipher.decrypt(t.alice, b2))).isEqualTo("b2");
+        assertThat(text(t.cipher.decrypt(t.alice, b1))).isEqualTo("b1");
+        assertThat(t.alice.skippedKeyCount()).isZero();
+        assertThatThrownBy(() -> t.cipher.decrypt(t.alice, b1)).isInstanceOf(ParleyException.class);
+    }
+
+    @ParameterizedTest
+    @MethodSource("params")
     void outOfOrderAndLostMessagesAcrossRatchetSteps(RatchetParams p) {
         TestSessions t = new TestSessions(p, 4);
         t.handshake("first");
