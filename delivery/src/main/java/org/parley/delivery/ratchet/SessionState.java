@@ -18,6 +18,8 @@ import java.util.Map;
  * <p>Persist it with {@link SessionStateCodec}; {@link #toString()} shows no key.
  */
 public final class SessionState {
+    /** Most distinct receiving chains that may hold skipped keys (libsignal keeps 5 old chains). */
+    public static final int MAX_SKIPPED_CHAINS = 16;
     final RatchetParams params;
     final Bytes associatedData;
     final Bytes remoteIdentityKey;
@@ -195,12 +197,24 @@ public final class SessionState {
     }
 
     void addSkipped(Map<SkippedKey, byte[]> fresh) {
+        if (fresh.isEmpty()) return;
         skipped.putAll(fresh);
         int excess = skipped.size() - params.maxStoredSkippedKeys();
         var it = skipped.entrySet().iterator();
         while (excess-- > 0 && it.hasNext()) {
             it.next();
             it.remove();
+        }
+        // Bound the distinct chains too: with header encryption each one costs a trial
+        // decryption per incoming message. The oldest chains' keys go first.
+        java.util.LinkedHashSet<Bytes> chains = new java.util.LinkedHashSet<>();
+        for (SkippedKey k : skipped.keySet()) chains.add(k.chain());
+        int extraChains = chains.size() - MAX_SKIPPED_CHAINS;
+        if (extraChains > 0) {
+            java.util.Set<Bytes> drop = new java.util.HashSet<>();
+            var ci = chains.iterator();
+            while (extraChains-- > 0) drop.add(ci.next());
+            skipped.keySet().removeIf(k -> drop.contains(k.chain()));
         }
     }
 

@@ -231,6 +231,28 @@ class DoubleRatchetTest {
 
     @ParameterizedTest
     @MethodSource("params")
+    void skippedKeysAreKeptForABoundedNumberOfChains(RatchetParams p) {
+        TestSessions t = new TestSessions(p, 14);
+        t.handshake("first");
+        List<Bytes> lost = new ArrayList<>();
+        for (int chain = 0; chain < SessionState.MAX_SKIPPED_CHAINS + 3; chain++) {
+            lost.add(t.cipher.encrypt(t.alice, utf8("lost " + chain)));
+            t.cipher.decrypt(t.bob, t.cipher.encrypt(t.alice, utf8("seen " + chain)));
+            t.cipher.decrypt(t.alice, t.cipher.encrypt(t.bob, utf8("reply " + chain)));
+        }
+        assertThat(t.bob.skippedKeyCount()).isEqualTo(SessionState.MAX_SKIPPED_CHAINS);
+        for (int i = 0; i < 3; i++) {
+            int chain = i;
+            assertThatThrownBy(() -> t.cipher.decrypt(t.bob, lost.get(chain))).isInstanceOf(ParleyException.class);
+        }
+        for (int chain = 3; chain < lost.size(); chain++) {
+            assertThat(text(t.cipher.decrypt(t.bob, lost.get(chain)))).isEqualTo("lost " + chain);
+        }
+        assertThat(t.bob.skippedKeyCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("params")
     void stateSurvivesSerializationRoundTrip(RatchetParams p) {
         TestSessions t = new TestSessions(p, 9);
         List<Bytes> early = new ArrayList<>();
