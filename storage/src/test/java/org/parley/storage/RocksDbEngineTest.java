@@ -54,14 +54,28 @@ class RocksDbEngineTest {
     }
 
     @Test
-    void blockingCallFromACompletionCallbackFailsInsteadOfDeadlocking() {
-        try (Store s = RocksDbStore.open(StoreOptions.of(dataDir, KeySource.none()))) {
+    void blockingCallFromACompletionCallbackFailsInsteadOfDeadlocking() throws Exception {
+        StoreOptions opts = StoreOptions.of(dataDir, KeySource.none());
+        RocksKvEngine engine = RocksKvEngine.open(opts.dbDir(), KvStore.CURRENT_SCHEMA, StoreMetrics.NONE, 16);
+        try (Store s = KvStore.open(engine, opts, "test")) {
+            // hold the committer so the callback is attached before the write completes
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            CompletableFuture<Object> gate = engine.submit(Repository.SYSTEM, tx -> {
+                try {
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            });
             CompletableFuture<Boolean> chained = s.meta().put("k", Bytes.EMPTY)
                     .thenApply(v -> s.replay().markSeen(Bytes.of(new byte[] {1}), Long.MAX_VALUE));
+            release.countDown();
+            gate.get(10, java.util.concurrent.TimeUnit.SECONDS);
             assertThatThrownBy(() -> chained.get(10, java.util.concurrent.TimeUnit.SECONDS))
                     .hasCauseInstanceOf(ParleyException.class)
                     .hasMessageContaining("deadlock");
-            // the store still works afterwards
+            // the store still works afterwards, and the refused call wrote nothing
             assertThat(s.replay().markSeen(Bytes.of(new byte[] {1}), Long.MAX_VALUE)).isTrue();
         }
     }

@@ -172,6 +172,16 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void conversationIdsOfAllOnesBytesStayApart() {
+        Bytes ff = Bytes.fromHex("ffff");
+        Bytes fff = Bytes.fromHex("ffffff");
+        await(store.messages().append(new StoredMessage(ff, b("a"), Direction.INCOMING, b("1"), MessageStatus.READ, Long.MAX_VALUE, 0)));
+        await(store.messages().append(new StoredMessage(fff, b("b"), Direction.INCOMING, b("2"), MessageStatus.READ, 0, 0)));
+        assertThat(store.messages().list(ff, 0, 10)).extracting(StoredMessage::messageId).containsExactly(b("a"));
+        assertThat(store.messages().latest(fff, 10)).extracting(StoredMessage::messageId).containsExactly(b("b"));
+    }
+
+    @Test
     void duplicateMessageIdIsRefusedAndKeepsTheFirst() {
         assertThat(await(store.messages().append(msg("c1", "m1", T0, "original")))).isTrue();
         assertThat(await(store.messages().append(msg("c1", "m1", T0 + 99, "replayed")))).isFalse();
