@@ -39,6 +39,9 @@ public final class Addresses {
     /** Request {@link Probe}, reply {@link Probe}: storage writes and reads back a probe record. */
     public static final String STORAGE_PROBE = "parley.storage.probe";
 
+    /** Requests of the {@link StorageMessage} family for the inbox-relay role (put, list, delete, auth get/bind). */
+    public static final String STORAGE_INBOX = "parley.storage.inbox";
+
     /** Request {@link RoutingMessage.SendEnvelope}, reply {@link RoutingMessage.SendResult}. */
     public static final String ROUTING_SEND = "parley.routing.send";
     /** Request {@link RoutingMessage.OpenInbox}, reply {@link RoutingMessage.InboxOpened}. */
