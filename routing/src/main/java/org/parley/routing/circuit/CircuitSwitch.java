@@ -43,7 +43,7 @@ public final class CircuitSwitch implements LinkListener {
         void onCreate2(Link link, Cell.Create2 cell);
     }
 
-    private final Transport transport;
+    private Transport transport;
     private final Random random;
     private final int maxCircuitsPerLink;
     private final Map<Link, Map<Integer, Endpoint>> links = new HashMap<>();
@@ -52,10 +52,21 @@ public final class CircuitSwitch implements LinkListener {
     private long malformedFrames;
 
     public CircuitSwitch(Transport transport, Random random, int maxCircuitsPerLink) {
-        this.transport = transport;
+        this(random, maxCircuitsPerLink);
+        attach(transport);
+    }
+
+    /** A switch whose transport is {@link #attach attached} later (the transport needs this listener first). */
+    public CircuitSwitch(Random random, int maxCircuitsPerLink) {
         this.random = random;
         this.maxCircuitsPerLink = maxCircuitsPerLink;
         this.createHandler = (link, cell) -> send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
+    }
+
+    /** Sets the transport outgoing links are opened with; once. */
+    public void attach(Transport transport) {
+        if (this.transport != null) throw new IllegalStateException("transport already attached");
+        this.transport = transport;
     }
 
     public void setCreateHandler(CreateHandler handler) {
@@ -117,6 +128,7 @@ public final class CircuitSwitch implements LinkListener {
         if (open != null && links.containsKey(open)) {
             return CompletableFuture.completedFuture(open);
         }
+        if (transport == null) throw new IllegalStateException("no transport attached");
         return transport.connect(peer, address).thenApply(link -> {
             onLinkOpened(link);
             return link;
