@@ -42,6 +42,11 @@ public final class Addresses {
     /** Requests of the {@link StorageMessage} family for the inbox-relay role (put, list, delete, auth get/bind). */
     public static final String STORAGE_INBOX = "parley.storage.inbox";
 
+    /** Every request of the {@link DeliveryMessage} family (gateway → delivery). */
+    public static final String DELIVERY_API = "parley.delivery.api";
+    /** Published {@link DeliveryMessage.Event}s (delivery → gateway WebSockets). */
+    public static final String DELIVERY_EVENTS = "parley.delivery.events";
+
     /** Request {@link RoutingMessage.SendEnvelope}, reply {@link RoutingMessage.SendResult}. */
     public static final String ROUTING_SEND = "parley.routing.send";
     /** Request {@link RoutingMessage.OpenInbox}, reply {@link RoutingMessage.InboxOpened}. */
