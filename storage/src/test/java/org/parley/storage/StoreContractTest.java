@@ -297,6 +297,40 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void expiredEnvelopesDoNotHoldQuota() {
+        for (int i = 0; i < 5; i++) await(store.inbox().append(b("in"), b("e" + i), i < 2 ? T0 + 10 : T0 + 1000));
+        clock.advance(10);
+        // full by count, but two are expired: they make room without a sweep
+        assertThat(await(store.inbox().append(b("in"), b("e5"), T0 + 1000))).isEqualTo(5L);
+        assertThat(store.inbox().usage(b("in")).envelopes()).isEqualTo(4);
+        assertThat(store.inbox().list(b("in"), 0, 10)).extracting(StoredEnvelope::seq).containsExactly(2L, 3L, 4L, 5L);
+        await(store.inbox().append(b("in"), b("e6"), T0 + 1000));
+        assertThatThrownBy(() -> await(store.inbox().append(b("in"), b("e7"), T0 + 1000)))
+                .isInstanceOf(ParleyException.class).hasMessageStartingWith("QUOTA");
+    }
+
+    @Test
+    void concurrentAppendsRespectTheQuotaExactly() {
+        List<CompletableFuture<Long>> fs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) fs.add(store.inbox().append(b("busy"), b("e" + i), T0 + 1000));
+        int stored = 0;
+        int refused = 0;
+        for (CompletableFuture<Long> f : fs) {
+            try {
+                await(f);
+                stored++;
+            } catch (ParleyException e) {
+                assertThat(e.getMessage()).startsWith("QUOTA");
+                refused++;
+            }
+        }
+        assertThat(stored).isEqualTo(5);
+        assertThat(refused).isEqualTo(15);
+        assertThat(store.inbox().list(b("busy"), 0, 100)).hasSize(5);
+        assertThat(store.inbox().usage(b("busy")).envelopes()).isEqualTo(5);
+    }
+
+    @Test
     void expiredEnvelopesAreNotListed() {
         await(store.inbox().append(b("in"), b("short"), T0 + 10));
         await(store.inbox().append(b("in"), b("long"), T0 + 10_000));

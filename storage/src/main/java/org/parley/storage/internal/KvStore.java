@@ -496,6 +496,11 @@ public final class KvStore implements Store {
             return submit(Repository.INBOX, tx -> {
                 long[] s = stats(tx, cipher, ik);
                 if (s[0] + 1 > quota.maxEnvelopes() || s[1] + envelope.length() > quota.maxBytes()) {
+                    // expired envelopes not yet swept must not keep a live sender out
+                    purgeExpired(tx, inboxId, ik, now());
+                    s = stats(tx, cipher, ik);
+                }
+                if (s[0] + 1 > quota.maxEnvelopes() || s[1] + envelope.length() > quota.maxBytes()) {
                     throw ParleyException.limit("QUOTA: inbox holds " + s[0] + " envelopes / " + s[1]
                             + " bytes; limits " + quota.maxEnvelopes() + " / " + quota.maxBytes());
                 }
@@ -539,6 +544,25 @@ public final class KvStore implements Store {
             byte[] raw = read(Cf.INBOX_STATS, ik);
             if (raw == null || raw.length != 24) return InboxUsage.EMPTY;
             return new InboxUsage(Codec.getLong(raw, 0), Codec.getLong(raw, 8));
+        }
+    }
+
+    /**
+     * Removes the oldest committed envelopes of one inbox while they are expired, stopping at the
+     * first live one: cheap when a full inbox is hammered, and complete when TTLs are uniform
+     * (the sweep catches the rest).
+     */
+    private void purgeExpired(Tx tx, Bytes inboxId, byte[] inboxKey, long now) {
+        byte[] prefix = Codec.prefix(inboxId);
+        List<byte[]> expired = new ArrayList<>();
+        tx.scanCommitted(Cf.INBOX, prefix, Codec.successor(prefix), (k, v) -> {
+            if (EnvelopeValue.decode(open(Cf.INBOX, k, v)).expiresAt > now) return false;
+            expired.add(k);
+            return true;
+        });
+        for (byte[] k : expired) {
+            byte[] raw = tx.get(Cf.INBOX, k); // an earlier operation of this batch may have removed it
+            if (raw != null) removeEnvelope(tx, inboxKey, k, EnvelopeValue.decode(open(Cf.INBOX, k, raw)));
         }
     }
 
