@@ -39,6 +39,8 @@ public final class CircuitRelay {
             .mapToInt(RelayCryptoKind::seedLen).max().orElseThrow();
     private static final int RELAY = CellCommand.RELAY.code();
     private static final int RELAY_EARLY = CellCommand.RELAY_EARLY.code();
+    /** As tor-spec: at most 8 RELAY_EARLY cells per circuit, which bounds how long a circuit can grow. */
+    public static final int MAX_RELAY_EARLY = 8;
 
     private final NodeId self;
     private final Supplier<List<OnionKeyPair>> onionKeys;
@@ -52,6 +54,7 @@ public final class CircuitRelay {
     private long circuitsCreated;
     private long replaysRefused;
     private long digestFailures;
+    private long relayEarlyRefused;
     private int open;
 
     public CircuitRelay(NodeId self, Supplier<List<OnionKeyPair>> onionKeys, CircuitSwitch sw, RoutingConfig config,
@@ -118,6 +121,11 @@ public final class CircuitRelay {
         return digestFailures;
     }
 
+    /** Circuits closed for carrying more than {@link #MAX_RELAY_EARLY} RELAY_EARLY cells. */
+    public long relayEarlyRefused() {
+        return relayEarlyRefused;
+    }
+
     public int openCircuits() {
         return open;
     }
@@ -136,6 +144,7 @@ public final class CircuitRelay {
         private int nextId;
         private boolean extending;
         private boolean closed;
+        private int relayEarlySeen;
         private Scheduler.Cancellable reassemblyTimer;
 
         final CircuitSwitch.Endpoint prevEnd = new CircuitSwitch.Endpoint() {
@@ -182,6 +191,12 @@ public final class CircuitRelay {
             } else if (cell instanceof Cell.RelayEarly r) {
                 body = r.body();
                 early = true;
+                if (++relayEarlySeen > MAX_RELAY_EARLY) {
+                    relayEarlyRefused++;
+                    LOG.debug("too many RELAY_EARLY cells; closing the circuit");
+                    close(DestroyReason.PROTOCOL, true, true);
+                    return;
+                }
             } else if (cell instanceof Cell.Destroy d) {
                 close(d.reason(), false, true);
                 return;

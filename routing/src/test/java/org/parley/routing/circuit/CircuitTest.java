@@ -235,6 +235,32 @@ class CircuitTest {
     }
 
     @Test
+    void aNinthRelayEarlyCellClosesTheCircuitAtTheGuard() {
+        TestNet net = new TestNet(3, RoutingConfig.defaults());
+        List<Integer> createIds = new ArrayList<>();
+        net.network.setTamper(frame -> {
+            if (frame.length == Cell.CELL_LEN && (frame[4] & 0xff) == CellCommand.CREATE2.code()) {
+                createIds.add(CellCodec.decode(frame).circId());
+            }
+            return frame;
+        });
+        TestNet.Recorder rec = new TestNet.Recorder();
+        net.settle(net.peers.get(2).builder.build(net.path(0, 1), rec));
+        int guardCircuit = createIds.get(0); // the client's CREATE2 to the guard came first
+        Link link = net.settle(net.peers.get(2).sw.connect(net.peers.get(0).identity.nodeId(),
+                net.peers.get(0).node.address()));
+        // the guard forwards cells it does not recognize; it sees all nine before any DESTROY comes back
+        for (int i = 0; i < CircuitRelay.MAX_RELAY_EARLY; i++) {
+            net.peers.get(2).sw.send(link, new Cell.RelayEarly(guardCircuit, rnd(Cell.PAYLOAD_LEN, i)));
+        }
+        assertThat(net.peers.get(0).relay.relayEarlyRefused()).isZero();
+        net.peers.get(2).sw.send(link, new Cell.RelayEarly(guardCircuit, rnd(Cell.PAYLOAD_LEN, 99)));
+        net.network.runUntilIdle();
+        assertThat(net.peers.get(0).relay.relayEarlyRefused()).isEqualTo(1);
+        assertThat(rec.closed).containsExactly(DestroyReason.PROTOCOL);
+    }
+
+    @Test
     void pathRulesAreChecked() {
         TestNet net = new TestNet(5, RoutingConfig.defaults());
         assertThatThrownBy(() -> net.peers.get(4).builder.build(net.path(0, 1, 0), new TestNet.Recorder()))
