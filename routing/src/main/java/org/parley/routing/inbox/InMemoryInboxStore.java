@@ -43,7 +43,12 @@ public final class InMemoryInboxStore implements InboxStore {
     }
 
     @Override
-    public List<StoredEnvelope> list(Bytes inboxId, long nowMillis, int max) {
+    public CompletionStage<List<StoredEnvelope>> list(Bytes inboxId, long nowMillis, int max) {
+        return CompletableFuture.completedFuture(listNow(inboxId, nowMillis, max));
+    }
+
+    /** Synchronous form, for tests. */
+    public List<StoredEnvelope> listNow(Bytes inboxId, long nowMillis, int max) {
         List<StoredEnvelope> out = new ArrayList<>();
         for (StoredEnvelope e : inboxes.getOrDefault(inboxId, new LinkedHashMap<>()).values()) {
             if (out.size() >= max) break;
@@ -53,7 +58,11 @@ public final class InMemoryInboxStore implements InboxStore {
     }
 
     @Override
-    public DeleteOutcome delete(Bytes inboxId, Bytes messageId, long nowMillis) {
+    public CompletionStage<DeleteOutcome> delete(Bytes inboxId, Bytes messageId, long nowMillis) {
+        return CompletableFuture.completedFuture(deleteNow(inboxId, messageId, nowMillis));
+    }
+
+    private DeleteOutcome deleteNow(Bytes inboxId, Bytes messageId, long nowMillis) {
         LinkedHashMap<Bytes, StoredEnvelope> box = inboxes.get(inboxId);
         StoredEnvelope e = box == null ? null : box.remove(messageId);
         if (e == null) return DeleteOutcome.NOT_FOUND;
@@ -61,8 +70,8 @@ public final class InMemoryInboxStore implements InboxStore {
     }
 
     @Override
-    public Optional<Bytes> authKey(Bytes inboxId) {
-        return Optional.ofNullable(keys.get(inboxId));
+    public CompletionStage<Optional<Bytes>> authKey(Bytes inboxId) {
+        return CompletableFuture.completedFuture(Optional.ofNullable(keys.get(inboxId)));
     }
 
     @Override

@@ -79,22 +79,28 @@ public final class InboxRelay implements LocalHandler {
             circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, inbox));
             return;
         }
-        Optional<Bytes> bound = store.authKey(inbox);
-        if (bound.isPresent() && !bound.get().constantTimeEquals(e.authKey())) {
-            circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, inbox));
-            return;
-        }
-        if (bound.isPresent()) {
-            register(circuit, inbox);
-        } else {
-            store.bindAuthKey(inbox, e.authKey()).whenComplete((ok, failure) -> {
-                if (failure != null) {
-                    circuit.send(new RelayMessage.Error(InboxErrorKind.INTERNAL, inbox));
-                } else {
-                    register(circuit, inbox);
-                }
-            });
-        }
+        store.authKey(inbox).whenComplete((bound, lookupFailure) -> {
+            if (lookupFailure != null) {
+                LOG.warn("inbox store failed: {}", lookupFailure.toString());
+                circuit.send(new RelayMessage.Error(InboxErrorKind.INTERNAL, inbox));
+                return;
+            }
+            if (bound.isPresent() && !bound.get().constantTimeEquals(e.authKey())) {
+                circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, inbox));
+                return;
+            }
+            if (bound.isPresent()) {
+                register(circuit, inbox);
+            } else {
+                store.bindAuthKey(inbox, e.authKey()).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        circuit.send(new RelayMessage.Error(InboxErrorKind.INTERNAL, inbox));
+                    } else {
+                        register(circuit, inbox);
+                    }
+                });
+            }
+        });
     }
 
     private void register(CircuitHandle circuit, Bytes inbox) {
@@ -102,27 +108,43 @@ public final class InboxRelay implements LocalHandler {
         Registration reg = new Registration(circuit);
         registered.put(inbox, reg);
         circuit.onClose(() -> registered.remove(inbox, reg));
-        int pending = store.list(inbox, clock.nowMillis(), Integer.MAX_VALUE).size();
-        circuit.send(new RelayMessage.InboxEstablished(inbox, pending));
-        topUp(inbox, reg);
+        store.list(inbox, clock.nowMillis(), Integer.MAX_VALUE).whenComplete((all, failure) -> {
+            if (!circuit.isOpen()) return;
+            circuit.send(new RelayMessage.InboxEstablished(inbox, failure == null ? all.size() : 0));
+            topUp(inbox, reg);
+        });
     }
 
     /** Pushes the oldest envelopes not yet in flight until {@code maxInFlight} are. */
     private void topUp(Bytes inbox, Registration reg) {
         if (!reg.circuit.isOpen() || reg.inFlight.size() >= maxInFlight) return;
-        for (StoredEnvelope env : store.list(inbox, clock.nowMillis(), maxInFlight + reg.inFlight.size())) {
-            if (reg.inFlight.size() >= maxInFlight) break;
-            if (reg.inFlight.add(env.messageId())) {
-                reg.circuit.send(new RelayMessage.Push(inbox, env.messageId(), env.envelope()));
+        store.list(inbox, clock.nowMillis(), maxInFlight + reg.inFlight.size()).whenComplete((envs, failure) -> {
+            if (failure != null) {
+                LOG.warn("inbox store failed: {}", failure.toString());
+                return;
             }
-        }
+            for (StoredEnvelope env : envs) {
+                if (!reg.circuit.isOpen() || reg.inFlight.size() >= maxInFlight) break;
+                if (reg.inFlight.add(env.messageId())) {
+                    reg.circuit.send(new RelayMessage.Push(inbox, env.messageId(), env.envelope()));
+                }
+            }
+        });
     }
 
     private void deliver(CircuitHandle sender, RelayMessage.Deliver d) {
-        if (store.authKey(d.inboxId()).isEmpty()) {
-            sender.send(new RelayMessage.Error(InboxErrorKind.UNKNOWN_INBOX, d.messageId()));
-            return;
-        }
+        store.authKey(d.inboxId()).whenComplete((bound, lookupFailure) -> {
+            if (lookupFailure != null) {
+                sender.send(new RelayMessage.Error(InboxErrorKind.INTERNAL, d.messageId()));
+            } else if (bound.isEmpty()) {
+                sender.send(new RelayMessage.Error(InboxErrorKind.UNKNOWN_INBOX, d.messageId()));
+            } else {
+                storeEnvelope(sender, d);
+            }
+        });
+    }
+
+    private void storeEnvelope(CircuitHandle sender, RelayMessage.Deliver d) {
         store.store(d.inboxId(), d.messageId(), d.envelope(), clock.nowMillis()).whenComplete((outcome, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -145,12 +167,13 @@ public final class InboxRelay implements LocalHandler {
             circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, a.messageId()));
             return;
         }
-        InboxStore.DeleteOutcome outcome = store.delete(a.inboxId(), a.messageId(), clock.nowMillis());
-        reg.inFlight.remove(a.messageId());
-        if (outcome == InboxStore.DeleteOutcome.EXPIRED) {
-            circuit.send(new RelayMessage.Error(InboxErrorKind.EXPIRED, a.messageId()));
-        }
-        topUp(a.inboxId(), reg);
+        store.delete(a.inboxId(), a.messageId(), clock.nowMillis()).whenComplete((outcome, failure) -> {
+            reg.inFlight.remove(a.messageId());
+            if (failure == null && outcome == InboxStore.DeleteOutcome.EXPIRED) {
+                circuit.send(new RelayMessage.Error(InboxErrorKind.EXPIRED, a.messageId()));
+            }
+            topUp(a.inboxId(), reg);
+        });
     }
 
     /** Inboxes with a live registered circuit. */

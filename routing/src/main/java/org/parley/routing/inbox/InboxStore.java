@@ -8,7 +8,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Where an inbox relay keeps envelopes (RocksDB or Hazelcast in production, {@link InMemoryInboxStore}
- * in tests). Stages must complete on the routing thread.
+ * in tests). Every call is asynchronous (a production store lives behind the event bus, on
+ * another verticle or cluster member). Stages must complete on the routing thread.
  */
 public interface InboxStore {
     enum StoreOutcome { STORED, DUPLICATE }
@@ -24,12 +25,12 @@ public interface InboxStore {
     CompletionStage<StoreOutcome> store(Bytes inboxId, Bytes messageId, Bytes envelope, long nowMillis);
 
     /** Unexpired envelopes of the inbox, oldest first, at most {@code max}. */
-    List<StoredEnvelope> list(Bytes inboxId, long nowMillis, int max);
+    CompletionStage<List<StoredEnvelope>> list(Bytes inboxId, long nowMillis, int max);
 
-    DeleteOutcome delete(Bytes inboxId, Bytes messageId, long nowMillis);
+    CompletionStage<DeleteOutcome> delete(Bytes inboxId, Bytes messageId, long nowMillis);
 
     /** The authorization key bound to the inbox when it was first established. */
-    Optional<Bytes> authKey(Bytes inboxId);
+    CompletionStage<Optional<Bytes>> authKey(Bytes inboxId);
 
     /** Binds {@code authKey} to a new inbox, durably. */
     CompletionStage<Void> bindAuthKey(Bytes inboxId, Bytes authKey);

@@ -210,15 +210,15 @@ class InboxRelayTest {
                 return gate[0].thenCompose(x -> store.store(i, m, e, now));
             }
 
-            public List<StoredEnvelope> list(Bytes i, long now, int max) {
+            public CompletionStage<List<StoredEnvelope>> list(Bytes i, long now, int max) {
                 return store.list(i, now, max);
             }
 
-            public DeleteOutcome delete(Bytes i, Bytes m, long now) {
+            public CompletionStage<DeleteOutcome> delete(Bytes i, Bytes m, long now) {
                 return store.delete(i, m, now);
             }
 
-            public Optional<Bytes> authKey(Bytes i) {
+            public CompletionStage<Optional<Bytes>> authKey(Bytes i) {
                 return store.authKey(i);
             }
 
