@@ -26,12 +26,23 @@ public final class PathSelector {
     private final GuardStore guardStore;
     private final Random random;
     private final int primaryGuards;
+    private final boolean distinctSubnets;
 
-    public PathSelector(GuardStore guardStore, Random random, int primaryGuards) {
+    /**
+     * @param distinctSubnets keep two hops of a path out of one IPv4 /16 or IPv6 /32 (always on
+     *                        in real networks; off only for a test network on one host, as Tor's
+     *                        {@code EnforceDistinctSubnets 0})
+     */
+    public PathSelector(GuardStore guardStore, Random random, int primaryGuards, boolean distinctSubnets) {
         if (primaryGuards < 1) throw new ParleyException(ParleyException.Kind.CONFIG, "need at least one guard");
         this.guardStore = guardStore;
         this.random = random;
         this.primaryGuards = primaryGuards;
+        this.distinctSubnets = distinctSubnets;
+    }
+
+    public PathSelector(GuardStore guardStore, Random random, int primaryGuards) {
+        this(guardStore, random, primaryGuards, true);
     }
 
     public PathSelector(GuardStore guardStore, Random random) {
@@ -58,7 +69,7 @@ public final class PathSelector {
         }
         RelayCandidate guard = null;
         for (RelayCandidate g : guards) {
-            if (lastHop == null || compatible(g, List.of(lastHop))) {
+            if (lastHop == null || fits(g, List.of(lastHop))) {
                 guard = g;
                 break;
             }
@@ -70,7 +81,7 @@ public final class PathSelector {
         for (int i = 0; i < free; i++) {
             List<RelayCandidate> taken = new ArrayList<>(path);
             taken.addAll(fixed);
-            RelayCandidate next = weighted(directory, c -> compatible(c, taken));
+            RelayCandidate next = weighted(directory, c -> fits(c, taken));
             if (next == null) throw unavailable("not enough diverse relays for " + hops + " hops");
             path.add(next);
         }
@@ -108,10 +119,19 @@ public final class PathSelector {
 
     /** Whether {@code c} may join a path that already holds {@code taken}. */
     public static boolean compatible(RelayCandidate c, List<RelayCandidate> taken) {
+        return compatible(c, taken, true);
+    }
+
+    /** As {@link #compatible(RelayCandidate, List)}, with the subnet rule optional. */
+    public static boolean compatible(RelayCandidate c, List<RelayCandidate> taken, boolean distinctSubnets) {
         for (RelayCandidate t : taken) {
-            if (t.id().equals(c.id()) || t.subnet().equals(c.subnet()) || t.sameFamily(c)) return false;
+            if (t.id().equals(c.id()) || (distinctSubnets && t.subnet().equals(c.subnet())) || t.sameFamily(c)) return false;
         }
         return true;
+    }
+
+    private boolean fits(RelayCandidate c, List<RelayCandidate> taken) {
+        return compatible(c, taken, distinctSubnets);
     }
 
     private RelayCandidate weighted(List<RelayCandidate> directory, Predicate<RelayCandidate> allowed) {

@@ -152,4 +152,21 @@ class PathSelectorTest {
         List<RelayCandidate> b = new PathSelector(GuardStore.inMemory(), new Random(77)).select(directory(), 4);
         assertThat(a).isEqualTo(b);
     }
+
+    @Test
+    void aSingleHostTestNetworkMayTurnTheSubnetRuleOff() {
+        java.util.List<RelayCandidate> sameHost = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            org.parley.core.identity.NodeIdentity id = org.parley.core.identity.NodeIdentity.generate(new java.security.SecureRandom());
+            sameHost.add(new RelayCandidate(id.nodeId(), "127.0.0.1:" + (9000 + i), org.parley.core.Bytes.wrap(new byte[32]), "",
+                    java.util.Set.of(), 100, java.util.Set.of(RelayCandidate.Flag.GUARD, RelayCandidate.Flag.INBOX)));
+        }
+        PathSelector strict = new PathSelector(GuardStore.inMemory(), new java.util.Random(1), 3, true);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> strict.select(sameHost, 3))
+                .isInstanceOf(org.parley.core.ParleyException.class);
+        PathSelector local = new PathSelector(GuardStore.inMemory(), new java.util.Random(1), 3, false);
+        java.util.List<RelayCandidate> path = local.select(sameHost, 3, sameHost.get(5));
+        org.assertj.core.api.Assertions.assertThat(path).hasSize(3).doesNotHaveDuplicates();
+        org.assertj.core.api.Assertions.assertThat(path.get(2)).isEqualTo(sameHost.get(5));
+    }
 }
