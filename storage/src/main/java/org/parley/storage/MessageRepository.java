@@ -27,4 +27,10 @@ public interface MessageRepository {
 
     /** The newest {@code limit} messages of a conversation, newest first. */
     List<StoredMessage> latest(Bytes conversationId, int limit);
+
+    /**
+     * Outgoing messages still PENDING or SENT (not yet delivered, read or failed), oldest
+     * first, across all conversations: what delivery must retry after a restart.
+     */
+    List<StoredMessage> unfinished(int limit);
 }

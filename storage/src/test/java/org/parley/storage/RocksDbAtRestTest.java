@@ -126,7 +126,7 @@ class RocksDbAtRestTest {
                 .extracting(e -> ((ParleyException) e).kind()).isEqualTo(ParleyException.Kind.CONFIG);
         // the failed opens released the database
         try (Store s = open(pass("right"))) {
-            assertThat(s.schemaVersion()).isEqualTo(2);
+            assertThat(s.schemaVersion()).isEqualTo(org.parley.storage.internal.KvStore.CURRENT_SCHEMA);
         }
     }
 

@@ -97,14 +97,14 @@ class RocksDbEngineTest {
         try (RocksKvEngine engine = RocksKvEngine.open(dataDir.resolve("db"), KvStore.CURRENT_SCHEMA, StoreMetrics.NONE, 16)) {
             engine.submit(Repository.SYSTEM, tx -> {
                 byte[] v = new byte[8];
-                v[7] = 3;
+                v[7] = (byte) (KvStore.CURRENT_SCHEMA + 1);
                 tx.put(Cf.SYS, "schema".getBytes(StandardCharsets.US_ASCII), v);
                 return null;
             }).join();
         }
         assertThatThrownBy(() -> RocksDbStore.open(StoreOptions.of(dataDir, KeySource.none())))
                 .isInstanceOf(ParleyException.class)
-                .hasMessageContaining("schema version 3")
+                .hasMessageContaining("schema version " + (KvStore.CURRENT_SCHEMA + 1))
                 .hasMessageContaining("upgrade")
                 .extracting(e -> ((ParleyException) e).kind()).isEqualTo(ParleyException.Kind.CONFIG);
     }

@@ -7,13 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.parley.storage.internal.Cf;
+import org.parley.storage.internal.KvStore;
 import org.parley.storage.rocksdb.RocksDbStore;
 import org.parley.storage.rocksdb.RocksKvEngine;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Opens the committed schema-v1 fixture with this build: it migrates to v2 and keeps everything. */
+/** Opens the committed schema-v1 fixture with this build: it migrates (v1 → v2 → v3) and keeps everything. */
 class SchemaMigrationTest {
     private static final long T0 = SchemaV1FixtureGenerator.T0;
 
@@ -42,12 +43,15 @@ class SchemaMigrationTest {
     @Test
     void v1StoreIsMigratedAndKeepsItsData() {
         try (Store s = RocksDbStore.open(SchemaV1FixtureGenerator.options(dataDir))) {
-            assertThat(s.schemaVersion()).isEqualTo(2);
+            assertThat(s.schemaVersion()).isEqualTo(KvStore.CURRENT_SCHEMA);
             assertThat(s.keys().get(KeyRepository.IDENTITY_SEED))
                     .contains(SchemaV1FixtureGenerator.b("fixture-seed-32-bytes-0123456789"));
             assertThat(s.messages().list(SchemaV1FixtureGenerator.b("c1"), 0, 10))
                     .extracting(m -> new String(m.body().toArray(), StandardCharsets.UTF_8))
-                    .containsExactly("hello from v1", "reply in v1");
+                    .containsExactly("hello from v1", "reply in v1", "still pending in v1");
+            // v3's outbox index was built from the v1 messages
+            assertThat(s.messages().unfinished(10)).extracting(StoredMessage::messageId)
+                    .containsExactly(SchemaV1FixtureGenerator.b("m3"));
             assertThat(s.contacts().list()).extracting(Contact::displayName).containsExactly("Bob");
             assertThat(s.meta().get("last-peers")).contains(SchemaV1FixtureGenerator.b("p1,p2"));
             assertThat(s.inbox().usage(SchemaV1FixtureGenerator.b("inbox-1")).envelopes()).isEqualTo(2);
@@ -58,7 +62,7 @@ class SchemaMigrationTest {
             assertThat(s.inbox().usage(SchemaV1FixtureGenerator.b("inbox-1")).envelopes()).isZero();
         }
         try (Store s = RocksDbStore.open(SchemaV1FixtureGenerator.options(dataDir))) {
-            assertThat(s.schemaVersion()).isEqualTo(2);
+            assertThat(s.schemaVersion()).isEqualTo(KvStore.CURRENT_SCHEMA);
             assertThat(s.messages().get(SchemaV1FixtureGenerator.b("m2"))).isPresent();
         }
     }

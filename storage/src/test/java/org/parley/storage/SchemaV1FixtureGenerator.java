@@ -51,6 +51,8 @@ class SchemaV1FixtureGenerator {
                     MessageStatus.DELIVERED, T0, T0 + 1)).join();
             s.messages().append(new StoredMessage(b("c1"), b("m2"), Direction.INCOMING, b("reply in v1"),
                     MessageStatus.READ, T0 + 5, T0 + 6)).join();
+            s.messages().append(new StoredMessage(b("c1"), b("m3"), Direction.OUTGOING, b("still pending in v1"),
+                    MessageStatus.PENDING, T0 + 7, T0 + 7)).join();
             s.inbox().append(b("inbox-1"), b("envelope expiring at T0+100"), T0 + 100).join();
             s.inbox().append(b("inbox-1"), b("envelope expiring at T0+10000"), T0 + 10_000).join();
             s.replay().markSeen(b("tag-short"), T0 + 100);

@@ -25,7 +25,9 @@ public enum Cf {
     REPLAY(10, "replay", Repository.REPLAY, true, 1),
     META(11, "meta", Repository.META, true, 1),
     /** key: expiresAt(8) cfId(1) key-in-that-cf; value: accounted bytes (8). Added in schema v2. */
-    EXPIRY(12, "expiry", Repository.SYSTEM, false, 2);
+    EXPIRY(12, "expiry", Repository.SYSTEM, false, 2),
+    /** Outgoing messages not yet delivered. key: createdAt(8) msgId; value: the MESSAGES key. Added in schema v3. */
+    OUTBOX(13, "outbox", Repository.MESSAGES, true, 3);
 
     private final int id;
     private final String cfName;

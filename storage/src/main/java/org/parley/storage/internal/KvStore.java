@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class KvStore implements Store {
     private static final Logger LOG = LoggerFactory.getLogger(KvStore.class);
 
-    /** v1: first layout. v2: adds the expiry index column family. */
-    public static final int CURRENT_SCHEMA = 2;
+    /** v1: first layout. v2: adds the expiry index. v3: adds the outbox index. */
+    public static final int CURRENT_SCHEMA = 3;
     static final byte[] SCHEMA_KEY = "schema".getBytes(StandardCharsets.US_ASCII);
     private static final int SWEEP_CHUNK = 1000;
 
@@ -121,7 +121,33 @@ public final class KvStore implements Store {
 
     /** Moves a store from schema {@code from} to {@code from + 1} in one synced batch. */
     private static void migrate(KvEngine engine, AtRestCipher cipher, int from) {
-        if (from != 1) throw new ParleyException(ParleyException.Kind.INTERNAL, "no migration from schema " + from);
+        switch (from) {
+            case 1 -> migrate1to2(engine, cipher);
+            case 2 -> migrate2to3(engine, cipher);
+            default -> throw new ParleyException(ParleyException.Kind.INTERNAL, "no migration from schema " + from);
+        }
+    }
+
+    /** v3: index of unfinished outgoing messages, built from the messages. */
+    private static void migrate2to3(KvEngine engine, AtRestCipher cipher) {
+        if (!engine.hasCf(Cf.OUTBOX)) engine.createCf(Cf.OUTBOX);
+        join(engine.submit(Repository.SYSTEM, tx -> {
+            tx.scanCommitted(Cf.MESSAGES, new byte[0], null, (k, v) -> {
+                StoredMessage m = decodeMessage(k, cipher.open(Cf.MESSAGES, k, v));
+                if (isUnfinished(m)) {
+                    byte[] ok = outboxKey(m);
+                    tx.put(Cf.OUTBOX, ok, cipher.seal(Cf.OUTBOX, ok, k));
+                }
+                return true;
+            });
+            tx.put(Cf.SYS, SCHEMA_KEY, Codec.longBytes(3));
+            return null;
+        }));
+    }
+
+    /** v2: expiry index, built from inbox envelopes, replay tags and DHT records. */
+    private static void migrate1to2(KvEngine engine, AtRestCipher cipher) {
+        int from = 1;
         if (!engine.hasCf(Cf.EXPIRY)) engine.createCf(Cf.EXPIRY);
         join(engine.submit(Repository.SYSTEM, tx -> {
             tx.scanCommitted(Cf.INBOX, new byte[0], null, (k, v) -> {
@@ -360,6 +386,7 @@ public final class KvStore implements Store {
                 tx.scanCommitted(Cf.MESSAGES, prefix, Codec.successor(prefix), (mk, mv) -> {
                     tx.delete(Cf.MESSAGES, mk);
                     tx.delete(Cf.MESSAGE_INDEX, Arrays.copyOfRange(mk, prefix.length + 8, mk.length));
+                    if (schema >= 3) tx.delete(Cf.OUTBOX, Arrays.copyOfRange(mk, prefix.length, mk.length));
                     n[0]++;
                     return true;
                 });
@@ -372,6 +399,19 @@ public final class KvStore implements Store {
         byte[] p = Codec.prefixed(m.conversationId(), m.createdAtMillis());
         byte[] k = Arrays.copyOf(p, p.length + m.messageId().length());
         m.messageId().copyTo(k, p.length);
+        return k;
+    }
+
+    private static boolean isUnfinished(StoredMessage m) {
+        return m.direction() == Direction.OUTGOING
+                && (m.status() == MessageStatus.PENDING || m.status() == MessageStatus.SENT);
+    }
+
+    /** createdAt(8) msgId: the tail of the message key. */
+    private static byte[] outboxKey(StoredMessage m) {
+        byte[] k = new byte[8 + m.messageId().length()];
+        Codec.putLong(k, 0, m.createdAtMillis());
+        m.messageId().copyTo(k, 8);
         return k;
     }
 
@@ -401,10 +441,13 @@ public final class KvStore implements Store {
             byte[] k = messageKey(m);
             byte[] v = seal(Cf.MESSAGES, k, encodeMessage(m));
             byte[] idx = seal(Cf.MESSAGE_INDEX, id, k);
+            byte[] ok = outboxKey(m);
+            byte[] outbox = schema >= 3 && isUnfinished(m) ? seal(Cf.OUTBOX, ok, k) : null;
             return submit(Repository.MESSAGES, tx -> {
                 if (tx.get(Cf.MESSAGE_INDEX, id) != null) return false;
                 tx.put(Cf.MESSAGES, k, v);
                 tx.put(Cf.MESSAGE_INDEX, id, idx);
+                if (outbox != null) tx.put(Cf.OUTBOX, ok, outbox);
                 return true;
             });
         }
@@ -423,6 +466,11 @@ public final class KvStore implements Store {
                 if (!m.status().canMoveTo(status)) return m;
                 StoredMessage next = m.withStatus(status, atMillis);
                 tx.put(Cf.MESSAGES, k, seal(Cf.MESSAGES, k, encodeMessage(next)));
+                if (schema >= 3 && isUnfinished(m) != isUnfinished(next)) {
+                    byte[] ok = outboxKey(next);
+                    if (isUnfinished(next)) tx.put(Cf.OUTBOX, ok, seal(Cf.OUTBOX, ok, k));
+                    else tx.delete(Cf.OUTBOX, ok);
+                }
                 return next;
             });
         }
@@ -440,6 +488,17 @@ public final class KvStore implements Store {
             byte[] prefix = Codec.prefix(Codec.id(conversationId, "conversation id"));
             byte[] from = Codec.prefixed(conversationId, Math.max(0, fromMillis));
             return scan(Cf.MESSAGES, from, Codec.successor(prefix), false, limit, KvStore::decodeMessage, null);
+        }
+
+        @Override
+        public List<StoredMessage> unfinished(int limit) {
+            if (schema < 3) throw new ParleyException(ParleyException.Kind.INTERNAL, "outbox needs schema 3");
+            List<StoredMessage> out = new ArrayList<>();
+            for (byte[] k : scan(Cf.OUTBOX, new byte[0], null, false, limit, (ok, p) -> p, null)) {
+                byte[] v = read(Cf.MESSAGES, k);
+                if (v != null) out.add(decodeMessage(k, v));
+            }
+            return out;
         }
 
         @Override
