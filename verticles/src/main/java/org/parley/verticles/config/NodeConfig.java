@@ -16,13 +16,22 @@ public record NodeConfig(
         String peerHost,
         int peerPort,
         List<String> bootstrap,
+        String discoveryDnsSeed,
+        boolean discoveryLight,
+        int discoveryPowBits,
+        int discoverySyncIntervalMs,
+        int discoveryRefreshIntervalMs,
         boolean clusterEnabled,
         String clusterName,
         String clusterHost,
         int clusterPort,
         List<String> clusterMembers,
         Set<Concern> only,
-        boolean metricsEnabled) {
+        boolean metricsEnabled,
+        int gatewayRateLimit,
+        int gatewayRateBurst,
+        int gatewayMaxBodyBytes,
+        boolean routingDistinctSubnets) {
 
     public NodeConfig {
         bootstrap = List.copyOf(bootstrap);
@@ -46,13 +55,22 @@ public record NodeConfig(
                 (String) m.get("peer.host"),
                 (Integer) m.get("peer.port"),
                 (List<String>) m.get("discovery.bootstrap"),
+                (String) m.get("discovery.dns-seed"),
+                (Boolean) m.get("discovery.light"),
+                (Integer) m.get("discovery.pow-bits"),
+                (Integer) m.get("discovery.sync-interval-ms"),
+                (Integer) m.get("discovery.refresh-interval-ms"),
                 (Boolean) m.get("cluster.enabled"),
                 (String) m.get("cluster.name"),
                 (String) m.get("cluster.host"),
                 (Integer) m.get("cluster.port"),
                 (List<String>) m.get("cluster.members"),
                 only,
-                (Boolean) m.get("metrics.enabled"));
+                (Boolean) m.get("metrics.enabled"),
+                (Integer) m.get("gateway.rate-limit"),
+                (Integer) m.get("gateway.rate-burst"),
+                (Integer) m.get("gateway.max-body-bytes"),
+                (Boolean) m.get("routing.distinct-subnets"));
     }
 
     public boolean runs(Concern c) {
@@ -60,17 +78,44 @@ public record NodeConfig(
     }
 
     public NodeConfig withDataDir(Path dir) {
-        return new NodeConfig(dir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, clusterEnabled,
-                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled);
+        return new NodeConfig(dir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRefreshIntervalMs, clusterEnabled,
+                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets);
     }
 
     public NodeConfig withPorts(int gateway, int peer) {
-        return new NodeConfig(dataDir, gatewayHost, gateway, peerHost, peer, bootstrap, clusterEnabled,
-                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled);
+        return new NodeConfig(dataDir, gatewayHost, gateway, peerHost, peer, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRefreshIntervalMs, clusterEnabled,
+                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets);
     }
 
     public NodeConfig withCluster(boolean enabled, int port, List<String> members, Set<Concern> onlyThese) {
-        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, enabled,
-                clusterName, clusterHost, port, members, onlyThese, metricsEnabled);
+        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRefreshIntervalMs, enabled,
+                clusterName, clusterHost, port, members, onlyThese, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets);
+    }
+
+    /**
+     * The discovery settings (tests: short timers; {@code dnsSeed} "" = none). Timers in
+     * milliseconds, see {@code discovery.sync-interval-ms} and {@code discovery.refresh-interval-ms}.
+     */
+    public NodeConfig withDiscovery(List<String> seeds, String dnsSeed, boolean light, int syncIntervalMs, int refreshIntervalMs) {
+        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, seeds, dnsSeed, light, discoveryPowBits,
+                syncIntervalMs, refreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
+                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets);
+    }
+
+    /** The gateway's per-token rate limit (requests per second, burst) and request body limit in bytes. */
+    public NodeConfig withGatewayLimits(int ratePerSecond, int burst, int maxBodyBytes) {
+        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
+                metricsEnabled, ratePerSecond, burst, maxBodyBytes, routingDistinctSubnets);
+    }
+
+    /** Path selection's distinct-subnet rule; off only for a test network on one host. */
+    public NodeConfig withDistinctSubnets(boolean on) {
+        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
+                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, on);
     }
 }

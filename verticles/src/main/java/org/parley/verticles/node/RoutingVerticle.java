@@ -1,7 +1,11 @@
 package org.parley.verticles.node;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.bus.Addresses;
@@ -10,52 +14,78 @@ import org.parley.core.bus.DiscoveryMessage;
 import org.parley.core.bus.FailureCodes;
 import org.parley.core.bus.RoutingMessage;
 import org.parley.core.identity.NodeId;
+import org.parley.core.identity.NodeIdentity;
 import org.parley.core.time.Clock;
-import org.parley.routing.circuit.CircuitBuilder;
-import org.parley.routing.circuit.CircuitRelay;
-import org.parley.routing.circuit.CircuitSwitch;
+import org.parley.routing.RoutingNode;
+import org.parley.routing.cell.DestroyReason;
+import org.parley.routing.cell.InboxErrorKind;
+import org.parley.routing.circuit.HopSpec;
 import org.parley.routing.circuit.RoutingConfig;
+import org.parley.routing.client.InboxSubscription;
 import org.parley.routing.crypto.OnionKeyPair;
-import org.parley.routing.link.Link;
-import org.parley.routing.link.LinkListener;
+import org.parley.routing.path.PathSelector;
+import org.parley.routing.path.RelayCandidate;
 import org.parley.verticles.link.TlsLinkTransport;
+import org.parley.verticles.routing.BusInboxStore;
+import org.parley.verticles.routing.FileGuardStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Routing concern: owns the peer links (TLS), the circuit switch, the relay role and (later)
- * client circuits. Carries link-level RPCs for discovery: {@link Addresses#ROUTING_LINK_RPC} out,
- * {@link Addresses#DISCOVERY_RPC_IN} in, {@link Addresses#ROUTING_IDENTIFY}.
+ * Routing concern, a thin assembly of the routing module's {@link RoutingNode}: TLS peer links,
+ * the relay and inbox-relay roles (envelopes stored through the storage verticle), and the
+ * client side served on the bus — {@link Addresses#ROUTING_SEND} (deliver an envelope to an inbox
+ * over a circuit picked by {@link PathSelector} from discovery's relay directory) and
+ * {@link Addresses#ROUTING_OPEN_INBOX} (keep an inbound circuit registered at an inbox relay and
+ * hand pushed envelopes to delivery, ACKing each once delivery says it is durable). Also carries
+ * discovery's link-level RPCs.
  */
 public final class RoutingVerticle extends ConcernVerticle {
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingVerticle.class);
+    private static final long INBOX_TTL_MS = TimeUnit.DAYS.toMillis(7);
+    private static final long DIRECTORY_REFRESH_MS = 2_000;
+    private static final DeliveryOptions INBOUND_TIMEOUT = new DeliveryOptions().setSendTimeout(30_000);
+
     private final SecureRandom random = new SecureRandom();
     private TlsLinkTransport transport;
-    private CircuitSwitch circuitSwitch;
-    private CircuitRelay relay;
-    private CircuitBuilder builder;
+    private RoutingNode routing;
+    private PathSelector selector;
     private volatile OnionKeyPair onionKey;
+    private volatile List<RelayCandidate> directory = List.of();
+    private final Map<Bytes, Subscription> inboxes = new HashMap<>();
+    private long directoryTimer = -1;
+    private Timer buildTimer;
+    private Counter buildFailures;
+    private Counter sendFailures;
 
     public RoutingVerticle(NodeContext node) {
         super(Concern.ROUTING, node);
     }
 
+    private record Subscription(InboxSubscription subscription, List<String> path) {}
+
     @Override
     protected Future<?> startConcern() {
         RoutingConfig config = RoutingConfig.defaults();
         VertxScheduler scheduler = new VertxScheduler(context);
-        Clock clock = Clock.system();
         onionKey = OnionKeyPair.generate(random);
-        // the switch is the transport's listener, and needs the transport: break the cycle with a forwarder
-        ForwardingListener forward = new ForwardingListener();
-        transport = new TlsLinkTransport(vertx, node.identity(), forward, node.registry(), 300);
-        circuitSwitch = new CircuitSwitch(transport, random, config.maxCircuitsPerLink());
-        forward.target = circuitSwitch;
-        relay = new CircuitRelay(node.identity().nodeId(), () -> List.of(onionKey), circuitSwitch, config, clock, scheduler, random);
-        builder = new CircuitBuilder(circuitSwitch, config, clock, scheduler, random);
-        Gauge.builder("parley.routing.circuits.open", relay, CircuitRelay::openCircuits)
-                .description("circuits this node relays").register(node.registry());
+        routing = new RoutingNode(node.identity().nodeId(), () -> List.of(onionKey), new BusInboxStore(vertx, INBOX_TTL_MS),
+                config, Clock.system(), scheduler, random);
+        transport = new TlsLinkTransport(vertx, node.identity(), routing.linkListener(), node.registry(), 300);
+        routing.attach(transport);
+        selector = new PathSelector(new FileGuardStore(node.config().dataDir().resolve("guards")), random,
+                PathSelector.DEFAULT_PRIMARY_GUARDS, node.config().routingDistinctSubnets());
+        meters();
 
         transport.setRpcListener((from, rpc) -> vertx.eventBus().send(Addresses.DISCOVERY_RPC_IN,
                 new DiscoveryMessage.LinkRpcIn(from.hex(), rpc)));
@@ -70,15 +100,154 @@ public final class RoutingVerticle extends ConcernVerticle {
         this.<RoutingMessage.DescribeSelf>consumer(Addresses.ROUTING_SELF, msg ->
                 msg.reply(new RoutingMessage.SelfDescriptor(node.identity().nodeId().hex(),
                         node.config().peerHost() + ":" + transport.actualPort(), onionKey.publicKey())));
+        this.<RoutingMessage.SendEnvelope>consumer(Addresses.ROUTING_SEND, this::send);
+        this.<RoutingMessage.OpenInbox>consumer(Addresses.ROUTING_OPEN_INBOX, this::openInbox);
+
+        directoryTimer = vertx.setPeriodic(10, DIRECTORY_REFRESH_MS, t -> refreshDirectory());
         return transport.listen(node.config().peerHost(), node.config().peerPort());
     }
 
-    static void replyOrFail(io.vertx.core.eventbus.Message<?> msg, Object reply, Throwable e) {
+    private void meters() {
+        Gauge.builder("parley.routing.circuits.open", this, v -> v.routing.relay().openCircuits() + v.routing.sender().openCircuits())
+                .description("circuits open at this node: relayed plus own client circuits").register(node.registry());
+        Gauge.builder("parley.routing.inbox.registered", this, v -> v.routing.inboxRelay().map(i -> i.registeredCount()).orElse(0))
+                .description("inboxes with a live recipient circuit at this inbox relay").register(node.registry());
+        Gauge.builder("parley.routing.relays.known", this, v -> v.directory.size())
+                .description("relays in the directory path selection uses").register(node.registry());
+        buildTimer = Timer.builder("parley.routing.send").description("time from a send request until the inbox relay answered")
+                .publishPercentileHistogram().register(node.registry());
+        buildFailures = Counter.builder("parley.routing.circuit.build.failures")
+                .description("circuits that could not be built or were lost before answering").register(node.registry());
+        sendFailures = Counter.builder("parley.routing.send.failures")
+                .description("envelope sends that failed (no path, refused, timed out)").register(node.registry());
+    }
+
+    private void refreshDirectory() {
+        vertx.eventBus().<DiscoveryMessage.RelayList>request(Addresses.DISCOVERY_RELAYS, new DiscoveryMessage.RelayQuery(1000),
+                        new DeliveryOptions().setSendTimeout(5_000))
+                .onSuccess(reply -> {
+                    List<RelayCandidate> fresh = new ArrayList<>();
+                    for (DiscoveryMessage.RelayInfo r : reply.body().relays()) {
+                        try {
+                            fresh.add(candidate(r));
+                        } catch (RuntimeException e) {
+                            LOG.debug("skipping an unusable relay entry: {}", e.getMessage());
+                        }
+                    }
+                    directory = List.copyOf(fresh);
+                })
+                .onFailure(e -> LOG.debug("relay directory not available yet: {}", e.getMessage()));
+    }
+
+    static RelayCandidate candidate(DiscoveryMessage.RelayInfo r) {
+        Set<RelayCandidate.Flag> flags = EnumSet.noneOf(RelayCandidate.Flag.class);
+        if (r.guard()) flags.add(RelayCandidate.Flag.GUARD);
+        if (r.inbox()) flags.add(RelayCandidate.Flag.INBOX);
+        return new RelayCandidate(NodeId.fromHex(r.nodeId()), r.address(), r.onionKey(), r.family(), Set.of(),
+                Math.max(1, r.bandwidth()), flags);
+    }
+
+    static RelayCandidate candidate(RoutingMessage.Hop h) {
+        return new RelayCandidate(NodeId.fromHex(h.nodeId()), h.address(), h.onionKey(), "", Set.of(), 1,
+                Set.of(RelayCandidate.Flag.INBOX));
+    }
+
+    /** A path of {@code hops} relays ending at {@code last}; fails UNAVAILABLE when the directory is too small. */
+    private List<HopSpec> path(RelayCandidate last, int hops) {
+        if (hops < 1 || hops > 4) throw ParleyException.malformed("circuitHops must be 1..4, got " + hops);
+        // a relay never extends a circuit to itself: leave this node out of its own paths
+        List<RelayCandidate> others = directory.stream().filter(c -> !c.id().equals(node.identity().nodeId())).toList();
+        return selector.select(others, hops, last).stream().map(RelayCandidate::hop).toList();
+    }
+
+    private void send(Message<RoutingMessage.SendEnvelope> msg) {
+        RoutingMessage.SendEnvelope s = msg.body();
+        long start = System.nanoTime();
+        List<HopSpec> path;
+        try {
+            path = path(candidate(s.inboxRelay()), s.circuitHops());
+        } catch (ParleyException e) {
+            sendFailures.increment();
+            msg.fail(FailureCodes.of(e.kind()), e.getMessage());
+            return;
+        }
+        routing.sender().send(path, s.inboxId(), s.messageId(), s.envelope()).whenComplete((sent, e) -> {
+            if (e != null) {
+                sendFailures.increment();
+                replyOrFail(msg, null, e);
+                return;
+            }
+            buildTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            msg.reply(new RoutingMessage.SendResult(sent.outcome().name(), sent.path().stream().map(NodeId::hex).toList()));
+        });
+    }
+
+    private void openInbox(Message<RoutingMessage.OpenInbox> msg) {
+        RoutingMessage.OpenInbox o = msg.body();
+        Subscription existing = inboxes.get(o.inboxId());
+        if (existing != null && existing.subscription().isUp()) {
+            msg.reply(new RoutingMessage.InboxOpened(o.inboxId(), existing.path()));
+            return;
+        }
+        if (existing != null) existing.subscription().close();
+        RelayCandidate relay;
+        NodeIdentity auth;
+        try {
+            relay = candidate(o.inboxRelay());
+            auth = NodeIdentity.fromSeed(o.authSeed());
+            path(relay, o.circuitHops()); // fail now, not in the background, if no path exists
+        } catch (ParleyException e) {
+            msg.fail(FailureCodes.of(e.kind()), e.getMessage());
+            return;
+        }
+        boolean[] answered = {false};
+        List<String> currentPath = new ArrayList<>();
+        InboxSubscription[] sub = new InboxSubscription[1];
+        sub[0] = routing.subscribe(new InboxSubscription.Params(() -> path(relay, o.circuitHops()), o.inboxId(), auth, 1_000),
+                new InboxSubscription.Listener() {
+                    @Override
+                    public void onEstablished(long pending, List<NodeId> ids) {
+                        currentPath.clear();
+                        ids.forEach(id -> currentPath.add(id.hex()));
+                        inboxes.put(o.inboxId(), new Subscription(sub[0], List.copyOf(currentPath)));
+                        if (!answered[0]) {
+                            answered[0] = true;
+                            msg.reply(new RoutingMessage.InboxOpened(o.inboxId(), List.copyOf(currentPath)));
+                        }
+                    }
+
+                    @Override
+                    public void onEnvelope(Bytes messageId, Bytes envelope) {
+                        vertx.eventBus().request(Addresses.DELIVERY_INBOUND,
+                                        new RoutingMessage.InboundEnvelope(o.inboxId(), messageId, envelope, List.copyOf(currentPath)), INBOUND_TIMEOUT)
+                                .onSuccess(r -> sub[0].ack(messageId))
+                                .onFailure(e -> LOG.debug("delivery did not take an envelope; the relay will push it again: {}", e.getMessage()));
+                    }
+
+                    @Override
+                    public void onError(InboxErrorKind kind) {
+                        if (!answered[0]) {
+                            answered[0] = true;
+                            ParleyException pe = org.parley.routing.client.EnvelopeSender.toException(kind);
+                            msg.fail(FailureCodes.of(pe.kind()), pe.getMessage());
+                        }
+                    }
+
+                    @Override
+                    public void onDown(DestroyReason reason) {
+                        buildFailures.increment();
+                        LOG.debug("inbound circuit down ({}); rebuilding", reason);
+                    }
+                });
+        inboxes.put(o.inboxId(), new Subscription(sub[0], List.of()));
+    }
+
+    static void replyOrFail(Message<?> msg, Object reply, Throwable e) {
         if (e == null) {
             msg.reply(reply);
             return;
         }
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof ParleyException pe) {
             msg.fail(FailureCodes.of(pe.kind()), pe.getMessage());
         } else {
@@ -96,31 +265,17 @@ public final class RoutingVerticle extends ConcernVerticle {
 
     @Override
     protected Future<?> stopConcern() {
+        if (directoryTimer >= 0) vertx.cancelTimer(directoryTimer);
+        inboxes.values().forEach(s -> s.subscription().close());
+        routing.sender().closeAll();
         return transport == null ? Future.succeededFuture() : transport.close();
     }
 
     @Override
     protected Map<String, String> details() {
         return Map.of("peerPort", String.valueOf(actualPort()),
-                "relayedCircuits", String.valueOf(relay == null ? 0 : relay.openCircuits()));
-    }
-
-    private static final class ForwardingListener implements LinkListener {
-        volatile LinkListener target;
-
-        @Override
-        public void onLinkOpened(Link link) {
-            target.onLinkOpened(link);
-        }
-
-        @Override
-        public void onFrame(Link link, Bytes frame) {
-            target.onFrame(link, frame);
-        }
-
-        @Override
-        public void onLinkClosed(Link link) {
-            target.onLinkClosed(link);
-        }
+                "relayedCircuits", String.valueOf(routing == null ? 0 : routing.relay().openCircuits()),
+                "relaysKnown", String.valueOf(directory.size()),
+                "inboxesOpen", String.valueOf(inboxes.size()));
     }
 }
