@@ -1,5 +1,7 @@
 package org.parley.delivery.crypto;
 
+import org.parley.core.crypto.Hkdf;
+
 import org.parley.core.ParleyException;
 
 import javax.crypto.AEADBadTagException;

@@ -4,7 +4,7 @@ import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.delivery.crypto.Aead;
 import org.parley.delivery.crypto.Dh;
-import org.parley.delivery.crypto.Hkdf;
+import org.parley.core.crypto.Hkdf;
 import org.parley.delivery.crypto.X25519KeyPair;
 import org.parley.delivery.identity.IdentityKey;
 import org.parley.delivery.identity.IdentityKeyPair;

@@ -1,6 +1,6 @@
 package org.parley.delivery.ratchet;
 
-import org.parley.delivery.crypto.Hkdf;
+import org.parley.core.crypto.Hkdf;
 
 import java.util.Arrays;
 

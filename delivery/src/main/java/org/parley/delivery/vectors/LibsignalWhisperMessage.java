@@ -1,7 +1,7 @@
 package org.parley.delivery.vectors;
 
 import org.parley.core.Bytes;
-import org.parley.delivery.crypto.Hkdf;
+import org.parley.core.crypto.Hkdf;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;

@@ -1,5 +1,7 @@
 package org.parley.delivery.crypto;
 
+import org.parley.core.crypto.Hkdf;
+
 import org.junit.jupiter.api.Test;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;

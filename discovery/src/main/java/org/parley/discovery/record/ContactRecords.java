@@ -1,5 +1,7 @@
 package org.parley.discovery.record;
 
+import org.parley.core.crypto.Hkdf;
+
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeIdentity;

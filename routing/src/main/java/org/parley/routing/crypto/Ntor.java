@@ -1,5 +1,7 @@
 package org.parley.routing.crypto;
 
+import org.parley.core.crypto.Hkdf;
+
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 
@@ -31,7 +33,7 @@ public final class Ntor {
 
     /** KDF-RFC5869 as ntor uses it: HKDF-SHA256(IKM, salt = t_key, info = m_expand). */
     public static Bytes kdf(Bytes ikm, int len) {
-        return Bytes.wrap(Hkdf.derive(ikm.toArray(), T_KEY, M_EXPAND, len));
+        return Bytes.wrap(Hkdf.derive(T_KEY, ikm.toArray(), M_EXPAND, len));
     }
 
     public static Client clientStart(Bytes id, Bytes onionKey, SecureRandom random) {
@@ -74,14 +76,14 @@ public final class Ntor {
         }
         byte[] secretInput = new Bufs().put(xy).put(xb).put(id).put(b).put(xPub).put(yPub).put(PROTOID).bytes();
         byte[] auth = auth(secretInput, id, b, xPub, yPub);
-        byte[] keys = Hkdf.derive(secretInput, T_KEY, M_EXPAND, keyLen);
+        byte[] keys = Hkdf.derive(T_KEY, secretInput, M_EXPAND, keyLen);
         return new ServerResult(Bytes.wrap(new Bufs().put(yPub).put(auth).bytes()), Bytes.wrap(keys));
     }
 
     private static byte[] auth(byte[] secretInput, byte[] id, byte[] b, byte[] xPub, byte[] yPub) {
-        byte[] verify = Hkdf.hmacSha256(T_VERIFY, secretInput);
+        byte[] verify = Hkdf.hmac(T_VERIFY, secretInput);
         byte[] authInput = new Bufs().put(verify).put(id).put(b).put(yPub).put(xPub).put(PROTOID).put(SERVER).bytes();
-        return Hkdf.hmacSha256(T_MAC, authInput);
+        return Hkdf.hmac(T_MAC, authInput);
     }
 
     public static final class Client {
@@ -119,7 +121,7 @@ public final class Ntor {
             if (!ok) {
                 throw ParleyException.protocol("ntor server handshake does not authenticate");
             }
-            return Bytes.wrap(Hkdf.derive(secretInput, T_KEY, M_EXPAND, keyLen));
+            return Bytes.wrap(Hkdf.derive(T_KEY, secretInput, M_EXPAND, keyLen));
         }
     }
 }
