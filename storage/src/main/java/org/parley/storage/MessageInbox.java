@@ -48,9 +48,11 @@ public final class MessageInbox {
         Bytes tag = tag(inboxId, messageId);
         if (store.replay().isSeen(tag)) return CompletableFuture.completedFuture(PutOutcome.DUPLICATE);
         Bytes value = Bytes.concat(Bytes.wrap(new byte[]{(byte) messageId.length()}), messageId, envelope);
+        // two group-commit rounds: the append, then index and replay tag together (one batch)
         return store.inbox().append(inboxId, value, expiresAtMillis)
-                .thenCompose(seq -> store.meta().put(indexKey(inboxId, messageId), Bytes.wrap(ByteBuffer.allocate(8).putLong(seq).array())))
-                .thenCompose(v -> store.replay().markSeenAsync(tag, expiresAtMillis))
+                .thenCompose(seq -> CompletableFuture.allOf(
+                        store.meta().put(indexKey(inboxId, messageId), Bytes.wrap(ByteBuffer.allocate(8).putLong(seq).array())),
+                        store.replay().markSeenAsync(tag, expiresAtMillis)))
                 .thenApply(v -> PutOutcome.STORED);
     }
 
