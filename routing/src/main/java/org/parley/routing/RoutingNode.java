@@ -37,12 +37,19 @@ public final class RoutingNode {
 
     public RoutingNode(NodeId self, Supplier<List<OnionKeyPair>> onionKeys, InboxStore inboxStore,
                        RoutingConfig config, Clock clock, Scheduler scheduler, SecureRandom random) {
+        this(self, onionKeys, inboxStore, config, clock, scheduler, random, RoutingMetrics.NONE);
+    }
+
+    /** As the other constructor, reporting circuit, cell and inbox events to {@code metrics}. */
+    public RoutingNode(NodeId self, Supplier<List<OnionKeyPair>> onionKeys, InboxStore inboxStore,
+                       RoutingConfig config, Clock clock, Scheduler scheduler, SecureRandom random,
+                       RoutingMetrics metrics) {
         this.config = config;
         this.scheduler = scheduler;
-        this.sw = new CircuitSwitch(random, config.maxCircuitsPerLink());
+        this.sw = new CircuitSwitch(random, config.maxCircuitsPerLink(), metrics);
         this.relay = new CircuitRelay(self, onionKeys, sw, config, clock, scheduler, random);
         this.builder = new CircuitBuilder(sw, config, clock, scheduler, random);
-        this.inbox = inboxStore == null ? null : new InboxRelay(inboxStore, clock);
+        this.inbox = inboxStore == null ? null : new InboxRelay(inboxStore, clock, InboxRelay.DEFAULT_MAX_IN_FLIGHT, metrics);
         if (inbox != null) relay.setLocalHandler(inbox);
         this.sender = new EnvelopeSender(builder, scheduler, config.buildTimeoutMillis() * 2);
     }

@@ -5,6 +5,7 @@ import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeId;
 import org.parley.core.time.Clock;
 import org.parley.core.time.Scheduler;
+import org.parley.routing.RoutingMetrics;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.cell.DestroyReason;
 import org.parley.routing.cell.LinkSpecifier;
@@ -50,6 +51,7 @@ public final class CircuitRelay {
     private final Scheduler scheduler;
     private final SecureRandom random;
     private final ReplayCache replays;
+    private final RoutingMetrics metrics;
     private LocalHandler localHandler = (c, m) -> LOG.debug("no local service for relay command {}", m.code());
     private long circuitsCreated;
     private long replaysRefused;
@@ -66,6 +68,7 @@ public final class CircuitRelay {
         this.clock = clock;
         this.scheduler = scheduler;
         this.random = random;
+        this.metrics = sw.metrics();
         this.replays = new ReplayCache(clock, config.replayCacheTtlMillis(), config.replayCacheMaxEntries());
         sw.setCreateHandler(this::onCreate2);
     }
@@ -76,12 +79,14 @@ public final class CircuitRelay {
 
     private void onCreate2(Link link, Cell.Create2 cell) {
         if (cell.htype() != NtorV3.HTYPE) {
+            metrics.cellDropped(RoutingMetrics.CREATE_REFUSED);
             sw.send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
             return;
         }
         Bytes replayKey = ReplayCache.digest(cell.hdata());
         if (replays.contains(replayKey)) {
             replaysRefused++;
+            metrics.cellDropped(RoutingMetrics.CREATE_REFUSED);
             LOG.debug("refused a replayed CREATE2");
             sw.send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
             return;
@@ -97,6 +102,7 @@ public final class CircuitRelay {
                     }, MAX_SEED_LEN, random);
         } catch (ParleyException e) {
             LOG.debug("CREATE2 refused: {}", e.getMessage());
+            metrics.cellDropped(RoutingMetrics.CREATE_REFUSED);
             sw.send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
             return;
         }
@@ -193,6 +199,7 @@ public final class CircuitRelay {
                 early = true;
                 if (++relayEarlySeen > MAX_RELAY_EARLY) {
                     relayEarlyRefused++;
+                    metrics.cellDropped(RoutingMetrics.RELAY_EARLY);
                     LOG.debug("too many RELAY_EARLY cells; closing the circuit");
                     close(DestroyReason.PROTOCOL, true, true);
                     return;
@@ -210,8 +217,10 @@ public final class CircuitRelay {
             } else if (nextLink != null) {
                 Bytes out = Bytes.wrap(b);
                 sw.send(nextLink, early ? new Cell.RelayEarly(nextId, out) : new Cell.Relay(nextId, out));
+                metrics.cellRelayed();
             } else {
                 digestFailures++;
+                metrics.cellDropped(RoutingMetrics.DIGEST);
                 LOG.debug("relay cell failed the digest at its last hop; closing the circuit");
                 close(DestroyReason.PROTOCOL, true, true);
             }
@@ -223,6 +232,7 @@ public final class CircuitRelay {
                 message = reassembler.accept(RelayFramer.unframe(body, format), clock.nowMillis());
             } catch (ParleyException e) {
                 LOG.debug("bad relay message at this hop: {}", e.getMessage());
+                metrics.cellDropped(RoutingMetrics.BAD_MESSAGE);
                 close(DestroyReason.PROTOCOL, true, true);
                 return;
             }
@@ -295,6 +305,7 @@ public final class CircuitRelay {
                 byte[] b = r.body().toArray();
                 crypto.encryptBackward(RELAY, b);
                 sw.send(prevLink, new Cell.Relay(prevId, Bytes.wrap(b)));
+                metrics.cellRelayed();
             } else if (cell instanceof Cell.Destroy d) {
                 close(d.reason(), true, false);
             } else {
@@ -319,6 +330,7 @@ public final class CircuitRelay {
             try {
                 for (byte[] body : RelayFramer.frame(message, format)) flow.offer(body, this::emit);
             } catch (ParleyException e) {
+                metrics.cellDropped(RoutingMetrics.QUEUE_FULL);
                 close(DestroyReason.RESOURCELIMIT, true, true);
             }
         }

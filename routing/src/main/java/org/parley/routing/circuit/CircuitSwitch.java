@@ -3,6 +3,7 @@ package org.parley.routing.circuit;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeId;
+import org.parley.routing.RoutingMetrics;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.cell.CellCodec;
 import org.parley.routing.cell.DestroyReason;
@@ -46,6 +47,7 @@ public final class CircuitSwitch implements LinkListener {
     private Transport transport;
     private final Random random;
     private final int maxCircuitsPerLink;
+    private final RoutingMetrics metrics;
     private final Map<Link, Map<Integer, Endpoint>> links = new HashMap<>();
     private final Map<NodeId, Link> byPeer = new HashMap<>();
     private CreateHandler createHandler;
@@ -58,8 +60,14 @@ public final class CircuitSwitch implements LinkListener {
 
     /** A switch whose transport is {@link #attach attached} later (the transport needs this listener first). */
     public CircuitSwitch(Random random, int maxCircuitsPerLink) {
+        this(random, maxCircuitsPerLink, RoutingMetrics.NONE);
+    }
+
+    /** As {@link #CircuitSwitch(Random, int)}, reporting dropped cells to {@code metrics}. */
+    public CircuitSwitch(Random random, int maxCircuitsPerLink, RoutingMetrics metrics) {
         this.random = random;
         this.maxCircuitsPerLink = maxCircuitsPerLink;
+        this.metrics = metrics;
         this.createHandler = (link, cell) -> send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
     }
 
@@ -90,6 +98,7 @@ public final class CircuitSwitch implements LinkListener {
             cell = CellCodec.validate(CellCodec.decode(frame));
         } catch (ParleyException e) {
             malformedFrames++;
+            metrics.cellDropped(RoutingMetrics.MALFORMED);
             LOG.debug("closing link after a bad cell: {}", e.getMessage());
             link.close();
             return;
@@ -103,11 +112,13 @@ public final class CircuitSwitch implements LinkListener {
         } else if (cell instanceof Cell.Create2 c) {
             boolean peersSpace = (c.circId() < 0) != link.initiator();
             if (!peersSpace || circuits.size() >= maxCircuitsPerLink) {
+                metrics.cellDropped(RoutingMetrics.CREATE_REFUSED);
                 send(link, new Cell.Destroy(c.circId(), peersSpace ? DestroyReason.RESOURCELIMIT : DestroyReason.PROTOCOL));
                 return;
             }
             createHandler.onCreate2(link, c);
         } else {
+            if (!(cell instanceof Cell.Destroy)) metrics.cellDropped(RoutingMetrics.UNKNOWN_CIRCUIT);
             LOG.trace("cell for unknown circuit ignored");
         }
     }
@@ -165,6 +176,11 @@ public final class CircuitSwitch implements LinkListener {
 
     public void send(Link link, Cell cell) {
         link.send(Bytes.wrap(CellCodec.encode(cell)));
+    }
+
+    /** The metrics hook of this node (the relay, builder and inbox relay report to the same one). */
+    public RoutingMetrics metrics() {
+        return metrics;
     }
 
     public long malformedFrames() {

@@ -4,6 +4,7 @@ import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.time.Clock;
 import org.parley.core.time.Scheduler;
+import org.parley.routing.RoutingMetrics;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.cell.DestroyReason;
 import org.parley.routing.cell.LinkSpecifier;
@@ -50,6 +51,8 @@ public final class ClientCircuit {
     private boolean closed;
     private Scheduler.Cancellable buildTimer;
     private Scheduler.Cancellable reassemblyTimer;
+    private final RoutingMetrics metrics;
+    private long startNanos;
 
     private final CircuitSwitch.Endpoint endpoint = new CircuitSwitch.Endpoint() {
         @Override
@@ -75,9 +78,11 @@ public final class ClientCircuit {
         this.listener = listener;
         this.kind = config.relayCrypto();
         this.crypto = kind.newClient();
+        this.metrics = sw.metrics();
     }
 
     CompletableFuture<ClientCircuit> start() {
+        startNanos = System.nanoTime();
         buildTimer = scheduler.schedule(config.buildTimeoutMillis(), () -> {
             if (!built.isDone()) {
                 LOG.debug("circuit build timed out after {} of {} hops", crypto.hops(), path.size());
@@ -121,6 +126,7 @@ public final class ClientCircuit {
             int hop = crypto.decryptFrom(CellCommand.RELAY.code(), body);
             if (hop < 0) {
                 LOG.debug("backward cell recognized by no hop; closing the circuit");
+                metrics.cellDropped(RoutingMetrics.DIGEST);
                 closeLocally(DestroyReason.PROTOCOL, true);
                 return;
             }
@@ -137,6 +143,7 @@ public final class ClientCircuit {
             m = reassembler.accept(RelayFramer.unframe(body, kind.format()), clock.nowMillis());
         } catch (ParleyException e) {
             LOG.debug("bad relay message from hop {}: {}", hop, e.getMessage());
+            metrics.cellDropped(RoutingMetrics.BAD_MESSAGE);
             closeLocally(DestroyReason.PROTOCOL, true);
             return;
         }
@@ -183,6 +190,7 @@ public final class ClientCircuit {
         int have = crypto.hops();
         if (have == path.size()) {
             buildTimer.cancel();
+            metrics.circuitBuilt(have, System.nanoTime() - startNanos);
             built.complete(this);
             return;
         }
@@ -204,6 +212,7 @@ public final class ClientCircuit {
         try {
             for (byte[] body : RelayFramer.frame(message, kind.format())) flows.get(hop).offer(body, b -> emit(hop, b));
         } catch (ParleyException e) {
+            metrics.cellDropped(RoutingMetrics.QUEUE_FULL);
             closeLocally(DestroyReason.RESOURCELIMIT, true);
             throw e;
         }
@@ -252,6 +261,7 @@ public final class ClientCircuit {
             if (sendDestroy) sw.send(link, new Cell.Destroy(circId, reason));
         }
         if (!built.isDone()) {
+            metrics.circuitBuildFailed(crypto.hops(), reason);
             built.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE,
                     "circuit build failed after " + crypto.hops() + " of " + path.size() + " hops: " + reason));
         }

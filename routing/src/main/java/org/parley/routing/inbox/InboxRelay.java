@@ -3,6 +3,7 @@ package org.parley.routing.inbox;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.time.Clock;
+import org.parley.routing.RoutingMetrics;
 import org.parley.routing.cell.InboxErrorKind;
 import org.parley.routing.cell.RelayMessage;
 import org.parley.routing.circuit.CircuitHandle;
@@ -37,6 +38,7 @@ public final class InboxRelay implements LocalHandler {
     private final InboxStore store;
     private final Clock clock;
     private final int maxInFlight;
+    private final RoutingMetrics metrics;
     private final Map<Bytes, Registration> registered = new HashMap<>();
 
     /** A live registration: the recipient's circuit and the envelopes pushed but not yet ACKed. */
@@ -54,10 +56,16 @@ public final class InboxRelay implements LocalHandler {
     }
 
     public InboxRelay(InboxStore store, Clock clock, int maxInFlight) {
+        this(store, clock, maxInFlight, RoutingMetrics.NONE);
+    }
+
+    /** As {@link #InboxRelay(InboxStore, Clock, int)}, reporting stored envelopes to {@code metrics}. */
+    public InboxRelay(InboxStore store, Clock clock, int maxInFlight, RoutingMetrics metrics) {
         if (maxInFlight < 1) throw new IllegalArgumentException("maxInFlight must be positive");
         this.store = store;
         this.clock = clock;
         this.maxInFlight = maxInFlight;
+        this.metrics = metrics;
     }
 
     @Override
@@ -153,6 +161,7 @@ public final class InboxRelay implements LocalHandler {
                 sender.send(new RelayMessage.Error(quota ? InboxErrorKind.QUOTA : InboxErrorKind.INTERNAL, d.messageId()));
                 return;
             }
+            if (outcome == InboxStore.StoreOutcome.STORED) metrics.inboxEnvelopeStored();
             sender.send(new RelayMessage.Stored(d.messageId(), outcome == InboxStore.StoreOutcome.DUPLICATE));
             Registration recipient = registered.get(d.inboxId());
             if (outcome == InboxStore.StoreOutcome.STORED && recipient != null) {
