@@ -1,0 +1,48 @@
+package org.parley.delivery.service;
+
+import org.parley.core.ParleyException;
+
+/**
+ * Delivery settings.
+ *
+ * @param displayName        our name in invites and contact cards
+ * @param ttlMillis          how long a message is retried before it becomes {@code failed}
+ * @param readReceipts       whether MarkRead sends read receipts
+ * @param storedTimeoutMillis how long to wait for an inbox relay's STORED before retrying
+ * @param receiptTimeoutMillis how long to wait for the delivery receipt after STORED before resending
+ * @param retryBaseMillis    first retry delay; doubles per attempt, with jitter
+ * @param retryMaxMillis     cap on the retry delay
+ * @param receiptBatchMillis receipts to one contact within this window go in one message
+ * @param reorderWaitMillis  how long a message waits for an earlier one of the same sender before it is shown anyway
+ * @param inviteValidityMillis lifetime of an invite link
+ * @param inboxRelays        how many inbox relays hold each of our inboxes
+ */
+public record DeliveryConfig(String displayName, long ttlMillis, boolean readReceipts, long storedTimeoutMillis,
+                             long receiptTimeoutMillis, long retryBaseMillis, long retryMaxMillis, long receiptBatchMillis,
+                             long reorderWaitMillis, long inviteValidityMillis, int inboxRelays) {
+    public static final long DAY = 24L * 3600 * 1000;
+
+    public DeliveryConfig {
+        if (displayName == null || displayName.length() > 64) throw new ParleyException(ParleyException.Kind.CONFIG, "delivery.name: at most 64 characters");
+        if (ttlMillis <= 0) throw new ParleyException(ParleyException.Kind.CONFIG, "delivery.ttl must be positive");
+        if (storedTimeoutMillis <= 0 || receiptTimeoutMillis <= 0 || retryBaseMillis <= 0 || retryMaxMillis < retryBaseMillis
+                || receiptBatchMillis < 0 || reorderWaitMillis < 0 || inviteValidityMillis <= 0) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "delivery timeouts must be positive (retry max ≥ base)");
+        }
+        if (inboxRelays < 1 || inboxRelays > 8) throw new ParleyException(ParleyException.Kind.CONFIG, "delivery.inbox-relays must be 1..8");
+    }
+
+    public static DeliveryConfig defaults(String displayName) {
+        return new DeliveryConfig(displayName, 7 * DAY, true, 30_000, 60_000, 1_000, 300_000, 50, 10_000, 30 * DAY, 2);
+    }
+
+    public DeliveryConfig withTtl(long ttl) {
+        return new DeliveryConfig(displayName, ttl, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis,
+                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays);
+    }
+
+    public DeliveryConfig withTimeouts(long stored, long receipt, long base, long max) {
+        return new DeliveryConfig(displayName, ttlMillis, readReceipts, stored, receipt, base, max, receiptBatchMillis,
+                reorderWaitMillis, inviteValidityMillis, inboxRelays);
+    }
+}

@@ -1,0 +1,24 @@
+package org.parley.delivery.service;
+
+/** Counting hooks; the verticle binds them to Micrometer. All calls on the service's thread. */
+public interface DeliveryMetrics {
+    DeliveryMetrics NONE = new DeliveryMetrics() {};
+
+    /** An envelope carrying a user message was stored by an inbox relay (each attempt). */
+    default void messageSent() {}
+
+    /** A new (not duplicate) user message was received and persisted. */
+    default void messageReceived() {}
+
+    /** A delivery or read receipt arrived. */
+    default void receiptReceived() {}
+
+    /** A retransmission (after no STORED or no receipt in time). */
+    default void retry() {}
+
+    /** A message reached {@code failed}. */
+    default void failed() {}
+
+    /** From send to {@code delivered}. */
+    default void deliveredAfter(long millis) {}
+}

@@ -1,0 +1,1025 @@
+package org.parley.delivery.service;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.bus.DeliveryMessage;
+import org.parley.core.bus.DeliveryMessage.ContactView;
+import org.parley.core.bus.DeliveryMessage.ConversationView;
+import org.parley.core.bus.DeliveryMessage.MessageView;
+import org.parley.core.time.Clock;
+import org.parley.core.time.Scheduler;
+import org.parley.delivery.envelope.Envelope;
+import org.parley.delivery.envelope.EnvelopeCodec;
+import org.parley.delivery.envelope.EnvelopeSealer;
+import org.parley.delivery.envelope.InboxId;
+import org.parley.delivery.envelope.InnerMessage;
+import org.parley.delivery.envelope.MessageId;
+import org.parley.delivery.envelope.Plaintext;
+import org.parley.delivery.envelope.PlaintextCodec;
+import org.parley.delivery.envelope.SealedSender;
+import org.parley.delivery.handshake.Pqxdh;
+import org.parley.delivery.handshake.SessionBuilder;
+import org.parley.delivery.identity.IdentityKey;
+import org.parley.delivery.identity.SafetyNumber;
+import org.parley.delivery.internal.WireReader;
+import org.parley.delivery.internal.WireWriter;
+import org.parley.delivery.invite.Invite;
+import org.parley.delivery.invite.InviteCodec;
+import org.parley.delivery.ratchet.RatchetParams;
+import org.parley.delivery.ratchet.SessionCipher;
+import org.parley.delivery.ratchet.SessionState;
+import org.parley.delivery.ratchet.SessionStateCodec;
+import org.parley.delivery.service.ServiceCodec.InBody;
+import org.parley.delivery.service.ServiceCodec.Kind;
+import org.parley.delivery.service.ServiceCodec.OurSide;
+import org.parley.delivery.service.ServiceCodec.OutBody;
+import org.parley.delivery.service.ServiceCodec.Progress;
+import org.parley.delivery.service.ServiceCodec.Recipient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The user-facing messenger behaviour of one node: account, contacts, conversations (direct and
+ * group), sending with retries and receipts, receiving with duplicate suppression and per-sender
+ * order, and the event stream. Single-threaded: every public method, and every completion of the
+ * store's and the router's stages, runs on one thread (the verticle's event loop).
+ *
+ * <p>Sending: the message is persisted {@code pending} first, then sealed in the contact's
+ * session and handed to the router for one of the contact's inbox relays; STORED moves it to
+ * {@code sent}; the recipient's end-to-end delivery receipt to {@code delivered}; a read receipt to
+ * {@code read}. No STORED within {@link DeliveryConfig#storedTimeoutMillis()} → retry (the next
+ * relay of the inbox, a fresh circuit at routing) with exponential backoff and jitter; no receipt
+ * within the receipt timeout → the same message id is sent again (the recipient drops it as a
+ * duplicate and confirms once more). After the TTL the message is {@code failed} with a reason.
+ *
+ * <p>Receiving: open the seal, decrypt in the sender's session (or start one from a PreKey
+ * message), drop duplicates by (sender, message id) — the store refuses a second append —, persist,
+ * show in the sender's sequence order (a gap is waited for at most
+ * {@link DeliveryConfig#reorderWaitMillis()}), then confirm with a delivery receipt sent through our
+ * own route to the sender's inbox.
+ */
+public final class DeliveryService {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
+    /** Inner type of a contact card: a signed invite naming our per-contact inbox for the recipient. */
+    public static final int CARD_TYPE = 0x70;
+    /** Inner type of a group text: {@code groupId16 | UTF-8 text}. */
+    public static final int GROUP_TEXT_TYPE = 0x71;
+    /** Conversation holding control traffic (cards, group changes) so that it is retried and deduplicated like text. */
+    public static final String CONTROL = "_control";
+    private static final int LEVEL_STORED = 1, LEVEL_DELIVERED = 2, LEVEL_READ = 3;
+    private static final int MAX_SESSIONS = 3;
+
+    private final DeliveryConfig config;
+    private final DeliveryStore store;
+    private final EnvelopeRouter router;
+    private final EventSink sink;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final SecureRandom random;
+    private final DeliveryMetrics metrics;
+    private final EnvelopeSealer sealer;
+
+    private Account account;
+    private final Map<String, Peer> peers = new LinkedHashMap<>();
+    private final Map<String, ConversationRecord> conversations = new LinkedHashMap<>();
+    private final Map<String, Outgoing> open = new HashMap<>();
+    private final Map<String, List<MessageId>> receiptBatches = new HashMap<>();
+    private long lastCursor;
+    private CompletionStage<Void> eventChain = CompletableFuture.completedFuture(null);
+    private boolean started;
+    private boolean closed;
+
+    public DeliveryService(DeliveryConfig config, DeliveryStore store, EnvelopeRouter router, EventSink sink, Clock clock,
+                           Scheduler scheduler, SecureRandom random, DeliveryMetrics metrics) {
+        this.config = config;
+        this.store = store;
+        this.router = router;
+        this.sink = sink;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.random = random;
+        this.metrics = metrics;
+        this.sealer = new EnvelopeSealer(new SessionCipher(random), random);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Loads (or, at first start, creates with {@code inboxRelays} for the request inbox) the
+     * account, contacts, sessions and conversations; opens our inboxes; resumes pending work.
+     */
+    public CompletionStage<Void> start(List<Invite.Relay> inboxRelays) {
+        return store.loadAccount().thenCompose(a -> {
+            if (a.isPresent()) {
+                account = Account.decode(a.get());
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            if (inboxRelays.isEmpty()) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "no inbox relay yet");
+            account = Account.create(random, List.copyOf(inboxRelays.subList(0, Math.min(config.inboxRelays(), inboxRelays.size()))));
+            LOG.info("created a new delivery account");
+            return store.saveAccount(account.encode());
+        }).thenCompose(v -> store.contacts()).thenCompose(list -> {
+            CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+            for (ContactRecord c : list) {
+                Peer p = Peer.of(c);
+                peers.put(p.id, p);
+                chain = chain.thenCompose(x -> store.session(p.id)).thenAccept(s -> s.ifPresent(bytes -> {
+                    for (Bytes st : ServiceCodec.decodeSessions(bytes)) p.sessions.add(SessionStateCodec.decode(st));
+                }));
+            }
+            return chain;
+        }).thenCompose(v -> store.conversations()).thenCompose(list -> {
+            for (ConversationRecord c : list) conversations.put(c.conversationId(), c);
+            return store.lastEventCursor();
+        }).thenCompose(cursor -> {
+            lastCursor = cursor;
+            return store.openOutgoing();
+        }).thenAccept(pending -> {
+            started = true;
+            openInbox(account.requestInbox(), account.requestAuthSeed(), 0);
+            for (Peer p : peers.values()) openInbox(p.our.inbox(), p.our.authSeed(), 0);
+            for (MessageRecord m : pending) resume(m);
+            LOG.debug("delivery started: {} contacts, {} messages resumed", peers.size(), pending.size());
+        });
+    }
+
+    /** Cancels timers; in-flight stages are ignored afterwards. Pending work resumes at the next start. */
+    public void stop() {
+        closed = true;
+        for (Outgoing o : open.values()) o.cancelAll();
+        open.clear();
+    }
+
+    public boolean started() {
+        return started;
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /** Answers any request record of {@link DeliveryMessage} with its reply record. */
+    public CompletionStage<DeliveryMessage> handle(DeliveryMessage request) {
+        try {
+            if (!started) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "delivery is not ready: no inbox relay yet");
+            if (request instanceof DeliveryMessage.GetMe) return done(me());
+            if (request instanceof DeliveryMessage.AddContact a) return addContact(a.invite(), a.name()).thenApply(DeliveryMessage.ContactReply::new);
+            if (request instanceof DeliveryMessage.ListContacts) {
+                return done(new DeliveryMessage.Contacts(peers.values().stream().map(this::view).toList()));
+            }
+            if (request instanceof DeliveryMessage.ListConversations) return listConversations().thenApply(DeliveryMessage.Conversations::new);
+            if (request instanceof DeliveryMessage.SendText s) return sendText(s.conversationId(), s.text()).thenApply(DeliveryMessage.MessageReply::new);
+            if (request instanceof DeliveryMessage.ListMessages l) {
+                return listMessages(l.conversationId(), l.beforeMillis(), l.limit()).thenApply(DeliveryMessage.Messages::new);
+            }
+            if (request instanceof DeliveryMessage.MarkRead m) return markRead(m.conversationId(), m.upToMessageId()).thenApply(x -> new DeliveryMessage.Ok());
+            if (request instanceof DeliveryMessage.CreateGroup c) {
+                return createGroup(c.name(), c.memberContactIds()).thenApply(DeliveryMessage.ConversationReply::new);
+            }
+            if (request instanceof DeliveryMessage.ChangeGroup c) {
+                return changeGroup(c.conversationId(), c.addContactIds(), c.removeContactIds()).thenApply(DeliveryMessage.ConversationReply::new);
+            }
+            if (request instanceof DeliveryMessage.EventsSince e) {
+                if (e.max() < 1 || e.max() > 1000) throw ParleyException.malformed("max must be 1..1000");
+                return store.eventsSince(e.cursor(), e.max()).thenApply(DeliveryMessage.Events::new);
+            }
+            throw ParleyException.malformed("not a delivery request: " + request.getClass().getSimpleName());
+        } catch (ParleyException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    public DeliveryMessage.Me me() {
+        Invite inv = InviteCodec.create(account.identity(), account.bundle(), account.requestInbox(), name(),
+                clock.nowMillis() + config.inviteValidityMillis());
+        return new DeliveryMessage.Me(account.identity().publicKey().signingKey().hex(), config.displayName(), InviteCodec.toLink(inv));
+    }
+
+    public CompletionStage<ContactView> addContact(String link, String name) {
+        Invite inv = InviteCodec.parse(link, clock);
+        IdentityKey them = inv.bundle().identity();
+        if (them.equals(account.identity().publicKey())) throw ParleyException.malformed("that is our own invite");
+        String id = contactId(them);
+        String chosen = name != null && !name.isBlank() ? name.strip() : inv.displayName().orElse("contact " + id.substring(0, 6));
+        Peer existing = peers.get(id);
+        if (existing != null) {
+            existing.name = chosen;
+            if (existing.theirInbox == null) existing.theirInbox = inv.inbox();
+            return putContact(existing).thenApply(v -> view(existing));
+        }
+        SessionState state = Pqxdh.initiate(account.identity(), inv.bundle(), RatchetParams.PARLEY, random);
+        Peer p = newPeer(id, chosen, them, inv.inbox());
+        p.sessions.add(state);
+        return createContact(p).thenApply(v -> view(p));
+    }
+
+    public CompletionStage<MessageView> sendText(String conversationId, String text) {
+        if (text == null || text.isEmpty()) throw ParleyException.malformed("empty text");
+        ConversationRecord conv = conversation(conversationId);
+        MessageId id = MessageId.random(random);
+        if (conv.isGroup()) {
+            ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
+            if (g.members().isEmpty()) throw ParleyException.protocol("we are not a member of this group");
+            Bytes body = new WireWriter(64).bytes16(g.groupId()).raw(ServiceCodec.utf8(text)).toBytes();
+            return queue(conversationId, Kind.GROUP_TEXT, text, id, new InnerMessage.Unrecognized(GROUP_TEXT_TYPE, body), g.members());
+        }
+        return queue(conversationId, Kind.TEXT, text, id, new InnerMessage.Text(text), List.of(conv.contactId()));
+    }
+
+    public CompletionStage<List<MessageView>> listMessages(String conversationId, long beforeMillis, int limit) {
+        conversation(conversationId);
+        if (limit < 1 || limit > 200) throw ParleyException.malformed("limit must be 1..200");
+        long before = beforeMillis <= 0 ? Long.MAX_VALUE : beforeMillis;
+        return store.messages(conversationId, before, limit).thenApply(l -> l.stream().map(this::view).toList());
+    }
+
+    public CompletionStage<List<ConversationView>> listConversations() {
+        List<CompletionStage<ConversationView>> views = new ArrayList<>();
+        for (ConversationRecord c : conversations.values()) views.add(conversationView(c));
+        return all(views);
+    }
+
+    /** Marks our incoming messages up to {@code upToMessageId} read and sends read receipts (if enabled). */
+    public CompletionStage<Void> markRead(String conversationId, String upToMessageId) {
+        conversation(conversationId);
+        return store.messages(conversationId, Long.MAX_VALUE, 200).thenCompose(list -> {
+            MessageRecord target = list.stream().filter(m -> m.messageId().equals(upToMessageId)).findFirst()
+                    .orElseThrow(() -> new ParleyException(ParleyException.Kind.NOT_FOUND, "no message " + upToMessageId + " in this conversation"));
+            List<CompletionStage<Void>> writes = new ArrayList<>();
+            Map<String, List<MessageId>> bySender = new LinkedHashMap<>();
+            for (MessageRecord m : list) {
+                if (m.outgoing() || m.status() != MessageState.RECEIVED) continue;
+                if (m.createdAtMillis() > target.createdAtMillis()
+                        || (m.createdAtMillis() == target.createdAtMillis() && m.messageId().compareTo(target.messageId()) > 0)) continue;
+                InBody b = ServiceCodec.decodeIn(m.body());
+                bySender.computeIfAbsent(b.senderContactId(), k -> new ArrayList<>()).add(MessageId.fromHex(incomingHex(m.messageId())));
+                writes.add(store.updateMessage(m.messageId(), MessageState.READ, m.extra(), clock.nowMillis())
+                        .thenAccept(after -> emit("status", view(after), null, null)));
+            }
+            if (config.readReceipts()) {
+                bySender.forEach((sender, ids) -> {
+                    Peer p = peers.get(sender);
+                    if (p == null) return;
+                    for (int i = 0; i < ids.size(); i += 512) {
+                        sendControl(p, new InnerMessage.ReadReceipt(ids.subList(i, Math.min(ids.size(), i + 512))), 0);
+                    }
+                });
+            }
+            return allVoid(writes);
+        });
+    }
+
+    public CompletionStage<ConversationView> createGroup(String name, List<String> memberContactIds) {
+        if (name == null || name.isBlank()) throw ParleyException.malformed("a group needs a name");
+        List<String> members = distinctKnown(memberContactIds);
+        if (members.isEmpty()) throw ParleyException.malformed("a group needs at least one member");
+        byte[] gid = new byte[16];
+        random.nextBytes(gid);
+        ServiceCodec.Group g = new ServiceCodec.Group(Bytes.wrap(gid), members);
+        ConversationRecord conv = new ConversationRecord(groupConversationId(g.groupId()), "", name.strip(), clock.nowMillis(),
+                ServiceCodec.encodeGroup(g));
+        conversations.put(conv.conversationId(), conv);
+        InnerMessage.GroupControl create = new InnerMessage.GroupControl(g.groupId(), InnerMessage.GroupControl.Action.CREATE,
+                conv.title(), identities(members, true));
+        return store.putConversation(conv)
+                .thenCompose(v -> queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), create, members))
+                .thenCompose(v -> conversationView(conv))
+                .thenApply(view -> {
+                    emit("group", null, null, view);
+                    return view;
+                });
+    }
+
+    public CompletionStage<ConversationView> changeGroup(String conversationId, List<String> add, List<String> remove) {
+        ConversationRecord conv = conversation(conversationId);
+        if (!conv.isGroup()) throw ParleyException.malformed("not a group conversation");
+        ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
+        List<String> added = distinctKnown(add == null ? List.of() : add).stream().filter(c -> !g.members().contains(c)).toList();
+        List<String> removed = (remove == null ? List.<String>of() : remove).stream().filter(g.members()::contains).distinct().toList();
+        List<String> now = new ArrayList<>(g.members());
+        now.removeAll(removed);
+        now.addAll(added);
+        ServiceCodec.Group next = new ServiceCodec.Group(g.groupId(), now);
+        ConversationRecord updated = new ConversationRecord(conv.conversationId(), "", conv.title(), conv.createdAtMillis(),
+                ServiceCodec.encodeGroup(next));
+        conversations.put(updated.conversationId(), updated);
+        List<CompletionStage<?>> sends = new ArrayList<>();
+        sends.add(store.putConversation(updated));
+        List<String> stayed = g.members().stream().filter(now::contains).toList();
+        if (!added.isEmpty()) {
+            sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(g.groupId(),
+                    InnerMessage.GroupControl.Action.CREATE, conv.title(), identities(now, true)), added));
+            if (!stayed.isEmpty()) {
+                sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(g.groupId(),
+                        InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(added, false)), stayed));
+            }
+        }
+        if (!removed.isEmpty()) {
+            List<String> told = new ArrayList<>(stayed);
+            told.addAll(removed);
+            sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(g.groupId(),
+                    InnerMessage.GroupControl.Action.REMOVE_MEMBERS, "", identities(removed, false)), told));
+        }
+        return allAny(sends).thenCompose(v -> conversationView(updated)).thenApply(view -> {
+            emit("group", null, null, view);
+            return view;
+        });
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    /**
+     * An envelope that one of our inbox relays pushed. Completes once everything it changed is
+     * durable (then routing may acknowledge it to the relay). Envelopes that do not open, or come
+     * from an unknown sender without a contact card, are dropped (the stage completes normally).
+     */
+    public CompletionStage<Void> onInbound(Bytes envelopeBytes, List<String> path) {
+        if (!started || closed) return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.UNAVAILABLE, "delivery not started"));
+        Envelope env;
+        SealedSender.Unsealed u;
+        try {
+            env = EnvelopeCodec.decode(envelopeBytes);
+            u = sealer.unseal(account.identity(), env);
+        } catch (ParleyException e) {
+            LOG.debug("dropping an envelope that does not open: {}", e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+        String cid = contactId(u.sender());
+        Peer peer = peers.get(cid);
+        Plaintext p = null;
+        SessionState accepted = null;
+        if (peer != null) {
+            for (SessionState s : peer.sessions) {
+                try {
+                    p = sealer.open(s, u);
+                    if (s != peer.sessions.get(0) && !SessionBuilder.isPreKeyMessage(u.content())) {
+                        peer.sessions.remove(s);
+                        peer.sessions.add(0, s);
+                    }
+                    break;
+                } catch (ParleyException e) {
+                    // try the next state, then a new handshake
+                }
+            }
+        }
+        if (p == null) {
+            if (!SessionBuilder.isPreKeyMessage(u.content())) {
+                LOG.debug("dropping a message that no session of {} decrypts", shortId(cid));
+                return CompletableFuture.completedFuture(null);
+            }
+            try {
+                EnvelopeSealer.Accepted a = sealer.accept(account.identity(), account, RatchetParams.PARLEY, u);
+                p = a.plaintext();
+                accepted = a.state();
+            } catch (ParleyException e) {
+                LOG.debug("dropping a PreKey message that does not verify: {}", e.getMessage());
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+        List<CompletionStage<?>> writes = new ArrayList<>();
+        if (peer == null) {
+            if (!(p.message() instanceof InnerMessage.Unrecognized card && card.typeCode() == CARD_TYPE)) {
+                LOG.debug("dropping a first message without a contact card");
+                return CompletableFuture.completedFuture(null);
+            }
+            Invite inv;
+            try {
+                inv = InviteCodec.parse(ServiceCodec.string(card.body()), clock);
+            } catch (ParleyException e) {
+                LOG.debug("dropping a bad contact card: {}", e.getMessage());
+                return CompletableFuture.completedFuture(null);
+            }
+            if (!inv.bundle().identity().equals(u.sender())) return CompletableFuture.completedFuture(null);
+            peer = newPeer(cid, inv.displayName().orElse("contact " + cid.substring(0, 6)), u.sender(), inv.inbox());
+            peer.sessions.add(accepted);
+            writes.add(createContact(peer));
+        } else if (accepted != null) {
+            SessionState current = peer.sessions.isEmpty() ? null : peer.sessions.get(0);
+            boolean keepOurs = current != null && current.hasPendingPreKey()
+                    && account.identity().publicKey().encode().compareTo(u.sender().encode()) < 0;
+            peer.sessions.add(keepOurs ? 1 : 0, accepted);
+            while (peer.sessions.size() > MAX_SESSIONS) peer.sessions.remove(peer.sessions.size() - 1);
+            writes.add(putSessions(peer));
+        } else {
+            writes.add(putSessions(peer));
+        }
+        writes.add(dispatch(peer, p, path));
+        return allAny(writes);
+    }
+
+    private CompletionStage<Void> dispatch(Peer peer, Plaintext p, List<String> path) {
+        InnerMessage m = p.message();
+        if (m instanceof InnerMessage.DeliveryReceipt d) {
+            metrics.receiptReceived();
+            return allVoid(d.messageIds().stream().map(id -> progress(id.value().hex(), peer.id, LEVEL_DELIVERED)).toList());
+        }
+        if (m instanceof InnerMessage.ReadReceipt r) {
+            metrics.receiptReceived();
+            return allVoid(r.messageIds().stream().map(id -> progress(id.value().hex(), peer.id, LEVEL_READ)).toList());
+        }
+        if (p.sequence() < 1) return CompletableFuture.completedFuture(null);
+        Kind kind;
+        String conv;
+        String text = "";
+        if (m instanceof InnerMessage.Text t) {
+            kind = Kind.TEXT;
+            conv = peer.id;
+            text = t.body();
+        } else if (m instanceof InnerMessage.Unrecognized u && u.typeCode() == GROUP_TEXT_TYPE) {
+            WireReader r = new WireReader(u.body().toArray(), "group text");
+            Bytes gid;
+            try {
+                gid = r.bytes16();
+            } catch (ParleyException e) {
+                return CompletableFuture.completedFuture(null);
+            }
+            kind = Kind.GROUP_TEXT;
+            text = ServiceCodec.string(r.rest());
+            conv = groupConversationId(gid);
+        } else if (m instanceof InnerMessage.Unrecognized u && u.typeCode() == CARD_TYPE) {
+            kind = Kind.CARD;
+            conv = CONTROL;
+        } else if (m instanceof InnerMessage.GroupControl) {
+            kind = Kind.GROUP_CONTROL;
+            conv = CONTROL;
+        } else {
+            return CompletableFuture.completedFuture(null);
+        }
+        String storedId = peer.id + ":" + p.id().value().hex();
+        long now = clock.nowMillis();
+        MessageRecord rec = new MessageRecord(conv, storedId, false,
+                ServiceCodec.encodeIn(new InBody(kind, peer.id, text, p.sequence(), p.sentAtMillis())), MessageState.RECEIVED,
+                ServiceCodec.encodeProgress(new Progress("", path, Map.of())), now, now);
+        final String fconv = conv;
+        return ensureGroup(kind, fconv, peer).thenCompose(v -> store.appendMessage(rec)).thenCompose(fresh -> {
+            queueReceipt(peer, p.id());
+            if (!fresh) return CompletableFuture.completedFuture(null);
+            if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT) metrics.messageReceived();
+            CompletionStage<Void> effect = kind == Kind.CARD ? applyCard(peer, (InnerMessage.Unrecognized) m)
+                    : kind == Kind.GROUP_CONTROL ? applyGroup(peer, (InnerMessage.GroupControl) m)
+                    : CompletableFuture.completedFuture(null);
+            return effect.thenRun(() -> ordered(peer, p.sequence(), () -> {
+                if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT) emit("message", view(rec), null, null);
+            }));
+        });
+    }
+
+    private CompletionStage<Void> ensureGroup(Kind kind, String conv, Peer sender) {
+        if (kind != Kind.GROUP_TEXT || conversations.containsKey(conv)) return CompletableFuture.completedFuture(null);
+        Bytes gid = Bytes.fromHex(conv.substring(2));
+        ConversationRecord c = new ConversationRecord(conv, "", "group", clock.nowMillis(),
+                ServiceCodec.encodeGroup(new ServiceCodec.Group(gid, List.of(sender.id))));
+        conversations.put(conv, c);
+        return store.putConversation(c);
+    }
+
+    private CompletionStage<Void> applyCard(Peer peer, InnerMessage.Unrecognized card) {
+        try {
+            Invite inv = InviteCodec.parse(ServiceCodec.string(card.body()), clock);
+            if (!inv.bundle().identity().equals(peer.identity)) return CompletableFuture.completedFuture(null);
+            peer.theirInbox = inv.inbox();
+            return putContact(peer);
+        } catch (ParleyException e) {
+            LOG.debug("ignoring a bad contact card: {}", e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private CompletionStage<Void> applyGroup(Peer sender, InnerMessage.GroupControl g) {
+        String conv = groupConversationId(g.groupId());
+        ConversationRecord existing = conversations.get(conv);
+        List<String> members = existing == null ? new ArrayList<>() : new ArrayList<>(ServiceCodec.decodeGroup(existing.data()).members());
+        List<String> named = new ArrayList<>();
+        for (Bytes key : g.members()) {
+            String id = contactId(IdentityKey.decode(key));
+            if (peers.containsKey(id)) named.add(id);
+        }
+        boolean namesMe = g.members().contains(account.identity().publicKey().encode());
+        String title = existing == null ? "group" : existing.title();
+        switch (g.action()) {
+            case CREATE -> {
+                members.clear();
+                members.addAll(named);
+                if (!members.contains(sender.id)) members.add(sender.id);
+                title = g.name();
+            }
+            case ADD_MEMBERS -> {
+                for (String n : named) if (!members.contains(n)) members.add(n);
+            }
+            case REMOVE_MEMBERS -> {
+                if (namesMe) members.clear();
+                else members.removeAll(named);
+            }
+            case LEAVE -> members.remove(sender.id);
+            case RENAME -> title = g.name();
+        }
+        ConversationRecord c = new ConversationRecord(conv, "", title, existing == null ? clock.nowMillis() : existing.createdAtMillis(),
+                ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), members)));
+        conversations.put(conv, c);
+        return store.putConversation(c).thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view));
+    }
+
+    /** Shows (runs {@code show}) in the sender's sequence order; a gap is waited for at most reorderWait. */
+    private void ordered(Peer peer, long seq, Runnable show) {
+        long next = peer.our.nextRecvSeq();
+        if (seq < next) {
+            show.run();
+            return;
+        }
+        peer.held.put(seq, show);
+        if (seq > next) {
+            scheduler.schedule(config.reorderWaitMillis(), () -> {
+                if (closed || !peer.held.containsKey(seq)) return;
+                if (peer.our.nextRecvSeq() < peer.held.firstKey()) {
+                    LOG.debug("gap before {} from {} not filled in time: showing what arrived", seq, shortId(peer.id));
+                    peer.our = withRecv(peer.our, peer.held.firstKey());
+                }
+                drain(peer);
+            });
+        }
+        drain(peer);
+    }
+
+    private void drain(Peer peer) {
+        boolean moved = false;
+        while (!peer.held.isEmpty() && peer.held.firstKey() <= peer.our.nextRecvSeq()) {
+            Map.Entry<Long, Runnable> e = peer.held.pollFirstEntry();
+            if (e.getKey() == peer.our.nextRecvSeq()) {
+                peer.our = withRecv(peer.our, e.getKey() + 1);
+                moved = true;
+            }
+            e.getValue().run();
+        }
+        if (moved) putContact(peer);
+    }
+
+    private static OurSide withRecv(OurSide s, long next) {
+        return new OurSide(s.inbox(), s.authSeed(), s.nextSendSeq(), next, s.identityChanged());
+    }
+
+    // ------------------------------------------------------------------ receipts
+
+    private void queueReceipt(Peer peer, MessageId id) {
+        List<MessageId> batch = receiptBatches.get(peer.id);
+        if (batch == null) {
+            batch = new ArrayList<>();
+            receiptBatches.put(peer.id, batch);
+            scheduler.schedule(config.receiptBatchMillis(), () -> flushReceipts(peer));
+        }
+        if (!batch.contains(id)) batch.add(id);
+    }
+
+    private void flushReceipts(Peer peer) {
+        List<MessageId> ids = receiptBatches.remove(peer.id);
+        if (ids == null || closed) return;
+        for (int i = 0; i < ids.size(); i += 512) {
+            sendControl(peer, new InnerMessage.DeliveryReceipt(List.copyOf(ids.subList(i, Math.min(ids.size(), i + 512)))), 0);
+        }
+    }
+
+    /**
+     * Sends a receipt (not persisted: if it is lost the sender resends its message and we confirm
+     * again) through our route to the contact's inbox; retried until an inbox relay stores it.
+     */
+    private void sendControl(Peer peer, InnerMessage message, int attempt) {
+        if (closed || peer.theirInbox == null || peer.sessions.isEmpty()) return;
+        if (attempt > 8) {
+            LOG.debug("giving up a receipt to {} after {} attempts", shortId(peer.id), attempt);
+            return;
+        }
+        MessageId id = MessageId.random(random);
+        Bytes env = seal(peer, new Plaintext(id, 0, clock.nowMillis(), message));
+        Invite.Relay relay = peer.theirInbox.relays().get(attempt % peer.theirInbox.relays().size());
+        boolean[] settled = {false};
+        Scheduler.Cancellable timeout = scheduler.schedule(config.storedTimeoutMillis(), () -> {
+            if (settled[0]) return;
+            settled[0] = true;
+            scheduler.schedule(backoff(attempt), () -> sendControl(peer, message, attempt + 1));
+        });
+        router.sendToInbox(relay, peer.theirInbox.id(), id, env).whenComplete((ok, e) -> {
+            if (settled[0]) return;
+            settled[0] = true;
+            timeout.cancel();
+            if (e != null) scheduler.schedule(backoff(attempt), () -> sendControl(peer, message, attempt + 1));
+        });
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    private CompletionStage<MessageView> queue(String conversationId, Kind kind, String text, MessageId id, InnerMessage inner,
+                                               List<String> recipients) {
+        long now = clock.nowMillis();
+        List<Recipient> rs = new ArrayList<>();
+        Map<String, Integer> levels = new HashMap<>();
+        List<CompletionStage<Void>> counters = new ArrayList<>();
+        for (String c : recipients) {
+            Peer p = peers.get(c);
+            if (p == null) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no contact " + c);
+            long seq = p.our.nextSendSeq();
+            p.our = new OurSide(p.our.inbox(), p.our.authSeed(), seq + 1, p.our.nextRecvSeq(), p.our.identityChanged());
+            counters.add(putContact(p));
+            rs.add(new Recipient(c, seq));
+            levels.put(c, 0);
+        }
+        OutBody body = new OutBody(kind, text, PlaintextCodec.encode(new Plaintext(id, 0, now, inner)), rs);
+        MessageRecord rec = new MessageRecord(conversationId, id.value().hex(), true, ServiceCodec.encodeOut(body), MessageState.PENDING,
+                ServiceCodec.encodeProgress(new Progress("", List.of(), levels)), now, now);
+        return allVoid(counters).thenCompose(v -> store.appendMessage(rec)).thenApply(fresh -> {
+            if (!fresh) throw new ParleyException(ParleyException.Kind.INTERNAL, "message id collision");
+            MessageView view = view(rec);
+            if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT) emit("message", view, null, null);
+            resume(rec);
+            return view;
+        });
+    }
+
+    /** Starts (or, after a restart, resumes) the sending of an outgoing message to every recipient not yet confirmed. */
+    private void resume(MessageRecord rec) {
+        if (closed || open.containsKey(rec.messageId())) return;
+        Outgoing o = new Outgoing(rec, ServiceCodec.decodeOut(rec.body()), ServiceCodec.decodeProgress(rec.extra()));
+        open.put(rec.messageId(), o);
+        for (Recipient r : o.body.recipients()) {
+            if (o.level(r.contactId()) < LEVEL_DELIVERED) attempt(o, r);
+        }
+    }
+
+    private void attempt(Outgoing o, Recipient r) {
+        if (closed || open.get(o.rec.messageId()) != o) return;
+        Attempt a = o.attempts.computeIfAbsent(r.contactId(), k -> new Attempt());
+        a.cancel();
+        if (clock.nowMillis() >= o.rec.createdAtMillis() + config.ttlMillis()) {
+            fail(o, o.level(r.contactId()) >= LEVEL_STORED
+                    ? "no delivery receipt within the TTL" : "no inbox relay stored it within the TTL");
+            return;
+        }
+        Peer peer = peers.get(r.contactId());
+        long gen = ++a.generation;
+        int n = a.count++;
+        if (n > 0) metrics.retry();
+        if (peer == null || peer.theirInbox == null || peer.sessions.isEmpty()) {
+            a.timer = scheduler.schedule(backoff(n), () -> attempt(o, r));
+            return;
+        }
+        Plaintext template = PlaintextCodec.decode(o.body.inner());
+        Bytes env = seal(peer, new Plaintext(template.id(), r.sequence(), template.sentAtMillis(), template.message()));
+        Invite.Relay relay = peer.theirInbox.relays().get(n % peer.theirInbox.relays().size());
+        a.timer = scheduler.schedule(config.storedTimeoutMillis(), () -> {
+            if (a.generation == gen) retryLater(o, r, a, n);
+        });
+        router.sendToInbox(relay, peer.theirInbox.id(), template.id(), env).whenComplete((outcome, e) -> {
+            if (closed || open.get(o.rec.messageId()) != o) return;
+            if (e == null) {
+                if (o.body.kind() == Kind.TEXT || o.body.kind() == Kind.GROUP_TEXT) metrics.messageSent();
+                o.path = outcome.path();
+                if (a.generation != gen) return;
+                a.cancel();
+                progress(o.rec.messageId(), r.contactId(), LEVEL_STORED);
+                long wait = Math.min(config.retryMaxMillis() * 4, config.receiptTimeoutMillis() << Math.min(n, 6));
+                a.timer = scheduler.schedule(wait, () -> {
+                    if (a.generation == gen) attempt(o, r);
+                });
+            } else if (a.generation == gen) {
+                LOG.debug("send of {} to {} failed: {}", o.rec.messageId(), shortId(r.contactId()), cause(e).getMessage());
+                a.cancel();
+                retryLater(o, r, a, n);
+            }
+        });
+    }
+
+    private void retryLater(Outgoing o, Recipient r, Attempt a, int n) {
+        a.generation++;
+        long gen = a.generation;
+        a.timer = scheduler.schedule(backoff(n), () -> {
+            if (a.generation == gen) attempt(o, r);
+        });
+    }
+
+    /** Exponential backoff with jitter: a delay in [d/2, d) where d = base·2^n, capped. */
+    private long backoff(int n) {
+        long d = Math.min(config.retryMaxMillis(), config.retryBaseMillis() << Math.min(n, 30));
+        return d / 2 + (long) (random.nextDouble() * (d - d / 2));
+    }
+
+    private void fail(Outgoing o, String reason) {
+        o.cancelAll();
+        open.remove(o.rec.messageId());
+        metrics.failed();
+        Progress p = new Progress(reason, o.path, o.levels);
+        store.updateMessage(o.rec.messageId(), MessageState.FAILED, ServiceCodec.encodeProgress(p), clock.nowMillis())
+                .whenComplete((after, e) -> {
+                    if (e != null) LOG.warn("could not persist a failed message: {}", cause(e).getMessage());
+                    else if (after.status() == MessageState.FAILED) {
+                        LOG.debug("message {} failed: {}", o.rec.messageId(), reason);
+                        emit("status", view(after), null, null);
+                    }
+                });
+    }
+
+    /** Records that {@code contactId} reached {@code level} for an outgoing message and moves its status accordingly. */
+    private CompletionStage<Void> progress(String messageId, String contactId, int level) {
+        Outgoing o = open.get(messageId);
+        CompletionStage<Optional<MessageRecord>> found = o != null
+                ? CompletableFuture.completedFuture(Optional.of(o.rec)) : store.message(messageId);
+        return found.thenCompose(opt -> {
+            if (opt.isEmpty() || !opt.get().outgoing()) return CompletableFuture.completedFuture(null);
+            MessageRecord rec = opt.get();
+            Outgoing live = open.get(messageId);
+            Progress p = live != null ? new Progress("", live.path, live.levels) : ServiceCodec.decodeProgress(rec.extra());
+            Integer before = p.recipients().get(contactId);
+            if (before == null || before >= level) return CompletableFuture.completedFuture(null);
+            Map<String, Integer> levels = new HashMap<>(p.recipients());
+            levels.put(contactId, level);
+            int min = levels.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+            MessageState target = switch (min) {
+                case 0 -> MessageState.PENDING;
+                case 1 -> MessageState.SENT;
+                case 2 -> MessageState.DELIVERED;
+                default -> MessageState.READ;
+            };
+            if (live != null) {
+                live.levels = levels;
+                if (level >= LEVEL_DELIVERED) {
+                    Attempt a = live.attempts.get(contactId);
+                    if (a != null) {
+                        a.cancel();
+                        a.generation++;
+                    }
+                }
+                if (min >= LEVEL_DELIVERED) {
+                    live.cancelAll();
+                    open.remove(messageId);
+                    metrics.deliveredAfter(clock.nowMillis() - rec.createdAtMillis());
+                }
+            }
+            Bytes extra = ServiceCodec.encodeProgress(new Progress(p.failureReason(), live != null ? live.path : p.path(), levels));
+            MessageState from = rec.status();
+            return store.updateMessage(messageId, target, extra, clock.nowMillis()).thenAccept(after -> {
+                if (live != null) live.rec = after;
+                if (after.status() != from && after.status() == target) emit("status", view(after), null, null);
+            });
+        });
+    }
+
+    private Bytes seal(Peer peer, Plaintext p) {
+        Envelope e = sealer.seal(peer.sessions.get(0), account.identity(), peer.identity, peer.theirInbox.id(), p);
+        putSessions(peer);
+        return EnvelopeCodec.encode(e);
+    }
+
+    // ------------------------------------------------------------------ contacts and inboxes
+
+    private Peer newPeer(String id, String name, IdentityKey identity, Invite.ContactInbox theirInbox) {
+        byte[] seed = new byte[32];
+        random.nextBytes(seed);
+        OurSide our = new OurSide(new Invite.ContactInbox(InboxId.random(random), account.requestInbox().relays()),
+                Bytes.wrap(seed), 1, 1, false);
+        return new Peer(id, name, identity, theirInbox, our, clock.nowMillis());
+    }
+
+    /** Persists a new contact, its session and direct conversation, opens our inbox for it and sends it our card. */
+    private CompletionStage<Void> createContact(Peer p) {
+        peers.put(p.id, p);
+        ConversationRecord conv = new ConversationRecord(p.id, p.id, p.name, clock.nowMillis(), Bytes.EMPTY);
+        conversations.put(conv.conversationId(), conv);
+        openInbox(p.our.inbox(), p.our.authSeed(), 0);
+        Invite card = InviteCodec.create(account.identity(), account.bundle(), p.our.inbox(), name(),
+                clock.nowMillis() + config.inviteValidityMillis());
+        InnerMessage cardMsg = new InnerMessage.Unrecognized(CARD_TYPE, ServiceCodec.utf8(InviteCodec.toLink(card)));
+        return putContact(p).thenCompose(v -> putSessions(p)).thenCompose(v -> store.putConversation(conv))
+                .thenCompose(v -> queue(CONTROL, Kind.CARD, "", MessageId.random(random), cardMsg, List.of(p.id)))
+                .thenAccept(v -> emit("contact", null, view(p), null));
+    }
+
+    private void openInbox(Invite.ContactInbox inbox, Bytes seed, int attempt) {
+        for (Invite.Relay relay : inbox.relays()) openInboxAt(relay, inbox.id(), seed, attempt);
+    }
+
+    private void openInboxAt(Invite.Relay relay, InboxId id, Bytes seed, int attempt) {
+        if (closed) return;
+        router.openInbox(relay, id, seed).whenComplete((path, e) -> {
+            if (e != null && !closed) {
+                LOG.debug("opening inbox {} at {} failed: {}", id.shortHex(), relay.nodeId().shortHex(), cause(e).getMessage());
+                scheduler.schedule(backoff(attempt), () -> openInboxAt(relay, id, seed, attempt + 1));
+            }
+        });
+    }
+
+    private CompletionStage<Void> putContact(Peer p) {
+        return store.putContact(new ContactRecord(p.id, p.name, p.identity.encode(), ServiceCodec.encodeInbox(p.theirInbox),
+                ServiceCodec.encodeOurSide(p.our), p.addedAt));
+    }
+
+    private CompletionStage<Void> putSessions(Peer p) {
+        List<Bytes> states = p.sessions.stream().map(SessionStateCodec::encode).toList();
+        return store.putSession(p.id, ServiceCodec.encodeSessions(states));
+    }
+
+    private List<String> distinctKnown(List<String> ids) {
+        List<String> out = new ArrayList<>();
+        for (String id : new LinkedHashSet<>(ids)) {
+            if (!peers.containsKey(id)) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no contact " + id);
+            out.add(id);
+        }
+        return out;
+    }
+
+    private List<Bytes> identities(List<String> contactIds, boolean withMe) {
+        List<Bytes> out = new ArrayList<>();
+        if (withMe) out.add(account.identity().publicKey().encode());
+        for (String c : contactIds) out.add(peers.get(c).identity.encode());
+        return out;
+    }
+
+    private ConversationRecord conversation(String id) {
+        ConversationRecord c = id == null || id.equals(CONTROL) ? null : conversations.get(id);
+        if (c == null) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no conversation " + id);
+        return c;
+    }
+
+    // ------------------------------------------------------------------ views and events
+
+    private void emit(String type, MessageView m, ContactView c, ConversationView v) {
+        DeliveryMessage.Event e = new DeliveryMessage.Event(++lastCursor, type, m, c, v);
+        eventChain = eventChain.thenCompose(x -> store.appendEvent(e)).handle((x, err) -> {
+            if (err != null) LOG.warn("could not persist event {}: {}", e.cursor(), cause(err).getMessage());
+            else sink.publish(e);
+            return null;
+        });
+    }
+
+    private ContactView view(Peer p) {
+        if (p.safety == null) p.safety = SafetyNumber.of(account.identity().publicKey(), p.identity).display();
+        return new ContactView(p.id, p.name, p.safety, p.our.identityChanged());
+    }
+
+    private MessageView view(MessageRecord m) {
+        if (m.outgoing()) {
+            OutBody b = ServiceCodec.decodeOut(m.body());
+            Progress p = ServiceCodec.decodeProgress(m.extra());
+            return new MessageView(m.messageId(), m.conversationId(), "out", config.displayName(), b.text(), m.status().label(),
+                    p.failureReason().isEmpty() ? null : p.failureReason(), m.createdAtMillis(), m.updatedAtMillis(), p.path());
+        }
+        InBody b = ServiceCodec.decodeIn(m.body());
+        Peer sender = peers.get(b.senderContactId());
+        Progress p = ServiceCodec.decodeProgress(m.extra());
+        return new MessageView(m.messageId(), m.conversationId(), "in", sender == null ? "?" : sender.name, b.text(),
+                m.status().label(), null, m.createdAtMillis(), m.updatedAtMillis(), p.path());
+    }
+
+    private CompletionStage<ConversationView> conversationView(ConversationRecord c) {
+        return store.messages(c.conversationId(), Long.MAX_VALUE, 200).thenApply(list -> {
+            int unread = (int) list.stream().filter(m -> !m.outgoing() && m.status() == MessageState.RECEIVED).count();
+            MessageView last = list.isEmpty() ? null : view(list.get(0));
+            List<String> members = c.isGroup() ? ServiceCodec.decodeGroup(c.data()).members() : List.of(c.contactId());
+            return new ConversationView(c.conversationId(), c.isGroup() ? "group" : "direct", c.title(), last, unread, members);
+        });
+    }
+
+    private Optional<String> name() {
+        return config.displayName().isEmpty() ? Optional.empty() : Optional.of(config.displayName());
+    }
+
+    // ------------------------------------------------------------------ ids and helpers
+
+    /** A contact's id: hex of the first 16 bytes of SHA-256 over its encoded identity key. */
+    public static String contactId(IdentityKey key) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(key.encode().toArray());
+            return Bytes.wrap(Arrays.copyOf(h, 16)).hex();
+        } catch (NoSuchAlgorithmException e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "SHA-256 missing", e);
+        }
+    }
+
+    public static String groupConversationId(Bytes groupId) {
+        return "g-" + groupId.hex();
+    }
+
+    private static String incomingHex(String storedId) {
+        return storedId.substring(storedId.indexOf(':') + 1);
+    }
+
+    private static String shortId(String id) {
+        return id.length() > 8 ? id.substring(0, 8) : id;
+    }
+
+    private static Throwable cause(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    private static <T> CompletionStage<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    private static <T> CompletionStage<List<T>> all(List<CompletionStage<T>> stages) {
+        CompletionStage<List<T>> acc = CompletableFuture.completedFuture(new ArrayList<>());
+        for (CompletionStage<T> s : stages) {
+            acc = acc.thenCombine(s, (l, x) -> {
+                l.add(x);
+                return l;
+            });
+        }
+        return acc;
+    }
+
+    private static CompletionStage<Void> allVoid(List<CompletionStage<Void>> stages) {
+        CompletionStage<Void> acc = CompletableFuture.completedFuture(null);
+        for (CompletionStage<Void> s : stages) acc = acc.thenCombine(s, (a, b) -> null);
+        return acc;
+    }
+
+    private static CompletionStage<Void> allAny(List<? extends CompletionStage<?>> stages) {
+        CompletionStage<Void> acc = CompletableFuture.completedFuture(null);
+        for (CompletionStage<?> s : stages) acc = acc.thenCombine(s, (a, b) -> null);
+        return acc;
+    }
+
+    // ------------------------------------------------------------------ state
+
+    private static final class Peer {
+        final String id;
+        String name;
+        final IdentityKey identity;
+        Invite.ContactInbox theirInbox;
+        OurSide our;
+        final long addedAt;
+        final List<SessionState> sessions = new ArrayList<>();
+        final TreeMap<Long, Runnable> held = new TreeMap<>();
+        String safety;
+
+        Peer(String id, String name, IdentityKey identity, Invite.ContactInbox theirInbox, OurSide our, long addedAt) {
+            this.id = id;
+            this.name = name;
+            this.identity = identity;
+            this.theirInbox = theirInbox;
+            this.our = our;
+            this.addedAt = addedAt;
+        }
+
+        static Peer of(ContactRecord c) {
+            return new Peer(c.contactId(), c.name(), IdentityKey.decode(c.identityKey()), ServiceCodec.decodeInbox(c.theirInbox()),
+                    ServiceCodec.decodeOurSide(c.ourSide()), c.addedAtMillis());
+        }
+    }
+
+    private static final class Outgoing {
+        MessageRecord rec;
+        final OutBody body;
+        Map<String, Integer> levels;
+        List<String> path;
+        final Map<String, Attempt> attempts = new HashMap<>();
+
+        Outgoing(MessageRecord rec, OutBody body, Progress progress) {
+            this.rec = rec;
+            this.body = body;
+            this.levels = new HashMap<>(progress.recipients());
+            this.path = progress.path();
+        }
+
+        int level(String contactId) {
+            return levels.getOrDefault(contactId, 0);
+        }
+
+        void cancelAll() {
+            for (Attempt a : attempts.values()) {
+                a.cancel();
+                a.generation++;
+            }
+        }
+    }
+
+    private static final class Attempt {
+        long generation;
+        int count;
+        Scheduler.Cancellable timer;
+
+        void cancel() {
+            if (timer != null) timer.cancel();
+            timer = null;
+        }
+    }
+
+    static Comparator<MessageRecord> order() {
+        return Comparator.comparingLong(MessageRecord::createdAtMillis).thenComparing(MessageRecord::messageId);
+    }
+
+    Set<String> openMessageIds() {
+        return Set.copyOf(open.keySet());
+    }
+}

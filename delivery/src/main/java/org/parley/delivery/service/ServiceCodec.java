@@ -1,0 +1,219 @@
+package org.parley.delivery.service;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.identity.NodeId;
+import org.parley.delivery.envelope.InboxId;
+import org.parley.delivery.internal.WireReader;
+import org.parley.delivery.internal.WireWriter;
+import org.parley.delivery.invite.Invite;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The opaque blobs {@link DeliveryService} hands to its {@link DeliveryStore}. Each starts with a
+ * version byte; decoding a damaged blob fails with MALFORMED_INPUT.
+ */
+public final class ServiceCodec {
+    static final int VERSION = 1;
+    private static final int MAX = 1 << 20;
+
+    private ServiceCodec() {}
+
+    // ---- inboxes ----
+
+    /** An inbox and the relays holding it; empty bytes when unknown. */
+    public static Bytes encodeInbox(Invite.ContactInbox inbox) {
+        if (inbox == null) return Bytes.EMPTY;
+        WireWriter w = new WireWriter(96).u8(VERSION).raw(inbox.id().value());
+        relays(w, inbox.relays());
+        return w.toBytes();
+    }
+
+    public static Invite.ContactInbox decodeInbox(Bytes b) {
+        if (b.isEmpty()) return null;
+        WireReader r = reader(b, "contact inbox");
+        InboxId id = new InboxId(r.raw(InboxId.SIZE));
+        List<Invite.Relay> relays = relays(r);
+        r.expectEnd();
+        return new Invite.ContactInbox(id, relays);
+    }
+
+    /** Our side of a contact: our inbox for them (with its auth seed) and our sequence counters. */
+    public record OurSide(Invite.ContactInbox inbox, Bytes authSeed, long nextSendSeq, long nextRecvSeq, boolean identityChanged) {}
+
+    public static Bytes encodeOurSide(OurSide s) {
+        WireWriter w = new WireWriter(128).u8(VERSION).raw(s.inbox().id().value()).raw(s.authSeed());
+        relays(w, s.inbox().relays());
+        return w.u64(s.nextSendSeq()).u64(s.nextRecvSeq()).u8(s.identityChanged() ? 1 : 0).toBytes();
+    }
+
+    public static OurSide decodeOurSide(Bytes b) {
+        WireReader r = reader(b, "contact state");
+        InboxId id = new InboxId(r.raw(InboxId.SIZE));
+        Bytes seed = r.raw(32);
+        List<Invite.Relay> relays = relays(r);
+        OurSide s = new OurSide(new Invite.ContactInbox(id, relays), seed, r.u64(), r.u64(), r.u8() == 1);
+        r.expectEnd();
+        return s;
+    }
+
+    // ---- sessions: current first, then older states still accepted for decryption ----
+
+    public static Bytes encodeSessions(List<Bytes> states) {
+        WireWriter w = new WireWriter(1024).u8(VERSION).u8(states.size());
+        for (Bytes s : states) w.bytes32(s);
+        return w.toBytes();
+    }
+
+    public static List<Bytes> decodeSessions(Bytes b) {
+        WireReader r = reader(b, "sessions");
+        int n = r.u8();
+        List<Bytes> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(r.bytes32(MAX));
+        r.expectEnd();
+        return out;
+    }
+
+    // ---- groups ----
+
+    public record Group(Bytes groupId, List<String> members) {
+        public Group {
+            members = List.copyOf(members);
+        }
+    }
+
+    public static Bytes encodeGroup(Group g) {
+        WireWriter w = new WireWriter(256).u8(VERSION).bytes16(g.groupId()).u16(g.members().size());
+        for (String m : g.members()) w.bytes16(utf8(m));
+        return w.toBytes();
+    }
+
+    public static Group decodeGroup(Bytes b) {
+        WireReader r = reader(b, "group");
+        Bytes id = r.bytes16();
+        int n = r.u16();
+        List<String> members = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) members.add(string(r.bytes16()));
+        r.expectEnd();
+        return new Group(id, members);
+    }
+
+    // ---- message bodies ----
+
+    /** Kinds of stored message. TEXT and GROUP_TEXT are shown; CARD and GROUP_CONTROL are control traffic, retried the same way. */
+    public enum Kind { TEXT, CARD, GROUP_CONTROL, GROUP_TEXT }
+
+    public record Recipient(String contactId, long sequence) {}
+
+    /** An outgoing message: what to send ({@code inner}: an encoded plaintext whose sequence is replaced per recipient) and to whom. */
+    public record OutBody(Kind kind, String text, Bytes inner, List<Recipient> recipients) {
+        public OutBody {
+            recipients = List.copyOf(recipients);
+        }
+    }
+
+    public static Bytes encodeOut(OutBody b) {
+        WireWriter w = new WireWriter(256).u8(VERSION).u8(b.kind().ordinal()).bytes32(utf8(b.text())).bytes32(b.inner())
+                .u16(b.recipients().size());
+        for (Recipient r : b.recipients()) w.bytes16(utf8(r.contactId())).u64(r.sequence());
+        return w.toBytes();
+    }
+
+    public static OutBody decodeOut(Bytes b) {
+        WireReader r = reader(b, "outgoing message");
+        Kind kind = kind(r.u8());
+        String text = string(r.bytes32(MAX));
+        Bytes inner = r.bytes32(MAX);
+        int n = r.u16();
+        List<Recipient> rs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) rs.add(new Recipient(string(r.bytes16()), r.u64()));
+        r.expectEnd();
+        return new OutBody(kind, text, inner, rs);
+    }
+
+    /** An incoming message: who sent it, its text, the sender's sequence number and clock. */
+    public record InBody(Kind kind, String senderContactId, String text, long sequence, long sentAtMillis) {}
+
+    public static Bytes encodeIn(InBody b) {
+        return new WireWriter(128).u8(VERSION).u8(b.kind().ordinal()).bytes16(utf8(b.senderContactId()))
+                .bytes32(utf8(b.text())).u64(b.sequence()).u64(b.sentAtMillis()).toBytes();
+    }
+
+    public static InBody decodeIn(Bytes b) {
+        WireReader r = reader(b, "incoming message");
+        InBody out = new InBody(kind(r.u8()), string(r.bytes16()), string(r.bytes32(MAX)), r.u64(), r.u64());
+        r.expectEnd();
+        return out;
+    }
+
+    /** Per-recipient progress of an outgoing message: 0 pending, 1 stored, 2 delivered, 3 read. */
+    public record Progress(String failureReason, List<String> path, Map<String, Integer> recipients) {
+        public Progress {
+            path = List.copyOf(path);
+            recipients = Map.copyOf(recipients);
+        }
+    }
+
+    public static Bytes encodeProgress(Progress p) {
+        WireWriter w = new WireWriter(128).u8(VERSION).bytes16(utf8(p.failureReason())).u8(p.path().size());
+        for (String s : p.path()) w.bytes16(utf8(s));
+        w.u16(p.recipients().size());
+        for (Map.Entry<String, Integer> e : new java.util.TreeMap<>(p.recipients()).entrySet()) {
+            w.bytes16(utf8(e.getKey())).u8(e.getValue());
+        }
+        return w.toBytes();
+    }
+
+    public static Progress decodeProgress(Bytes b) {
+        if (b.isEmpty()) return new Progress("", List.of(), Map.of());
+        WireReader r = reader(b, "message progress");
+        String reason = string(r.bytes16());
+        int n = r.u8();
+        List<String> path = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) path.add(string(r.bytes16()));
+        int m = r.u16();
+        Map<String, Integer> rs = new LinkedHashMap<>();
+        for (int i = 0; i < m; i++) rs.put(string(r.bytes16()), r.u8());
+        r.expectEnd();
+        return new Progress(reason, path, rs);
+    }
+
+    // ---- helpers ----
+
+    static void relays(WireWriter w, List<Invite.Relay> relays) {
+        w.u8(relays.size());
+        for (Invite.Relay r : relays) w.raw(r.nodeId().value()).bytes16(utf8(r.address()));
+    }
+
+    static List<Invite.Relay> relays(WireReader r) {
+        int n = r.u8();
+        List<Invite.Relay> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(new Invite.Relay(new NodeId(r.raw(NodeId.LENGTH)), string(r.bytes16())));
+        return out;
+    }
+
+    static WireReader reader(Bytes b, String what) {
+        WireReader r = new WireReader(b.toArray(), what);
+        int v = r.u8();
+        if (v != VERSION) throw ParleyException.malformed(what + ": version " + v);
+        return r;
+    }
+
+    private static Kind kind(int k) {
+        if (k < 0 || k >= Kind.values().length) throw ParleyException.malformed("message kind " + k);
+        return Kind.values()[k];
+    }
+
+    static Bytes utf8(String s) {
+        return Bytes.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String string(Bytes b) {
+        return new String(b.toArray(), StandardCharsets.UTF_8);
+    }
+}

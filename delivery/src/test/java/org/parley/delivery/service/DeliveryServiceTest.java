@@ -1,0 +1,242 @@
+package org.parley.delivery.service;
+
+import org.parley.core.ParleyException;
+import org.parley.core.bus.DeliveryMessage;
+import org.parley.core.bus.DeliveryMessage.MessageView;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DeliveryServiceTest {
+    static DeliveryConfig fast(String name) {
+        return DeliveryConfig.defaults(name).withTimeouts(300, 1_000, 100, 5_000);
+    }
+
+    /** Alice adds Bob's invite; Bob learns Alice from her contact card. Returns [alice's conv with bob, bob's conv with alice]. */
+    static String[] connect(SimNet net, SimNet.Peer a, SimNet.Peer b) {
+        String link = b.service.me().invite();
+        DeliveryMessage.ContactView bob = a.service.addContact(link, "").toCompletableFuture().join();
+        assertThat(net.runUntil(() -> hasContact(b, a), 60_000)).isTrue();
+        String aId = contacts(b).stream().filter(c -> c.name().equals(a.name)).findFirst().orElseThrow().contactId();
+        return new String[]{bob.contactId(), aId};
+    }
+
+    static boolean hasContact(SimNet.Peer of, SimNet.Peer who) {
+        return contacts(of).stream().anyMatch(c -> c.name().equals(who.name));
+    }
+
+    static List<DeliveryMessage.ContactView> contacts(SimNet.Peer p) {
+        return ((DeliveryMessage.Contacts) p.service.handle(new DeliveryMessage.ListContacts()).toCompletableFuture().join()).contacts();
+    }
+
+    static List<String> shownTexts(SimNet.Peer p, String conversationId) {
+        return p.events.stream().filter(e -> e.type().equals("message") && e.message().direction().equals("in")
+                        && e.message().conversationId().equals(conversationId))
+                .map(e -> e.message().text()).toList();
+    }
+
+    static Map<String, Long> statusCounts(SimNet.Peer p) {
+        return p.store.allMessages().stream().filter(m -> m.outgoing() && !m.conversationId().equals(DeliveryService.CONTROL))
+                .collect(Collectors.groupingBy(m -> m.status().label(), Collectors.counting()));
+    }
+
+    @Test
+    void thousandMessagesEachWayThroughLossyRelaysArriveOnceInOrderAndAreDelivered() {
+        SimNet net = new SimNet(42, 4);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        String[] conv = connect(net, alice, bob);
+        net.dropBeforeStore = 0.05;
+        net.dropAfterStore = 0.05;
+        net.reorder = 0.10;
+        net.duplicate = 0.05;
+        int n = 1000;
+        List<String> fromAlice = new ArrayList<>(), fromBob = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            fromAlice.add("a" + i);
+            fromBob.add("b" + i);
+            alice.service.sendText(conv[0], "a" + i);
+            bob.service.sendText(conv[1], "b" + i);
+            if (i % 50 == 0) net.scheduler.advance(10);
+        }
+        boolean done = net.runUntil(() -> statusCounts(alice).getOrDefault("delivered", 0L) == n
+                && statusCounts(bob).getOrDefault("delivered", 0L) == n, 600_000);
+        assertThat(done).as("alice %s bob %s", statusCounts(alice), statusCounts(bob)).isTrue();
+        assertThat(shownTexts(bob, conv[1])).containsExactlyElementsOf(fromAlice);
+        assertThat(shownTexts(alice, conv[0])).containsExactlyElementsOf(fromBob);
+
+        // receipts travel another route: Bob's receipts and texts go to Alice's inboxes over Bob's circuits, never back on Alice's
+        Set<Object> aliceInboxes = new HashSet<>(alice.ownInboxes), bobInboxes = new HashSet<>(bob.ownInboxes);
+        assertThat(aliceInboxes).doesNotContainAnyElementsOf(bobInboxes);
+        for (SimNet.Sent s : net.sends) {
+            if (s.from().equals("alice")) {
+                assertThat(bobInboxes).contains(s.inbox());
+                assertThat(s.path().get(0)).isEqualTo("alice-guard");
+            } else {
+                assertThat(aliceInboxes).contains(s.inbox());
+                assertThat(s.path().get(0)).isEqualTo("bob-guard");
+            }
+        }
+        // the faults happened: more envelopes sent than messages, and retries beyond 2n messages + receipts
+        assertThat(net.sends.size()).isGreaterThan(2 * n + 100);
+        System.out.println("SIMSTATS sends=" + net.sends.size() + " pushes=" + net.pushes + " simMillis=" + (net.clock.nowMillis() - 1_700_000_000_000L));
+        // a delivered message's path is the circuit the sender used
+        MessageView any = ((DeliveryMessage.Messages) alice.service.handle(new DeliveryMessage.ListMessages(conv[0], 0, 1))
+                .toCompletableFuture().join()).messages().get(0);
+        assertThat(any.path()).isNotEmpty();
+    }
+
+    @Test
+    void pendingIsPersistedBeforeTheFirstSendThenSentThenDelivered() {
+        SimNet net = new SimNet(7, 3);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        String[] conv = connect(net, alice, bob);
+        int sendsBefore = net.sends.size();
+        MessageView m = alice.service.sendText(conv[0], "hello").toCompletableFuture().join();
+        assertThat(m.status()).isEqualTo("pending");
+        assertThat(alice.store.get(m.messageId()).orElseThrow().status()).isEqualTo(MessageState.PENDING);
+        assertThat(net.sends.size()).isEqualTo(sendsBefore + 1); // sent right after it was persisted
+        List<String> statuses = new ArrayList<>();
+        assertThat(net.runUntil(() -> alice.store.get(m.messageId()).orElseThrow().status() == MessageState.DELIVERED, 10_000)).isTrue();
+        alice.events.stream().filter(e -> e.message() != null && e.message().messageId().equals(m.messageId()))
+                .forEach(e -> statuses.add(e.message().status()));
+        assertThat(statuses).containsExactly("pending", "sent", "delivered");
+        // cursors increase by one and EventsSince resumes after a cursor
+        List<Long> cursors = alice.events.stream().map(DeliveryMessage.Event::cursor).toList();
+        for (int i = 0; i < cursors.size(); i++) assertThat(cursors.get(i)).isEqualTo(i + 1L);
+        DeliveryMessage.Events since = (DeliveryMessage.Events) alice.service.handle(new DeliveryMessage.EventsSince(cursors.size() - 2, 10))
+                .toCompletableFuture().join();
+        assertThat(since.events()).extracting(DeliveryMessage.Event::cursor).containsExactly((long) cursors.size() - 1, (long) cursors.size());
+
+        // read receipt: bob marks it read, alice sees "read"
+        String bobsId = shownIds(bob, conv[1]).get(0);
+        bob.service.markRead(conv[1], bobsId).toCompletableFuture().join();
+        assertThat(net.runUntil(() -> alice.store.get(m.messageId()).orElseThrow().status() == MessageState.READ, 10_000)).isTrue();
+    }
+
+    static List<String> shownIds(SimNet.Peer p, String conv) {
+        return p.events.stream().filter(e -> e.type().equals("message") && e.message().direction().equals("in")
+                && e.message().conversationId().equals(conv)).map(e -> e.message().messageId()).toList();
+    }
+
+    @Test
+    void recipientOfflineThenBackGetsEverythingOnce() {
+        SimNet net = new SimNet(9, 3);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        String[] conv = connect(net, alice, bob);
+        bob.online = false;
+        for (int i = 0; i < 30; i++) alice.service.sendText(conv[0], "m" + i);
+        net.scheduler.advance(60_000);
+        assertThat(statusCounts(alice)).containsEntry("sent", 30L).doesNotContainKey("delivered");
+        assertThat(shownTexts(bob, conv[1])).isEmpty();
+        bob.goOnline();
+        assertThat(net.runUntil(() -> statusCounts(alice).getOrDefault("delivered", 0L) == 30, 120_000)).isTrue();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 30; i++) expected.add("m" + i);
+        assertThat(shownTexts(bob, conv[1])).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void noReceiptWithinTheTtlFailsWithAReason() {
+        SimNet net = new SimNet(11, 3);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice").withTtl(20_000), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        String[] conv = connect(net, alice, bob);
+        bob.online = false;
+        MessageView m = alice.service.sendText(conv[0], "lost").toCompletableFuture().join();
+        assertThat(net.runUntil(() -> alice.store.get(m.messageId()).orElseThrow().status() == MessageState.FAILED, 60_000)).isTrue();
+        assertThat(net.clock.nowMillis() - m.sentAtMillis()).isBetween(20_000L, 40_000L);
+        DeliveryMessage.Event failed = alice.events.stream()
+                .filter(e -> e.message() != null && e.message().messageId().equals(m.messageId()) && e.message().status().equals("failed"))
+                .findFirst().orElseThrow();
+        assertThat(failed.message().failureReason()).contains("TTL");
+        int sends = net.sends.size();
+        net.scheduler.advance(60_000);
+        assertThat(net.sends.size()).as("no more retries after failure").isEqualTo(sends);
+    }
+
+    @Test
+    void aRestartedServiceResumesPendingWorkFromTheStore() {
+        SimNet net = new SimNet(13, 3);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        String[] conv = connect(net, alice, bob);
+        String meBefore = alice.service.me().userId();
+        net.dropBeforeStore = 1.0; // nothing gets through while alice is up
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) ids.add(alice.service.sendText(conv[0], "r" + i).toCompletableFuture().join().messageId());
+        net.scheduler.advance(2_000);
+        assertThat(statusCounts(alice)).containsEntry("pending", 10L);
+        alice.service.stop();
+        net.dropBeforeStore = 0;
+        net.start(alice, fast("alice"), 101); // a new service over the same store
+        assertThat(alice.service.me().userId()).isEqualTo(meBefore);
+        assertThat(net.runUntil(() -> statusCounts(alice).getOrDefault("delivered", 0L) == 10, 60_000)).isTrue();
+        assertThat(shownTexts(bob, conv[1])).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
+        // and the session survived: a new message both ways still works
+        bob.service.sendText(conv[1], "after restart");
+        assertThat(net.runUntil(() -> shownTexts(alice, conv[0]).contains("after restart"), 10_000)).isTrue();
+    }
+
+    @Test
+    void groupOfFiveFansOutPairwise() {
+        SimNet net = new SimNet(17, 5);
+        List<SimNet.Peer> ps = new ArrayList<>();
+        for (int i = 0; i < 5; i++) ps.add(net.peer("p" + i, new InMemoryDeliveryStore(), fast("p" + i), i + 1));
+        Map<String, Map<String, String>> ids = new java.util.HashMap<>();
+        for (int i = 0; i < 5; i++) {
+            for (int j = i + 1; j < 5; j++) {
+                String[] c = connect(net, ps.get(i), ps.get(j));
+                ids.computeIfAbsent(ps.get(i).name, k -> new java.util.HashMap<>()).put(ps.get(j).name, c[0]);
+                ids.computeIfAbsent(ps.get(j).name, k -> new java.util.HashMap<>()).put(ps.get(i).name, c[1]);
+            }
+        }
+        SimNet.Peer owner = ps.get(0);
+        List<String> members = List.of(ids.get("p0").get("p1"), ids.get("p0").get("p2"), ids.get("p0").get("p3"), ids.get("p0").get("p4"));
+        DeliveryMessage.ConversationView g = owner.service.createGroup("five", members).toCompletableFuture().join();
+        assertThat(g.memberContactIds()).hasSize(4);
+        assertThat(net.runUntil(() -> ps.subList(1, 5).stream().allMatch(p -> groupOf(p, g.conversationId()) != null
+                && groupOf(p, g.conversationId()).memberContactIds().size() == 4), 30_000)).isTrue();
+        MessageView m = owner.service.sendText(g.conversationId(), "hi all").toCompletableFuture().join();
+        ps.get(3).service.sendText(g.conversationId(), "hi from p3");
+        assertThat(net.runUntil(() -> owner.store.get(m.messageId()).orElseThrow().status() == MessageState.DELIVERED, 30_000)).isTrue();
+        for (int i = 1; i < 5; i++) assertThat(shownTexts(ps.get(i), g.conversationId())).contains("hi all");
+        for (int i : new int[]{0, 1, 2, 4}) {
+            int k = i;
+            assertThat(net.runUntil(() -> shownTexts(ps.get(k), g.conversationId()).contains("hi from p3"), 30_000)).isTrue();
+        }
+        // remove p4: the others drop it, p4 no longer counts as a member
+        owner.service.changeGroup(g.conversationId(), List.of(), List.of(ids.get("p0").get("p4"))).toCompletableFuture().join();
+        assertThat(net.runUntil(() -> groupOf(ps.get(1), g.conversationId()).memberContactIds().size() == 3
+                && groupOf(ps.get(4), g.conversationId()).memberContactIds().isEmpty(), 30_000)).isTrue();
+        assertThatThrownBy(() -> ps.get(4).service.sendText(g.conversationId(), "x")).isInstanceOf(ParleyException.class);
+    }
+
+    static DeliveryMessage.ConversationView groupOf(SimNet.Peer p, String id) {
+        return p.service.listConversations().toCompletableFuture().join().stream()
+                .filter(c -> c.conversationId().equals(id)).findFirst().orElse(null);
+    }
+
+    @Test
+    void badRequestsFailWithAKind() {
+        SimNet net = new SimNet(19, 2);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        assertThatThrownBy(() -> alice.service.addContact("parley://invite/AAAA", "x"))
+                .isInstanceOfSatisfying(ParleyException.class, e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.MALFORMED_INPUT));
+        assertThatThrownBy(() -> alice.service.addContact(alice.service.me().invite(), "me")).isInstanceOf(ParleyException.class);
+        assertThatThrownBy(() -> alice.service.sendText("nope", "x"))
+                .isInstanceOfSatisfying(ParleyException.class, e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.NOT_FOUND));
+        // garbage inbound is dropped (and acknowledged), never an exception
+        assertThat(alice.service.onInbound(org.parley.core.Bytes.of(new byte[]{1, 2, 3}), List.of()).toCompletableFuture().join()).isNull();
+    }
+}
