@@ -42,6 +42,9 @@ public final class Addresses {
     /** Requests of the {@link StorageMessage} family for the inbox-relay role (put, list, delete, auth get/bind). */
     public static final String STORAGE_INBOX = "parley.storage.inbox";
 
+    /** Requests of the {@link StorageMessage} family for the delivery concern (account, contacts, sessions, conversations, messages, events). */
+    public static final String STORAGE_DELIVERY = "parley.storage.delivery";
+
     /** Every request of the {@link DeliveryMessage} family (gateway → delivery). */
     public static final String DELIVERY_API = "parley.delivery.api";
     /** Published {@link DeliveryMessage.Event}s (delivery → gateway WebSockets). */

@@ -34,4 +34,69 @@ public sealed interface StorageMessage extends BusMessage {
     record InboxAuthBind(Bytes inboxId, Bytes authKey) implements StorageMessage {}
 
     record Done() implements StorageMessage {}
+
+    // ---- the delivery concern's store (address Addresses.STORAGE_DELIVERY); writes reply once durable ----
+
+    /** A stored contact: {@code sendInbox}/{@code ourInbox} are opaque blobs of the delivery module. */
+    record DeliveryContact(String contactId, String name, Bytes identityKey, Bytes sendInbox, Bytes ourInbox, long addedAtMillis) {}
+
+    /** A stored conversation; {@code data} is the delivery module's opaque group blob (empty for a direct one). */
+    record DeliveryConversation(String conversationId, String contactId, String title, long createdAtMillis, Bytes data) {}
+
+    /** A stored message; {@code status}: pending, sent, delivered, received, read, failed. */
+    record DeliveryStoredMessage(String conversationId, String messageId, boolean outgoing, Bytes body, String status, Bytes extra,
+                                 long createdAtMillis, long updatedAtMillis) {}
+
+    record DeliveryAccountGet() implements StorageMessage {}
+
+    record DeliveryAccountPut(Bytes account) implements StorageMessage {}
+
+    /** A blob, or {@code present} false. */
+    record DeliveryBlob(boolean present, Bytes value) implements StorageMessage {}
+
+    record DeliveryContactsList() implements StorageMessage {}
+
+    record DeliveryContacts(List<DeliveryContact> contacts) implements StorageMessage {}
+
+    record DeliveryContactPut(DeliveryContact contact) implements StorageMessage {}
+
+    record DeliverySessionGet(String contactId) implements StorageMessage {}
+
+    record DeliverySessionPut(String contactId, Bytes sessions, long atMillis) implements StorageMessage {}
+
+    record DeliveryConversationsList() implements StorageMessage {}
+
+    record DeliveryConversations(List<DeliveryConversation> conversations) implements StorageMessage {}
+
+    record DeliveryConversationPut(DeliveryConversation conversation) implements StorageMessage {}
+
+    /** Reply {@link DeliveryAppended}: {@code fresh} false for a duplicate message id. */
+    record DeliveryMessageAppend(DeliveryStoredMessage message) implements StorageMessage {}
+
+    record DeliveryAppended(boolean fresh) implements StorageMessage {}
+
+    /** Moves the status forward if allowed and sets {@code extra}; reply {@link DeliveryMessages} with the message as stored (404 if unknown). */
+    record DeliveryMessageUpdate(String messageId, String status, Bytes extra, long atMillis) implements StorageMessage {}
+
+    /** Reply {@link DeliveryMessages} with zero or one message. */
+    record DeliveryMessageGet(String messageId) implements StorageMessage {}
+
+    /** Newest first, created before {@code beforeMillis}. Reply {@link DeliveryMessages}. */
+    record DeliveryMessagesBefore(String conversationId, long beforeMillis, int limit) implements StorageMessage {}
+
+    /** Outgoing messages still pending or sent. Reply {@link DeliveryMessages}. */
+    record DeliveryOpenOutgoing() implements StorageMessage {}
+
+    record DeliveryMessages(List<DeliveryStoredMessage> messages) implements StorageMessage {}
+
+    record DeliveryEventPut(long cursor, Bytes event) implements StorageMessage {}
+
+    /** Reply {@link DeliveryEvents}: encoded events with cursor &gt; {@code cursor}, oldest first. */
+    record DeliveryEventsSince(long cursor, int max) implements StorageMessage {}
+
+    record DeliveryEvents(List<Bytes> events) implements StorageMessage {}
+
+    record DeliveryLastCursorGet() implements StorageMessage {}
+
+    record DeliveryLastCursor(long cursor) implements StorageMessage {}
 }
