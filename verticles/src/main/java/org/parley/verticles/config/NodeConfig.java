@@ -20,6 +20,7 @@ public record NodeConfig(
         boolean discoveryLight,
         int discoveryPowBits,
         int discoverySyncIntervalMs,
+        int discoveryRpcTimeoutMs,
         int discoveryRefreshIntervalMs,
         boolean clusterEnabled,
         String clusterName,
@@ -31,11 +32,16 @@ public record NodeConfig(
         int gatewayRateLimit,
         int gatewayRateBurst,
         int gatewayMaxBodyBytes,
-        boolean routingDistinctSubnets) {
+        boolean routingDistinctSubnets,
+        String deliveryName,
+        int deliveryTtlSeconds,
+        boolean deliveryReadReceipts,
+        List<String> deliveryInboxRelays) {
 
     public NodeConfig {
         bootstrap = List.copyOf(bootstrap);
         clusterMembers = List.copyOf(clusterMembers);
+        deliveryInboxRelays = List.copyOf(deliveryInboxRelays);
         only = only.isEmpty() ? EnumSet.allOf(Concern.class) : EnumSet.copyOf(only);
     }
 
@@ -59,6 +65,7 @@ public record NodeConfig(
                 (Boolean) m.get("discovery.light"),
                 (Integer) m.get("discovery.pow-bits"),
                 (Integer) m.get("discovery.sync-interval-ms"),
+                (Integer) m.get("discovery.rpc-timeout-ms"),
                 (Integer) m.get("discovery.refresh-interval-ms"),
                 (Boolean) m.get("cluster.enabled"),
                 (String) m.get("cluster.name"),
@@ -70,7 +77,11 @@ public record NodeConfig(
                 (Integer) m.get("gateway.rate-limit"),
                 (Integer) m.get("gateway.rate-burst"),
                 (Integer) m.get("gateway.max-body-bytes"),
-                (Boolean) m.get("routing.distinct-subnets"));
+                (Boolean) m.get("routing.distinct-subnets"),
+                (String) m.get("delivery.name"),
+                (Integer) m.get("delivery.ttl-seconds"),
+                (Boolean) m.get("delivery.read-receipts"),
+                (List<String>) m.get("delivery.inbox-relays"));
     }
 
     public boolean runs(Concern c) {
@@ -79,20 +90,23 @@ public record NodeConfig(
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(dir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRefreshIntervalMs, clusterEnabled,
-                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets);
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled,
+                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets,
+                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
     }
 
     public NodeConfig withPorts(int gateway, int peer) {
         return new NodeConfig(dataDir, gatewayHost, gateway, peerHost, peer, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRefreshIntervalMs, clusterEnabled,
-                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets);
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled,
+                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets,
+                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
     }
 
     public NodeConfig withCluster(boolean enabled, int port, List<String> members, Set<Concern> onlyThese) {
         return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRefreshIntervalMs, enabled,
-                clusterName, clusterHost, port, members, onlyThese, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets);
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, enabled,
+                clusterName, clusterHost, port, members, onlyThese, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets,
+                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
     }
 
     /**
@@ -101,21 +115,31 @@ public record NodeConfig(
      */
     public NodeConfig withDiscovery(List<String> seeds, String dnsSeed, boolean light, int syncIntervalMs, int refreshIntervalMs) {
         return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, seeds, dnsSeed, light, discoveryPowBits,
-                syncIntervalMs, refreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
-                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets);
+                syncIntervalMs, discoveryRpcTimeoutMs, refreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
+                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets,
+                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
     }
 
     /** The gateway's per-token rate limit (requests per second, burst) and request body limit in bytes. */
     public NodeConfig withGatewayLimits(int ratePerSecond, int burst, int maxBodyBytes) {
         return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
-                metricsEnabled, ratePerSecond, burst, maxBodyBytes, routingDistinctSubnets);
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
+                metricsEnabled, ratePerSecond, burst, maxBodyBytes, routingDistinctSubnets,
+                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
     }
 
     /** Path selection's distinct-subnet rule; off only for a test network on one host. */
     public NodeConfig withDistinctSubnets(boolean on) {
         return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
-                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, on);
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
+                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, on,
+                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
+    }
+
+    /** Delivery settings: display name, message TTL, read receipts, pinned inbox relays (host:port@nodeid; empty = from discovery). */
+    public NodeConfig withDelivery(String name, int ttlSeconds, boolean readReceipts, List<String> inboxRelays) {
+        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
+                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets, name, ttlSeconds, readReceipts, inboxRelays);
     }
 }

@@ -46,7 +46,7 @@ public abstract class ConcernVerticle extends VerticleBase {
         return startConcern().compose(v -> {
             consumers.add(vertx.eventBus().<Ping>consumer(concern.pingAddress(), msg -> {
                 pings.increment();
-                msg.reply(new Status(concern.id(), node.member(), "UP", details()));
+                msg.reply(new Status(concern.id(), node.member(), state(), details()));
             }));
             up.set(true);
             return Future.succeededFuture();
@@ -78,6 +78,14 @@ public abstract class ConcernVerticle extends VerticleBase {
 
     protected Future<?> stopConcern() {
         return Future.succeededFuture();
+    }
+
+    /**
+     * The status reply's state: "UP" when serving, else "NOT_READY: &lt;reason&gt;" (the gateway's
+     * /ready treats anything but "UP" as not ready). Called on the verticle's context.
+     */
+    protected String state() {
+        return "UP";
     }
 
     /** A few facts for the status reply (counts, ports); never secrets. */
