@@ -80,7 +80,7 @@ public final class RoutingVerticle extends ConcernVerticle {
         VertxScheduler scheduler = new VertxScheduler(context);
         onionKey = OnionKeyPair.generate(random);
         routing = new RoutingNode(node.identity().nodeId(), () -> List.of(onionKey), new BusInboxStore(vertx, INBOX_TTL_MS),
-                config, Clock.system(), scheduler, random);
+                config, Clock.system(), scheduler, random, new org.parley.verticles.routing.MicrometerRoutingMetrics(node.registry()));
         transport = new TlsLinkTransport(vertx, node.identity(), routing.linkListener(), node.registry(), 300);
         routing.attach(transport);
         selector = new PathSelector(new FileGuardStore(node.config().dataDir().resolve("guards")), random,
