@@ -82,7 +82,12 @@ public final class GatewayVerticle extends ConcernVerticle {
                 Future<Status> f = pings.get(i);
                 JsonObject c = new JsonObject().put("concern", Concern.values()[i].id());
                 if (f.succeeded()) {
-                    c.put("state", f.result().state()).put("member", f.result().member());
+                    String state = f.result().state();
+                    c.put("state", state).put("member", f.result().member());
+                    if (!"UP".equals(state)) {
+                        ok = false;
+                        c.put("reason", state.startsWith("NOT_READY: ") ? state.substring("NOT_READY: ".length()) : state);
+                    }
                 } else {
                     ok = false;
                     c.put("state", "DOWN").put("reason", f.cause().getMessage());
