@@ -19,6 +19,12 @@ import org.parley.core.bus.Status;
 import org.parley.verticles.node.ConcernVerticle;
 import org.parley.verticles.node.NodeContext;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -26,9 +32,11 @@ import java.util.UUID;
 /**
  * The client gateway: HTTP on {@code gateway.host:gateway.port}. {@code /health} (liveness),
  * {@code /ready} (all five verticles answered, plus a probe through delivery and storage),
- * {@code /metrics} (Prometheus).
+ * {@code /metrics} (Prometheus) — these three need no token; the /v1 API, the events WebSocket,
+ * {@code /openapi.yaml} and the web page at {@code /} come from {@link ClientGateway}.
  */
 public final class GatewayVerticle extends ConcernVerticle {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
     private static final DeliveryOptions READY_TIMEOUT = new DeliveryOptions().setSendTimeout(2_000);
     private HttpServer server;
 
@@ -38,13 +46,23 @@ public final class GatewayVerticle extends ConcernVerticle {
 
     @Override
     protected Future<?> startConcern() {
-        Router router = Router.router(vertx);
+        return vertx.executeBlocking(() -> {
+                    warnIfExposed(node.config().gatewayHost());
+                    return GatewayToken.loadOrCreate(node.config().dataDir(), new SecureRandom());
+                })
+                .compose(token -> ClientGateway.router(vertx, node, token))
+                .compose(this::listen);
+    }
+
+    private Future<?> listen(Router router) {
         router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "UP")));
         router.get("/ready").handler(this::ready);
         if (node.registry() instanceof PrometheusMeterRegistry prom) {
             router.get("/metrics").handler(PrometheusScrapingHandler.create(prom));
         }
+        ClientGateway.mountPage(router);
         router.route().last().handler(rc -> problem(rc, 404, "Not Found", "no such resource: " + rc.request().path()));
+        router.route().failureHandler(Problems::fromFailure);
         server = vertx.createHttpServer(new HttpServerOptions()
                 .setHost(node.config().gatewayHost())
                 .setPort(node.config().gatewayPort()));
@@ -52,6 +70,17 @@ public final class GatewayVerticle extends ConcernVerticle {
         return server.listen().recover(e -> Future.failedFuture(new ParleyException(ParleyException.Kind.UNAVAILABLE,
                 "cannot listen for clients on " + node.config().gatewayHost() + ":" + node.config().gatewayPort()
                         + " (" + e.getMessage() + "); choose another --gateway-port or stop what uses it", e)));
+    }
+
+    private static void warnIfExposed(String host) {
+        try {
+            if (!InetAddress.getByName(host).isLoopbackAddress()) {
+                LOG.warn("the client gateway binds {}, not loopback: anyone who can reach it and holds the token can read and send this node's messages",
+                        host);
+            }
+        } catch (UnknownHostException e) {
+            LOG.warn("gateway.host {} does not resolve: {}", host, e.getMessage());
+        }
     }
 
     public int actualPort() {
