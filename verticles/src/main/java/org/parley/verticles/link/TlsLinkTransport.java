@@ -51,6 +51,7 @@ public final class TlsLinkTransport implements Transport {
     private final Counter refused;
     private final int idleSeconds;
     private final java.util.Map<NodeId, TlsLink> byPeer = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<NodeId, CompletableFuture<Link>> dials = new java.util.concurrent.ConcurrentHashMap<>();
     private final Counter rpcDropped;
     private volatile RpcListener rpcListener = (from, rpc) -> { };
     private NetServer server;
@@ -166,6 +167,18 @@ public final class TlsLinkTransport implements Transport {
 
     @Override
     public CompletionStage<Link> connect(NodeId peer, String address) {
+        // one link per neighbour: reuse an open link, or join a dial already under way
+        TlsLink open = byPeer.get(peer);
+        if (open != null && !open.closed) return CompletableFuture.completedFuture(open);
+        CompletableFuture<Link> dialing = dials.get(peer);
+        if (dialing != null) return dialing;
+        CompletableFuture<Link> result = dial(peer, address);
+        dials.put(peer, result);
+        result.whenComplete((l, e) -> dials.remove(peer, result));
+        return result;
+    }
+
+    private CompletableFuture<Link> dial(NodeId peer, String address) {
         CompletableFuture<Link> result = new CompletableFuture<>();
         int colon = address.lastIndexOf(':');
         if (colon <= 0) {

@@ -174,4 +174,21 @@ class TlsLinkTransportIT {
             for (int i = 0; i < 200; i++) big.accept(Bytes.of(more));
         }).isInstanceOf(ParleyException.class).hasMessageContaining("larger than");
     }
+
+    @Test
+    void concurrentDialsToOnePeerShareOneLink() throws Exception {
+        NodeIdentity a = NodeIdentity.generate(new SecureRandom());
+        NodeIdentity b = NodeIdentity.generate(new SecureRandom());
+        Recorder rb = new Recorder();
+        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new Recorder(), new SimpleMeterRegistry(), 60);
+        TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, new SimpleMeterRegistry(), 60);
+        int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        var first = ta.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture();
+        var second = ta.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture();
+        assertThat(first.get(10, TimeUnit.SECONDS)).isSameAs(second.get(10, TimeUnit.SECONDS));
+        assertThat(ta.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS)).isSameAs(first.get());
+        await(() -> rb.opened.size() == 1);
+        Thread.sleep(200);
+        assertThat(rb.opened).hasSize(1);
+    }
 }
