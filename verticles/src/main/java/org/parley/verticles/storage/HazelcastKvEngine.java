@@ -126,6 +126,10 @@ public final class HazelcastKvEngine implements KvEngine {
         } catch (RuntimeException e) {
             throw unavailable("cannot open the clustered store " + name, e);
         }
+        if (!"true".equals(hz.getConfig().getProperty(HazelcastStore.FAIL_ON_INDETERMINATE))) {
+            LOG.warn("clustered store {}: {} is not set; a write whose backup times out is reported done "
+                    + "(call HazelcastStore.configure on the member config)", name, HazelcastStore.FAIL_ON_INDETERMINATE);
+        }
         int members = hz.getCluster().getMembers().size();
         if (members <= backupCount) {
             LOG.warn("clustered store {}: {} member(s) for {} backup(s); writes are not replicated until more members join",

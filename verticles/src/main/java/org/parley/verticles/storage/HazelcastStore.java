@@ -22,6 +22,7 @@ public final class HazelcastStore {
     public static final String DEFAULT_NAME = "node";
     /** Synchronous backups per entry used by {@link #open(HazelcastInstance, StoreOptions)}. */
     public static final int DEFAULT_BACKUPS = 1;
+    static final String FAIL_ON_INDETERMINATE = "hazelcast.operation.fail.on.indeterminate.state";
 
     private HazelcastStore() {
     }
@@ -57,7 +58,7 @@ public final class HazelcastStore {
      * being reported as done.
      */
     public static Config configure(Config config) {
-        config.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
+        config.setProperty(FAIL_ON_INDETERMINATE, "true");
         return config;
     }
 }
