@@ -89,6 +89,8 @@ public final class StorageVerticle extends ConcernVerticle {
                     });
         });
         this.<StorageMessage>consumer(Addresses.STORAGE_INBOX, this::inbox);
+        org.parley.verticles.delivery.StoreDeliveryHandler deliveryStore = new org.parley.verticles.delivery.StoreDeliveryHandler(store);
+        this.<StorageMessage>consumer(Addresses.STORAGE_DELIVERY, msg -> delivery(deliveryStore, msg));
         sweepTimer = vertx.setPeriodic(SWEEP_EVERY_MS, t -> vertx.executeBlocking(() -> store.sweepExpired(System.currentTimeMillis()))
                 .onFailure(e -> LOG.warn("retention sweep failed: {}", e.getMessage())));
         return Future.succeededFuture();
@@ -111,6 +113,18 @@ public final class StorageVerticle extends ConcernVerticle {
         } else {
             msg.fail(FailureCodes.of(ParleyException.Kind.MALFORMED_INPUT), "not a storage request: " + body.getClass().getSimpleName());
         }
+    }
+
+    /** The delivery concern's store requests ({@link Addresses#STORAGE_DELIVERY}), mapped onto the repositories. */
+    private static void delivery(org.parley.verticles.delivery.StoreDeliveryHandler handler, Message<StorageMessage> msg) {
+        CompletionStage<? extends StorageMessage> result;
+        try {
+            result = handler.handle(msg.body());
+        } catch (RuntimeException e) {
+            fail(msg, e);
+            return;
+        }
+        reply(msg, result);
     }
 
     private static void reply(Message<?> msg, CompletionStage<?> result) {

@@ -1,0 +1,54 @@
+package org.parley.verticles.delivery;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.parley.delivery.service.DeliveryMetrics;
+
+import java.util.concurrent.TimeUnit;
+
+/** {@link DeliveryMetrics} on Micrometer: {@code parley_delivery_*} in Prometheus terms. */
+public final class MicrometerDeliveryMetrics implements DeliveryMetrics {
+    private final Counter sent, received, receipts, retries, failed;
+    private final Timer latency;
+
+    public MicrometerDeliveryMetrics(MeterRegistry r) {
+        sent = Counter.builder("parley.delivery.messages.sent").description("message envelopes an inbox relay stored (each attempt)").register(r);
+        received = Counter.builder("parley.delivery.messages.received").description("new messages received and persisted").register(r);
+        receipts = Counter.builder("parley.delivery.receipts.received").description("delivery and read receipts received").register(r);
+        retries = Counter.builder("parley.delivery.retries").description("retransmissions (no STORED or no receipt in time)").register(r);
+        failed = Counter.builder("parley.delivery.failed").description("messages that reached failed (TTL)").register(r);
+        latency = Timer.builder("parley.delivery.latency").description("from send to delivered (receipt received)")
+                .publishPercentileHistogram().register(r);
+    }
+
+    @Override
+    public void messageSent() {
+        sent.increment();
+    }
+
+    @Override
+    public void messageReceived() {
+        received.increment();
+    }
+
+    @Override
+    public void receiptReceived() {
+        receipts.increment();
+    }
+
+    @Override
+    public void retry() {
+        retries.increment();
+    }
+
+    @Override
+    public void failed() {
+        failed.increment();
+    }
+
+    @Override
+    public void deliveredAfter(long millis) {
+        latency.record(millis, TimeUnit.MILLISECONDS);
+    }
+}
