@@ -14,9 +14,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.parley.core.Bytes;
 import org.parley.storage.Argon2Params;
+import org.parley.storage.InboxQuota;
 import org.parley.storage.KeySource;
 import org.parley.storage.Store;
 import org.parley.storage.StoreContractTest;
+import org.parley.storage.StoreMetrics;
 import org.parley.storage.StoreOptions;
 import org.parley.storage.StoredMessage;
 import org.slf4j.Logger;
@@ -87,10 +89,57 @@ class HazelcastStoreContractTest extends StoreContractTest {
         fs.forEach(StoreContractTest::await);
         List<StoredMessage> all = store.messages().list(b("big"), 0, 1000);
         assertThat(all).hasSize(700).extracting(StoredMessage::createdAtMillis).isSorted();
+        long t = System.nanoTime();
+        List<StoredMessage> page = store.messages().latest(b("big"), 50);
+        long pageMicros = (System.nanoTime() - t) / 1000;
+        t = System.nanoTime();
         List<StoredMessage> newest = store.messages().latest(b("big"), 1000);
+        LOG.info("hazelcast store scans of a 700-message conversation: latest 50 in {} us, all 700 in {} us",
+                pageMicros, (System.nanoTime() - t) / 1000);
+        assertThat(page).hasSize(50);
         assertThat(newest).hasSize(700);
         assertThat(newest.get(0).createdAtMillis()).isEqualTo(T0 + 699);
         assertThat(newest.get(699).createdAtMillis()).isEqualTo(T0);
+    }
+
+    @Test
+    void aBatchStopsAtFourMebibytesAndTheRestFollowsInOrder() throws Exception {
+        List<Integer> batchOps = java.util.Collections.synchronizedList(new ArrayList<>());
+        StoreMetrics counting = new StoreMetrics() {
+            @Override
+            public void onWrite(org.parley.storage.Repository repository, long latencyNanos, long bytes) {
+            }
+
+            @Override
+            public void onBatch(int ops, long syncNanos) {
+                batchOps.add(ops);
+            }
+        };
+        StoreOptions opts = options().withInboxQuota(new InboxQuota(100, 64 << 20, 256 << 10)).withMetrics(counting);
+        HazelcastKvEngine engine = HazelcastKvEngine.open(members.get(0), storeName + "big", 1, counting, opts.maxBatchOps());
+        try (Store big = HazelcastStore.open(engine, opts)) {
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            engine.afterIntent = () -> {
+                try {
+                    queued.await(10, java.util.concurrent.TimeUnit.SECONDS); // hold the first batch until all are queued
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            List<CompletableFuture<Long>> fs = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                byte[] env = new byte[200 << 10];
+                env[0] = (byte) i;
+                fs.add(big.inbox().append(b("in"), Bytes.wrap(env), T0 + 60_000));
+            }
+            queued.countDown();
+            for (int i = 0; i < 40; i++) assertThat(await(fs.get(i))).isEqualTo(i);
+            engine.afterIntent = null;
+            assertThat(big.inbox().list(b("in"), 0, 100)).extracting(e -> (int) e.envelope().get(0))
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 40).boxed().toList());
+            // 200 KiB operations: the 21st crosses 4 MiB and closes the batch
+            assertThat(batchOps).contains(21).allMatch(n -> n <= 21);
+        }
     }
 
     @Test
