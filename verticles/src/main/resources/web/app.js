@@ -51,6 +51,7 @@
     a.style.background = 'hsl(' + hue(name) + ',35%,42%)';
     return a;
   }
+  const members = (c) => c.members.length + (c.members.length === 1 ? ' member' : ' members');
   const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   function day(ms) {
     const d = new Date(ms), t = new Date();
@@ -58,7 +59,7 @@
     return d.toLocaleDateString([], { day: 'numeric', month: 'short', year: d.getFullYear() === t.getFullYear() ? undefined : 'numeric' });
   }
   const TICKS = {
-    pending: ['\u{1F551}\uFE0E', 'pending', 'waiting to be sent'],
+    pending: ['\u25F7', 'pending', 'waiting to be sent'],
     sent: ['\u2713', 'sent', 'stored at the recipient\u2019s inbox relay'],
     delivered: ['\u2713\u2713', 'delivered', 'delivered to the recipient'],
     read: ['\u2713\u2713', 'read', 'read'],
@@ -94,14 +95,14 @@
       if (c.id === state.open) li.classList.add('active');
       const info = el('div', 'info');
       const top = el('div', 'top');
-      top.append(el('span', 'name', (c.kind === 'group' ? '\u{1F465} ' : '') + c.title));
+      top.append(el('span', 'name', c.title));
       if (c.lastMessage) top.append(el('span', 'time', time(c.lastMessage.sentAt)));
       const bottom = el('div', 'bottom');
       const prev = el('span', 'preview');
       if (c.lastMessage) {
         if (c.lastMessage.direction === 'out') { const t = tick(c.lastMessage.status); if (t) prev.append(t, ' '); }
         prev.append(c.lastMessage.text || '');
-      } else prev.textContent = c.kind === 'group' ? c.members.length + ' members' : 'say hello';
+      } else prev.textContent = c.kind === 'group' ? members(c) : 'say hello';
       bottom.append(prev);
       if (c.unread > 0 && c.id !== state.open) bottom.append(el('span', 'badge', String(c.unread)));
       info.append(top, bottom);
@@ -118,7 +119,7 @@
     $('app').classList.add('in-chat');
     const c = state.conversations.get(id);
     $('conv-title').textContent = c ? c.title : '';
-    $('conv-sub').textContent = c && c.kind === 'group' ? c.members.length + ' members' : 'end-to-end encrypted \u00b7 onion-routed';
+    $('conv-sub').textContent = c && c.kind === 'group' ? 'group \u00b7 ' + members(c) : 'end-to-end encrypted \u00b7 onion-routed';
     $('composer').classList.remove('hidden');
     if (c) c.unread = 0;
     renderChats();
@@ -177,7 +178,7 @@
     const out = list.filter((m) => m.direction === 'out');
     const last = out[out.length - 1];
     if (!last) return notice(null);
-    if (last.status === 'pending') return notice('\u{1F551} Sending \u2014 building a route through the network\u2026');
+    if (last.status === 'pending') return notice('\u25F7 Sending \u2014 building a route through the network\u2026');
     if (last.status === 'sent') return notice('Delivery pending: the recipient is offline. Your message waits at their inbox relay and will be delivered when they come back.');
     if (last.status === 'failed') return notice('! The last message could not be delivered' + (last.failureReason ? ': ' + last.failureReason : '.'));
     notice(null);
