@@ -239,4 +239,27 @@ class DeliveryServiceTest {
         // garbage inbound is dropped (and acknowledged), never an exception
         assertThat(alice.service.onInbound(org.parley.core.Bytes.of(new byte[]{1, 2, 3}), List.of()).toCompletableFuture().join()).isNull();
     }
+
+    @Test
+    void bothAddEachOthersInviteAtOnceAndConvergeOnOneSession() {
+        for (long seed : new long[]{21, 22, 23, 24}) { // both orders of the identity keys show up across seeds
+            SimNet net = new SimNet(seed, 3);
+            SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), seed);
+            SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), seed + 7);
+            String bobInvite = bob.service.me().invite(), aliceInvite = alice.service.me().invite();
+            String toBob = alice.service.addContact(bobInvite, "Bob").toCompletableFuture().join().contactId();
+            String toAlice = bob.service.addContact(aliceInvite, "Alice").toCompletableFuture().join().contactId();
+            for (int i = 0; i < 5; i++) {
+                alice.service.sendText(toBob, "a" + i);
+                bob.service.sendText(toAlice, "b" + i);
+            }
+            assertThat(net.runUntil(() -> statusCounts(alice).getOrDefault("delivered", 0L) == 5
+                    && statusCounts(bob).getOrDefault("delivered", 0L) == 5, 60_000)).as("seed %d", seed).isTrue();
+            assertThat(shownTexts(bob, toAlice)).containsExactly("a0", "a1", "a2", "a3", "a4");
+            assertThat(shownTexts(alice, toBob)).containsExactly("b0", "b1", "b2", "b3", "b4");
+            assertThat(contacts(alice)).hasSize(1);
+            assertThat(contacts(bob)).hasSize(1);
+            assertThat(contacts(alice).get(0).safetyNumber()).isEqualTo(contacts(bob).get(0).safetyNumber());
+        }
+    }
 }

@@ -4,6 +4,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import org.parley.core.Bytes;
 import org.parley.core.bus.Addresses;
+import org.parley.core.bus.DiscoveryMessage;
 import org.parley.core.bus.RoutingMessage;
 import org.parley.delivery.envelope.InboxId;
 import org.parley.delivery.envelope.MessageId;
@@ -18,14 +19,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@link EnvelopeRouter} over the event bus: {@link Addresses#ROUTING_SEND} and
  * {@link Addresses#ROUTING_OPEN_INBOX}. An invite names a relay by id and address only; its
- * current onion key comes from the relay directory ({@link #learn}), empty if not known yet
- * (routing then looks it up itself).
+ * current onion key comes from the relay directory: learnt from discovery's relay lists, and
+ * asked for again ({@link Addresses#DISCOVERY_RELAYS}) when a relay is not known or its key is
+ * older than {@link #KEY_MAX_AGE_MILLIS} (onion keys rotate).
  */
 public final class BusEnvelopeRouter implements EnvelopeRouter {
     private final EventBus bus;
     private final int circuitHops;
     private final DeliveryOptions options;
+    static final long KEY_MAX_AGE_MILLIS = 10 * 60_000;
     private final Map<String, Bytes> onionKeys = new ConcurrentHashMap<>();
+    private volatile long learntAt;
 
     public BusEnvelopeRouter(EventBus bus, int circuitHops, long timeoutMillis) {
         this.bus = bus;
@@ -36,17 +40,28 @@ public final class BusEnvelopeRouter implements EnvelopeRouter {
     /** Remembers a relay's onion key (from a discovery RelayList). */
     public void learn(String nodeIdHex, Bytes onionKey) {
         onionKeys.put(nodeIdHex, onionKey);
+        learntAt = System.currentTimeMillis();
     }
 
-    private RoutingMessage.Hop hop(Invite.Relay relay) {
+    private io.vertx.core.Future<RoutingMessage.Hop> hop(Invite.Relay relay) {
         String id = relay.nodeId().hex();
-        return new RoutingMessage.Hop(id, relay.address(), onionKeys.getOrDefault(id, Bytes.EMPTY));
+        Bytes key = onionKeys.get(id);
+        if (key != null && System.currentTimeMillis() - learntAt < KEY_MAX_AGE_MILLIS) {
+            return io.vertx.core.Future.succeededFuture(new RoutingMessage.Hop(id, relay.address(), key));
+        }
+        return bus.<DiscoveryMessage>request(Addresses.DISCOVERY_RELAYS, new DiscoveryMessage.RelayQuery(1000), options)
+                .map(m -> {
+                    for (DiscoveryMessage.RelayInfo r : ((DiscoveryMessage.RelayList) m.body()).relays()) learn(r.nodeId(), r.onionKey());
+                    return null;
+                })
+                .otherwiseEmpty()
+                .map(x -> new RoutingMessage.Hop(id, relay.address(), onionKeys.getOrDefault(id, Bytes.EMPTY)));
     }
 
     @Override
     public CompletionStage<SendOutcome> sendToInbox(Invite.Relay relay, InboxId inbox, MessageId messageId, Bytes envelope) {
-        return bus.<RoutingMessage>request(Addresses.ROUTING_SEND,
-                        new RoutingMessage.SendEnvelope(hop(relay), inbox.value(), messageId.value(), envelope, circuitHops), options)
+        return hop(relay).compose(hop -> bus.<RoutingMessage>request(Addresses.ROUTING_SEND,
+                        new RoutingMessage.SendEnvelope(hop, inbox.value(), messageId.value(), envelope, circuitHops), options))
                 .map(m -> {
                     RoutingMessage.SendResult r = (RoutingMessage.SendResult) m.body();
                     return new SendOutcome(r.outcome(), r.path());
@@ -57,8 +72,8 @@ public final class BusEnvelopeRouter implements EnvelopeRouter {
 
     @Override
     public CompletionStage<List<String>> openInbox(Invite.Relay relay, InboxId inbox, Bytes authSeed) {
-        return bus.<RoutingMessage>request(Addresses.ROUTING_OPEN_INBOX,
-                        new RoutingMessage.OpenInbox(hop(relay), inbox.value(), authSeed, circuitHops), options)
+        return hop(relay).compose(hop -> bus.<RoutingMessage>request(Addresses.ROUTING_OPEN_INBOX,
+                        new RoutingMessage.OpenInbox(hop, inbox.value(), authSeed, circuitHops), options))
                 .map(m -> ((RoutingMessage.InboxOpened) m.body()).path())
                 .recover(e -> io.vertx.core.Future.failedFuture(BusDeliveryStore.translate(e)))
                 .toCompletionStage();

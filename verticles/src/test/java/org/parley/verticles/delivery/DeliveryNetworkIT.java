@@ -1,0 +1,125 @@
+package org.parley.verticles.delivery;
+
+import io.vertx.core.eventbus.DeliveryOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.core.bus.Addresses;
+import org.parley.core.bus.Addresses.Concern;
+import org.parley.core.bus.DeliveryMessage;
+import org.parley.core.bus.DiscoveryMessage;
+import org.parley.core.bus.Ping;
+import org.parley.core.bus.RoutingMessage;
+import org.parley.core.bus.Status;
+import org.parley.verticles.config.NodeConfig;
+import org.parley.verticles.node.Node;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real path end to end: six relay nodes and two users in this JVM over TLS links on loopback;
+ * routing builds 3-hop circuits to the inbox relays, which store through their storage verticles.
+ * Discovery is replaced by a fixed directory served on each node's bus (as in RoutingNetworkIT);
+ * delivery picks its two inbox relays from it. A message goes pending → sent → delivered, and the
+ * reply comes back over the recipient's own circuit to the sender's inbox relays.
+ */
+@Tag("testnet")
+class DeliveryNetworkIT {
+    static final int RELAYS = 6;
+    final List<Node> nodes = new ArrayList<>();
+    final List<DiscoveryMessage.RelayInfo> directory = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stopAll() {
+        for (Node n : nodes) {
+            try {
+                n.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // best effort
+            }
+        }
+    }
+
+    Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
+        NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
+                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of());
+        Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        nodes.add(n);
+        n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
+                m -> m.reply(new DiscoveryMessage.RelayList(List.copyOf(directory))));
+        return n;
+    }
+
+    static <T> T ask(Node n, String address, Object body) throws Exception {
+        return n.vertx().eventBus().<T>request(address, body, new DeliveryOptions().setSendTimeout(20_000))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).body();
+    }
+
+    static void await(BooleanSupplier c, long ms) throws InterruptedException {
+        long end = System.currentTimeMillis() + ms;
+        while (!c.getAsBoolean() && System.currentTimeMillis() < end) Thread.sleep(50);
+        assertThat(c.getAsBoolean()).isTrue();
+    }
+
+    static String state(Node n) {
+        try {
+            return ((Status) ask(n, Concern.DELIVERY.pingAddress(), new Ping("it"))).state();
+        } catch (Exception e) {
+            return "no answer";
+        }
+    }
+
+    @Test
+    void twoUsersChatOverRealCircuitsAndInboxRelays(@TempDir Path dir) throws Exception {
+        EnumSet<Concern> relayOnly = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY);
+        EnumSet<Concern> user = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.DELIVERY, Concern.GATEWAY);
+        Node alice = start(dir.resolve("alice"), user, "Alice");
+        assertThat(state(alice)).isEqualTo("NOT_READY: no inbox relay yet"); // the directory is still empty
+        for (int i = 0; i < RELAYS; i++) {
+            Node r = start(dir.resolve("relay" + i), relayOnly, "");
+            RoutingMessage.SelfDescriptor self = ask(r, Addresses.ROUTING_SELF, new RoutingMessage.DescribeSelf());
+            directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
+        }
+        Node bob = start(dir.resolve("bob"), user, "Bob");
+        await(() -> state(alice).equals("UP") && state(bob).equals("UP"), 40_000);
+        List<DeliveryMessage.Event> aliceEvents = new CopyOnWriteArrayList<>(), bobEvents = new CopyOnWriteArrayList<>();
+        alice.vertx().eventBus().<DeliveryMessage.Event>consumer(Addresses.DELIVERY_EVENTS, m -> aliceEvents.add(m.body()));
+        bob.vertx().eventBus().<DeliveryMessage.Event>consumer(Addresses.DELIVERY_EVENTS, m -> bobEvents.add(m.body()));
+
+        DeliveryMessage.Me bobMe = ask(bob, Addresses.DELIVERY_API, new DeliveryMessage.GetMe());
+        DeliveryMessage.ContactReply bobAtAlice = ask(alice, Addresses.DELIVERY_API, new DeliveryMessage.AddContact(bobMe.invite(), ""));
+        assertThat(bobAtAlice.contact().name()).isEqualTo("Bob");
+        String conv = bobAtAlice.contact().contactId();
+        DeliveryMessage.MessageReply sent = ask(alice, Addresses.DELIVERY_API, new DeliveryMessage.SendText(conv, "over onions"));
+        String id = sent.message().messageId();
+        await(() -> aliceEvents.stream().anyMatch(e -> e.message() != null && e.message().messageId().equals(id)
+                && e.message().status().equals("delivered")), 60_000);
+        assertThat(aliceEvents.stream().filter(e -> e.message() != null && e.message().messageId().equals(id))
+                .map(e -> e.message().status()).toList()).containsExactly("pending", "sent", "delivered");
+        await(() -> bobEvents.stream().anyMatch(e -> e.type().equals("message") && "over onions".equals(e.message().text())), 10_000);
+
+        // bob learnt alice from her contact card and answers over his own circuits to her inbox relays
+        String aliceAtBob = bobEvents.stream().filter(e -> e.type().equals("contact")).findFirst().orElseThrow().contact().contactId();
+        DeliveryMessage.MessageReply reply = ask(bob, Addresses.DELIVERY_API, new DeliveryMessage.SendText(aliceAtBob, "got it"));
+        await(() -> aliceEvents.stream().anyMatch(e -> e.type().equals("message") && "got it".equals(e.message().text())), 60_000);
+        await(() -> bobEvents.stream().anyMatch(e -> e.message() != null && e.message().messageId().equals(reply.message().messageId())
+                && e.message().status().equals("delivered")), 60_000);
+        DeliveryMessage.Messages mine = ask(alice, Addresses.DELIVERY_API, new DeliveryMessage.ListMessages(conv, 0, 10));
+        List<String> alicePath = mine.messages().stream().filter(m -> m.messageId().equals(id)).findFirst().orElseThrow().path();
+        DeliveryMessage.Messages his = ask(bob, Addresses.DELIVERY_API, new DeliveryMessage.ListMessages(aliceAtBob, 0, 10));
+        List<String> bobPath = his.messages().stream().filter(m -> m.direction().equals("out")).findFirst().orElseThrow().path();
+        assertThat(alicePath).hasSize(3).doesNotHaveDuplicates();
+        assertThat(bobPath).hasSize(3);
+        List<String> relayIds = directory.stream().map(DiscoveryMessage.RelayInfo::nodeId).toList();
+        assertThat(relayIds).contains(alicePath.get(2), bobPath.get(2)); // each circuit ends at an inbox relay of the other side
+    }
+}
