@@ -54,13 +54,20 @@ public final class LinkRpcCodec {
 
         /** @return the whole message when this frame completes one, else null; MALFORMED_INPUT on a bad frame. */
         public Bytes accept(Bytes frame) {
+            if (!isRpcFrame(frame)) {
+                buf.reset();
+                throw ParleyException.malformed("not a link RPC frame (" + frame.length() + " bytes)");
+            }
             byte[] f = frame.toArray();
             int circ = ((f[0] & 0xff) << 24) | ((f[1] & 0xff) << 16) | ((f[2] & 0xff) << 8) | (f[3] & 0xff);
             if (circ != 0) throw ParleyException.malformed("link RPC frame with a circuit id");
             int flags = f[5] & 0xff;
             int n = ((f[6] & 0xff) << 8) | (f[7] & 0xff);
             if ((flags & ~1) != 0 || n > MAX_CHUNK) throw ParleyException.malformed("bad link RPC frame header");
-            if (buf.size() + n > MAX_MESSAGE) throw ParleyException.limit("link RPC larger than " + MAX_MESSAGE + " bytes");
+            if (buf.size() + n > MAX_MESSAGE) {
+                buf.reset();
+                throw ParleyException.limit("link RPC larger than " + MAX_MESSAGE + " bytes");
+            }
             buf.write(f, HEADER, n);
             if ((flags & 1) != 0) return null;
             Bytes whole = Bytes.wrap(buf.toByteArray());
