@@ -142,6 +142,8 @@ public final class Node {
         List<String> members = new ArrayList<>(config.clusterMembers());
         members.add(config.clusterHost() + ":" + config.clusterPort());
         join.getTcpIpConfig().setEnabled(true).setMembers(members);
+        // the clustered store: synchronous backups that fail a write rather than report it done unbacked
+        org.parley.verticles.storage.HazelcastStore.configure(cfg);
         return cfg;
     }
 

@@ -37,8 +37,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Storage concern: opens the node's RocksDB store ({@code <data-dir>/db}) and serves it on the
- * bus. Deployed as a worker, so blocking store calls never run on an event loop. Secrets at rest
+ * Storage concern: opens the node's store — RocksDB in {@code <data-dir>/db}, or on a clustered
+ * node the Hazelcast-backed store shared by the members — and serves it on the bus. Deployed as a worker, so blocking store calls never run on an event loop. Secrets at rest
  * are sealed under a key file ({@code <data-dir>/store.key}, created at first start, mode 0600)
  * or, when {@code PARLEY_STORE_PASSPHRASE} is set, a passphrase (Argon2id).
  */
@@ -67,7 +67,14 @@ public final class StorageVerticle extends ConcernVerticle {
                 .withClock(Clock.system())
                 .withMetrics(metrics());
         try {
-            store = RocksDbStore.open(options);
+            store = node.config().clusterEnabled()
+                    // a node spread over members keeps its data in the cluster (synchronous backups),
+                    // so losing one member loses nothing acknowledged
+                    ? org.parley.verticles.storage.HazelcastStore.open(
+                            ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager)
+                                    ((io.vertx.core.internal.VertxInternal) vertx).clusterManager()).getHazelcastInstance(),
+                            options)
+                    : RocksDbStore.open(options);
         } catch (ParleyException e) {
             return Future.failedFuture(e.withContext("opening the store in " + options.dbDir()));
         }
