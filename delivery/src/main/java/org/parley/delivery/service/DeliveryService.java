@@ -690,7 +690,8 @@ public final class DeliveryService {
                 if (a.generation != gen) return;
                 a.cancel();
                 progress(o.rec.messageId(), r.contactId(), LEVEL_STORED);
-                long wait = Math.min(config.retryMaxMillis() * 4, config.receiptTimeoutMillis() << Math.min(n, 6));
+                long left = o.rec.createdAtMillis() + config.ttlMillis() - clock.nowMillis();
+                long wait = Math.max(1, Math.min(left, Math.min(config.retryMaxMillis() * 4, config.receiptTimeoutMillis() << Math.min(n, 6))));
                 a.timer = scheduler.schedule(wait, () -> {
                     if (a.generation == gen) attempt(o, r);
                 });
@@ -705,7 +706,8 @@ public final class DeliveryService {
     private void retryLater(Outgoing o, Recipient r, Attempt a, int n) {
         a.generation++;
         long gen = a.generation;
-        a.timer = scheduler.schedule(backoff(n), () -> {
+        long left = o.rec.createdAtMillis() + config.ttlMillis() - clock.nowMillis();
+        a.timer = scheduler.schedule(Math.max(1, Math.min(left, backoff(n))), () -> {
             if (a.generation == gen) attempt(o, r);
         });
     }

@@ -155,7 +155,7 @@ class DeliveryServiceTest {
         bob.online = false;
         MessageView m = alice.service.sendText(conv[0], "lost").toCompletableFuture().join();
         assertThat(net.runUntil(() -> alice.store.get(m.messageId()).orElseThrow().status() == MessageState.FAILED, 60_000)).isTrue();
-        assertThat(net.clock.nowMillis() - m.sentAtMillis()).isBetween(20_000L, 40_000L);
+        assertThat(net.clock.nowMillis() - m.sentAtMillis()).isBetween(20_000L, 20_500L);
         DeliveryMessage.Event failed = alice.events.stream()
                 .filter(e -> e.message() != null && e.message().messageId().equals(m.messageId()) && e.message().status().equals("failed"))
                 .findFirst().orElseThrow();

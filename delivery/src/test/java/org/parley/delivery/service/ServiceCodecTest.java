@@ -1,0 +1,87 @@
+package org.parley.delivery.service;
+
+import org.parley.core.Bytes;
+import org.parley.core.ParleyException;
+import org.parley.core.identity.NodeId;
+import org.parley.delivery.envelope.InboxId;
+import org.parley.delivery.invite.Invite;
+import org.junit.jupiter.api.Test;
+
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ServiceCodecTest {
+    static final SecureRandom RND = SimNet.seeded(5);
+
+    static Invite.ContactInbox inbox() {
+        return new Invite.ContactInbox(InboxId.random(RND), List.of(new Invite.Relay(new NodeId(Bytes.fromHex("11".repeat(32))), "a:1"),
+                new Invite.Relay(new NodeId(Bytes.fromHex("22".repeat(32))), "b:2")));
+    }
+
+    @Test
+    void blobsRoundTrip() {
+        Invite.ContactInbox in = inbox();
+        assertThat(ServiceCodec.decodeInbox(ServiceCodec.encodeInbox(in))).isEqualTo(in);
+        assertThat(ServiceCodec.decodeInbox(ServiceCodec.encodeInbox(null))).isNull();
+        ServiceCodec.OurSide our = new ServiceCodec.OurSide(in, Bytes.fromHex("33".repeat(32)), 7, 9, true);
+        assertThat(ServiceCodec.decodeOurSide(ServiceCodec.encodeOurSide(our))).isEqualTo(our);
+        ServiceCodec.Group g = new ServiceCodec.Group(Bytes.fromHex("44".repeat(16)), List.of("a", "b"));
+        assertThat(ServiceCodec.decodeGroup(ServiceCodec.encodeGroup(g))).isEqualTo(g);
+        ServiceCodec.OutBody out = new ServiceCodec.OutBody(ServiceCodec.Kind.GROUP_TEXT, "hé", Bytes.fromHex("0102"),
+                List.of(new ServiceCodec.Recipient("a", 3), new ServiceCodec.Recipient("b", 4)));
+        assertThat(ServiceCodec.decodeOut(ServiceCodec.encodeOut(out))).isEqualTo(out);
+        ServiceCodec.InBody inb = new ServiceCodec.InBody(ServiceCodec.Kind.TEXT, "a", "x", 5, 6);
+        assertThat(ServiceCodec.decodeIn(ServiceCodec.encodeIn(inb))).isEqualTo(inb);
+        ServiceCodec.Progress p = new ServiceCodec.Progress("why", List.of("g", "m", "r"), Map.of("a", 1, "b", 2));
+        assertThat(ServiceCodec.decodeProgress(ServiceCodec.encodeProgress(p))).isEqualTo(p);
+        assertThat(ServiceCodec.decodeSessions(ServiceCodec.encodeSessions(List.of(Bytes.fromHex("aa"), Bytes.fromHex("bbcc")))))
+                .containsExactly(Bytes.fromHex("aa"), Bytes.fromHex("bbcc"));
+        Account a = Account.create(RND, in.relays());
+        Account back = Account.decode(a.encode());
+        assertThat(back.identity().publicKey()).isEqualTo(a.identity().publicKey());
+        assertThat(back.bundle()).isEqualTo(a.bundle());
+        assertThat(back.requestInbox()).isEqualTo(a.requestInbox());
+    }
+
+    /** Every truncation and many random byte flips of each blob give a ParleyException or a value, never another exception. */
+    @Test
+    void damagedBlobsFailCleanly() {
+        Invite.ContactInbox in = inbox();
+        List<Bytes> blobs = List.of(ServiceCodec.encodeInbox(in),
+                ServiceCodec.encodeOurSide(new ServiceCodec.OurSide(in, Bytes.fromHex("33".repeat(32)), 1, 1, false)),
+                ServiceCodec.encodeOut(new ServiceCodec.OutBody(ServiceCodec.Kind.TEXT, "t", Bytes.fromHex("01"), List.of(new ServiceCodec.Recipient("a", 1)))),
+                ServiceCodec.encodeIn(new ServiceCodec.InBody(ServiceCodec.Kind.TEXT, "a", "x", 5, 6)),
+                ServiceCodec.encodeProgress(new ServiceCodec.Progress("", List.of("p"), Map.of("a", 1))),
+                Account.create(RND, in.relays()).encode());
+        List<Function<Bytes, Object>> decoders = List.of(ServiceCodec::decodeInbox, ServiceCodec::decodeOurSide, ServiceCodec::decodeOut,
+                ServiceCodec::decodeIn, ServiceCodec::decodeProgress, Account::decode);
+        Random r = new Random(1);
+        int rejected = 0;
+        for (int i = 0; i < blobs.size(); i++) {
+            Bytes b = blobs.get(i);
+            Function<Bytes, Object> d = decoders.get(i);
+            for (int cut = 1; cut < b.length(); cut++) {
+                Bytes truncated = b.slice(0, cut);
+                assertThatThrownBy(() -> d.apply(truncated)).isInstanceOf(ParleyException.class);
+                rejected++;
+            }
+            for (int k = 0; k < 200; k++) {
+                byte[] x = b.toArray();
+                x[r.nextInt(x.length)] ^= (byte) (1 + r.nextInt(255));
+                try {
+                    d.apply(Bytes.wrap(x));
+                } catch (ParleyException e) {
+                    rejected++;
+                }
+            }
+        }
+        assertThat(rejected).isGreaterThan(500);
+        assertThatThrownBy(() -> ServiceCodec.decodeIn(Bytes.fromHex("02"))).isInstanceOf(ParleyException.class).hasMessageContaining("version");
+    }
+}
