@@ -41,6 +41,7 @@ class DeliveryVerticleIT {
     private final Map<Bytes, Map<Bytes, Bytes>> relay = new HashMap<>();
     private final Map<Bytes, Node> owners = new HashMap<>();
     private final List<String> sendPaths = new CopyOnWriteArrayList<>();
+    private volatile boolean refuse;
 
     @AfterEach
     void stop() throws Exception {
@@ -68,6 +69,10 @@ class DeliveryVerticleIT {
         });
         n.vertx().eventBus().<RoutingMessage.SendEnvelope>consumer(Addresses.ROUTING_SEND, m -> {
             RoutingMessage.SendEnvelope s = m.body();
+            if (refuse) {
+                m.fail(503, "stand-in refuses");
+                return;
+            }
             boolean dup;
             synchronized (relay) {
                 Map<Bytes, Bytes> box = relay.computeIfAbsent(s.inboxId(), k -> new LinkedHashMap<>());
@@ -159,5 +164,53 @@ class DeliveryVerticleIT {
         assertThat(alice.registry().find("parley.delivery.receipts.received").counter().count()).isGreaterThanOrEqualTo(1);
         assertThat(alice.registry().find("parley.delivery.latency").timer().count()).isGreaterThanOrEqualTo(1);
         assertThat(bob.registry().find("parley.delivery.messages.received").counter().count()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aRestartedNodeResumesPendingMessagesFromRocksDb(@TempDir Path dir) throws Exception {
+        Node alice = start(dir.resolve("alice"), "Alice");
+        Node bob = start(dir.resolve("bob"), "Bob");
+        await(() -> deliveryState(alice).equals("UP") && deliveryState(bob).equals("UP"), 20_000);
+        DeliveryMessage.Me aliceMe = ask(alice, Addresses.DELIVERY_API, new DeliveryMessage.GetMe());
+        DeliveryMessage.Me bobMe = ask(bob, Addresses.DELIVERY_API, new DeliveryMessage.GetMe());
+        String conv = ((DeliveryMessage.ContactReply) ask(alice, Addresses.DELIVERY_API,
+                new DeliveryMessage.AddContact(bobMe.invite(), "Bob"))).contact().contactId();
+        List<DeliveryMessage.Event> bobEvents = new CopyOnWriteArrayList<>();
+        bob.vertx().eventBus().<DeliveryMessage.Event>consumer(Addresses.DELIVERY_EVENTS, m -> bobEvents.add(m.body()));
+        await(() -> bobEvents.stream().anyMatch(e -> e.type().equals("contact")), 20_000);
+
+        refuse = true; // no inbox relay takes anything: the messages stay pending
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(((DeliveryMessage.MessageReply) ask(alice, Addresses.DELIVERY_API, new DeliveryMessage.SendText(conv, "r" + i)))
+                    .message().messageId());
+        }
+        DeliveryMessage.Events before = ask(alice, Addresses.DELIVERY_API, new DeliveryMessage.EventsSince(0, 1000));
+        long lastCursor = before.events().get(before.events().size() - 1).cursor();
+        alice.stop().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        nodes.remove(alice);
+
+        refuse = false;
+        Node again = start(dir.resolve("alice"), "Alice");
+        await(() -> deliveryState(again).equals("UP"), 20_000);
+        DeliveryMessage.Me meAgain = ask(again, Addresses.DELIVERY_API, new DeliveryMessage.GetMe());
+        assertThat(meAgain.userId()).isEqualTo(aliceMe.userId());
+        DeliveryMessage.Contacts contacts = ask(again, Addresses.DELIVERY_API, new DeliveryMessage.ListContacts());
+        assertThat(contacts.contacts()).extracting(DeliveryMessage.ContactView::name).containsExactly("Bob");
+        await(() -> {
+            try {
+                DeliveryMessage.Messages list = ask(again, Addresses.DELIVERY_API, new DeliveryMessage.ListMessages(conv, 0, 10));
+                return list.messages().stream().filter(m -> ids.contains(m.messageId())).allMatch(m -> m.status().equals("delivered"))
+                        && list.messages().size() == 3;
+            } catch (Exception e) {
+                return false;
+            }
+        }, 60_000);
+        await(() -> bobEvents.stream().filter(e -> e.type().equals("message")).count() == 3, 10_000);
+        assertThat(bobEvents.stream().filter(e -> e.type().equals("message")).map(e -> e.message().text()).toList())
+                .containsExactly("r0", "r1", "r2");
+        DeliveryMessage.Events after = ask(again, Addresses.DELIVERY_API, new DeliveryMessage.EventsSince(lastCursor, 1000));
+        assertThat(after.events()).isNotEmpty();
+        assertThat(after.events().get(0).cursor()).isEqualTo(lastCursor + 1); // the cursor survived the restart
     }
 }
