@@ -419,7 +419,23 @@ public final class DeliveryService {
         } else {
             writes.add(putSessions(peer));
         }
-        writes.add(dispatch(peer, p, path));
+        CompletionStage<Void> handled;
+        try {
+            handled = dispatch(peer, p, path);
+        } catch (ParleyException e) {
+            handled = CompletableFuture.failedFuture(e);
+        }
+        // a message that decrypts but makes no sense is dropped (acknowledged), so a relay does not push it forever;
+        // a store failure fails the stage, so the relay keeps the envelope and pushes it again
+        writes.add(handled.exceptionallyCompose(e -> {
+            Throwable c = cause(e);
+            if (c instanceof ParleyException pe && (pe.kind() == ParleyException.Kind.MALFORMED_INPUT
+                    || pe.kind() == ParleyException.Kind.PROTOCOL_VIOLATION)) {
+                LOG.debug("dropping a message from {} that does not make sense: {}", shortId(cid), pe.getMessage());
+                return CompletableFuture.completedFuture(null);
+            }
+            return CompletableFuture.failedFuture(c);
+        }));
         return allAny(writes);
     }
 
