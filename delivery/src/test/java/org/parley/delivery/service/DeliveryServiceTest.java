@@ -25,8 +25,14 @@ class DeliveryServiceTest {
         String link = b.service.me().invite();
         DeliveryMessage.ContactView bob = a.service.addContact(link, "").toCompletableFuture().join();
         assertThat(net.runUntil(() -> hasContact(b, a), 60_000)).isTrue();
+        assertThat(net.runUntil(() -> controlSettled(a) && controlSettled(b), 60_000)).isTrue(); // both cards confirmed
         String aId = contacts(b).stream().filter(c -> c.name().equals(a.name)).findFirst().orElseThrow().contactId();
         return new String[]{bob.contactId(), aId};
+    }
+
+    static boolean controlSettled(SimNet.Peer p) {
+        return p.store.allMessages().stream().filter(m -> m.outgoing() && m.conversationId().equals(DeliveryService.CONTROL))
+                .allMatch(m -> m.status() == MessageState.DELIVERED);
     }
 
     static boolean hasContact(SimNet.Peer of, SimNet.Peer who) {
@@ -87,7 +93,13 @@ class DeliveryServiceTest {
         }
         // the faults happened: more envelopes sent than messages, and retries beyond 2n messages + receipts
         assertThat(net.sends.size()).isGreaterThan(2 * n + 100);
-        System.out.println("SIMSTATS sends=" + net.sends.size() + " pushes=" + net.pushes + " simMillis=" + (net.clock.nowMillis() - 1_700_000_000_000L));
+        // metrics hooks: n texts received each side, n delivered (with a latency), retries happened
+        assertThat(bob.counts[1]).isEqualTo(n);
+        assertThat(alice.counts[1]).isEqualTo(n);
+        assertThat(alice.counts[5]).isGreaterThanOrEqualTo(n);
+        assertThat(alice.counts[3] + bob.counts[3]).isPositive();
+        assertThat(alice.counts[0]).isGreaterThanOrEqualTo(n);
+        assertThat(alice.counts[4]).isZero();
         // a delivered message's path is the circuit the sender used
         MessageView any = ((DeliveryMessage.Messages) alice.service.handle(new DeliveryMessage.ListMessages(conv[0], 0, 1))
                 .toCompletableFuture().join()).messages().get(0);
@@ -160,6 +172,7 @@ class DeliveryServiceTest {
                 .filter(e -> e.message() != null && e.message().messageId().equals(m.messageId()) && e.message().status().equals("failed"))
                 .findFirst().orElseThrow();
         assertThat(failed.message().failureReason()).contains("TTL");
+        assertThat(alice.counts[4]).isEqualTo(1);
         int sends = net.sends.size();
         net.scheduler.advance(60_000);
         assertThat(net.sends.size()).as("no more retries after failure").isEqualTo(sends);

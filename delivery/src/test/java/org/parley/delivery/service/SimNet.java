@@ -51,6 +51,18 @@ final class SimNet {
         DeliveryService service;
         boolean online = true;
         final List<Bytes> ownInboxes = new ArrayList<>();
+        final int[] counts = new int[6]; // sent, received, receipts, retries, failed, delivered
+        final DeliveryMetrics metrics = new DeliveryMetrics() {
+            @Override public void messageSent() { counts[0]++; }
+            @Override public void messageReceived() { counts[1]++; }
+            @Override public void receiptReceived() { counts[2]++; }
+            @Override public void retry() { counts[3]++; }
+            @Override public void failed() { counts[4]++; }
+            @Override public void deliveredAfter(long millis) {
+                if (millis < 0) throw new AssertionError("negative latency");
+                counts[5]++;
+            }
+        };
 
         Peer(String name, InMemoryDeliveryStore store) {
             this.name = name;
@@ -117,7 +129,7 @@ final class SimNet {
 
     void start(Peer p, DeliveryConfig config, long seed) {
         SecureRandom rnd = seeded(seed);
-        p.service = new DeliveryService(config, p.store, p, p.events::add, clock, scheduler, rnd, DeliveryMetrics.NONE);
+        p.service = new DeliveryService(config, p.store, p, p.events::add, clock, scheduler, rnd, p.metrics);
         List<Invite.Relay> mine = List.of(relays.get((int) (seed % relays.size())), relays.get((int) ((seed + 1) % relays.size())));
         p.service.start(mine).toCompletableFuture().join();
     }
