@@ -96,9 +96,10 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, Node> byName = new LinkedHashMap<>();
         try {
             err.println("parley demo: starting " + names.get(0) + " (seed) in " + dataDir.resolve(names.get(0)));
-            Node seed = start(config(names.get(0), 0, null));
+            NodeConfig seedConfig = config(names.get(0), 0, null);
+            Node seed = start(seedConfig);
             byName.put(names.get(0), seed);
-            String bootstrap = "127.0.0.1:" + seed.peerPort() + "@" + seed.nodeId().hex();
+            String bootstrap = seedConfig.peerHost() + ":" + seed.peerPort() + "@" + seed.nodeId().hex();
             List<Future<Node>> rest = new ArrayList<>();
             for (int k = 1; k < names.size(); k++) {
                 err.println("parley demo: starting " + names.get(k));
@@ -112,8 +113,8 @@ public final class DemoCommand implements Callable<Integer> {
             err.println("parley demo: all " + byName.size() + " nodes ready");
             Node alice = byName.get("alice");
             Node bob = byName.get("bob");
-            Me aliceMe = ask(alice, new GetMe(), Me.class);
-            Me bobMe = ask(bob, new GetMe(), Me.class);
+            Me aliceMe = askWhenReady(alice, new GetMe(), Me.class, deadline);
+            Me bobMe = askWhenReady(bob, new GetMe(), Me.class, deadline);
             introduce(alice, "bob", bobMe.invite(), err);
             introduce(bob, "alice", aliceMe.invite(), err);
             java.io.PrintWriter out = spec.commandLine().getOut();
@@ -136,6 +137,11 @@ public final class DemoCommand implements Callable<Integer> {
         flags.put("data-dir", dataDir.resolve(name).toString());
         flags.put("gateway.port", String.valueOf(basePort == 0 ? 0 : basePort + 2 * k));
         flags.put("peer.port", String.valueOf(basePort == 0 ? 0 : basePort + 2 * k + 1));
+        // One host: each node's peer listener on its own loopback /24 (Linux routes all of 127/8 to lo),
+        // so the DHT's per-/24 limits see distinct hosts; and the /16 path rule is off, as Tor's
+        // EnforceDistinctSubnets 0 on a test network.
+        flags.put("peer.host", "127.0." + (k + 1) + ".1");
+        flags.put("routing.distinct-subnets", "false");
         if (bootstrap != null) flags.put("discovery.bootstrap", bootstrap);
         return ConfigLoader.load(null, Map.of(), flags);
     }
@@ -184,6 +190,18 @@ public final class DemoCommand implements Callable<Integer> {
         }
         ask(on, new AddContact(invite, name), DeliveryMessage.ContactReply.class);
         err.println("parley demo: added " + name + " as a contact");
+    }
+
+    /** Asks again while delivery answers 503 (its account waits for inbox relays), until {@code deadline}. */
+    private static <R> R askWhenReady(Node on, DeliveryMessage request, Class<R> type, long deadline) throws Exception {
+        while (true) {
+            try {
+                return ask(on, request, type);
+            } catch (ParleyException e) {
+                if (System.currentTimeMillis() > deadline) throw e;
+                Thread.sleep(500);
+            }
+        }
     }
 
     private static <R> R ask(Node on, DeliveryMessage request, Class<R> type) throws Exception {

@@ -194,11 +194,13 @@ public final class DeliveryVerticle extends ConcernVerticle {
 
     @Override
     protected String state() {
-        return service != null ? "UP" : NOT_READY;
+        // The verticle serves (relay-only nodes never need an inbox); until the account has its
+        // inbox relays the API answers 503 and the status says why.
+        return "UP";
     }
 
     @Override
     protected Map<String, String> details() {
-        return service != null ? Map.of() : Map.of("problem", lastProblem);
+        return service != null ? Map.of("account", "ready") : Map.of("account", NOT_READY, "problem", lastProblem);
     }
 }
