@@ -169,6 +169,8 @@ public final class RoutingBench {
                             + " payload %.2f MB/s (target >= 45 MB/s)%n",
                     tput.get("circuits"), tput.get("seconds"), tput.get("busiestRelayCellsPerSecond"),
                     tput.get("allRelaysCellsPerSecond"), tput.get("payloadMBPerSecond")));
+            b.append(String.format(Locale.ROOT, "  (this JVM got %s cores of CPU in that window: %s relayed cells per CPU-second)%n",
+                    tput.get("processCoresUsed"), tput.get("relayedCellsPerCpuSecond")));
             b.append(String.format(Locale.ROOT, "one middle relay, %s circuits through it for %.1f s: %d cells/s relayed (target >= 100,000)%n",
                     middle.get("circuits"), middle.get("seconds"), middle.get("middleCellsPerSecond")));
             if (sends != null) {
@@ -222,6 +224,12 @@ public final class RoutingBench {
 
     private int payloadPerCell() {
         return params.crypto().format().dataLen();
+    }
+
+    /** CPU time of this JVM, all threads, or -1 where the platform does not say. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     static String loadAverage() {
@@ -432,7 +440,9 @@ public final class RoutingBench {
         double[] before = new double[relays.size()];
         for (int i = 0; i < relays.size(); i++) before[i] = relayed(i);
         long t0 = System.nanoTime();
+        long cpu0 = processCpuNanos();
         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(total - warm));
+        long cpu1 = processCpuNanos();
         double[] after = new double[relays.size()];
         for (int i = 0; i < relays.size(); i++) after[i] = relayed(i);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -466,6 +476,12 @@ public final class RoutingBench {
         m.put("cellsDeliveredPerSecond", Math.round(deliveredPerSecond));
         m.put("payloadMBPerSecond", Math.round(deliveredPerSecond * payloadPerCell() / 1e6 * 100) / 100.0);
         if (viaMiddle) m.put("middleCellsPerSecond", Math.round((after[0] - before[0]) / seconds));
+        // this JVM's CPU use in the window (client, all relays, TLS): how many cores the run actually got
+        if (cpu0 >= 0 && cpu1 > cpu0) {
+            double cpuSeconds = (cpu1 - cpu0) / 1e9;
+            m.put("processCoresUsed", Math.round(cpuSeconds / seconds * 100) / 100.0);
+            m.put("relayedCellsPerCpuSecond", Math.round(all / cpuSeconds));
+        }
         return m;
     }
 
