@@ -72,7 +72,8 @@ class DeliveryNetworkIT {
 
     static String state(Node n) {
         try {
-            return ((Status) ask(n, Concern.DELIVERY.pingAddress(), new Ping("it"))).state();
+            Status s = ask(n, Concern.DELIVERY.pingAddress(), new Ping("it"));
+            return s.details().getOrDefault("account", s.state());
         } catch (Exception e) {
             return "no answer";
         }
@@ -83,14 +84,14 @@ class DeliveryNetworkIT {
         EnumSet<Concern> relayOnly = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY);
         EnumSet<Concern> user = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.DELIVERY, Concern.GATEWAY);
         Node alice = start(dir.resolve("alice"), user, "Alice");
-        assertThat(state(alice)).isEqualTo("NOT_READY: no inbox relay yet"); // the directory is still empty
+        assertThat(state(alice)).isEqualTo("NOT_READY: no inbox relay yet"); // the directory is still empty (status details)
         for (int i = 0; i < RELAYS; i++) {
             Node r = start(dir.resolve("relay" + i), relayOnly, "");
             RoutingMessage.SelfDescriptor self = ask(r, Addresses.ROUTING_SELF, new RoutingMessage.DescribeSelf());
             directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
         }
         Node bob = start(dir.resolve("bob"), user, "Bob");
-        await(() -> state(alice).equals("UP") && state(bob).equals("UP"), 40_000);
+        await(() -> state(alice).equals("ready") && state(bob).equals("ready"), 40_000);
         List<DeliveryMessage.Event> aliceEvents = new CopyOnWriteArrayList<>(), bobEvents = new CopyOnWriteArrayList<>();
         alice.vertx().eventBus().<DeliveryMessage.Event>consumer(Addresses.DELIVERY_EVENTS, m -> aliceEvents.add(m.body()));
         bob.vertx().eventBus().<DeliveryMessage.Event>consumer(Addresses.DELIVERY_EVENTS, m -> bobEvents.add(m.body()));
