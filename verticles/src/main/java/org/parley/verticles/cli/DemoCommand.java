@@ -133,17 +133,24 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private NodeConfig config(String name, int k, String bootstrap) {
+        return ConfigLoader.load(null, Map.of(), localFlags(dataDir, name, k, basePort, bootstrap));
+    }
+
+    /**
+     * Settings of node {@code k} of a network on this host: its data dir, ports from
+     * {@code basePort} (0 = any), its peer listener on its own loopback /24 (Linux routes all of
+     * 127/8 to lo) so the DHT's per-/24 limits see distinct hosts, and the /16 path rule off, as
+     * Tor's EnforceDistinctSubnets 0 on a test network.
+     */
+    static Map<String, Object> localFlags(Path dataDir, String name, int k, int basePort, String bootstrap) {
         Map<String, Object> flags = new LinkedHashMap<>();
         flags.put("data-dir", dataDir.resolve(name).toString());
         flags.put("gateway.port", String.valueOf(basePort == 0 ? 0 : basePort + 2 * k));
         flags.put("peer.port", String.valueOf(basePort == 0 ? 0 : basePort + 2 * k + 1));
-        // One host: each node's peer listener on its own loopback /24 (Linux routes all of 127/8 to lo),
-        // so the DHT's per-/24 limits see distinct hosts; and the /16 path rule is off, as Tor's
-        // EnforceDistinctSubnets 0 on a test network.
         flags.put("peer.host", "127.0." + (k + 1) + ".1");
         flags.put("routing.distinct-subnets", "false");
         if (bootstrap != null) flags.put("discovery.bootstrap", bootstrap);
-        return ConfigLoader.load(null, Map.of(), flags);
+        return flags;
     }
 
     private Node start(NodeConfig cfg) throws Exception {
@@ -161,9 +168,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void awaitReady(String name, Node n, long deadline, PrintStream err) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI ready = URI.create("http://127.0.0.1:" + n.gatewayPort() + "/ready");
+    static void awaitReady(String name, Node n, long deadline, PrintStream err) throws Exception {
+        awaitReady(name, n.gatewayPort(), deadline);
+    }
+
+    static void awaitReady(String name, int gatewayPort, long deadline) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+        URI ready = URI.create("http://127.0.0.1:" + gatewayPort + "/ready");
         String last = "no answer";
         while (System.currentTimeMillis() < deadline) {
             try {
