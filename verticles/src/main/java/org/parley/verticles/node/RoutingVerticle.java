@@ -65,7 +65,7 @@ public final class RoutingVerticle extends ConcernVerticle {
     private final Map<Bytes, Subscription> inboxes = new HashMap<>();
     private long directoryTimer = -1;
     private Timer buildTimer;
-    private Counter buildFailures;
+    private Counter inboundDown;
     private Counter sendFailures;
 
     public RoutingVerticle(NodeContext node) {
@@ -116,8 +116,8 @@ public final class RoutingVerticle extends ConcernVerticle {
                 .description("relays in the directory path selection uses").register(node.registry());
         buildTimer = Timer.builder("parley.routing.send").description("time from a send request until the inbox relay answered")
                 .publishPercentileHistogram().register(node.registry());
-        buildFailures = Counter.builder("parley.routing.circuit.build.failures")
-                .description("circuits that could not be built or were lost before answering").register(node.registry());
+        inboundDown = Counter.builder("parley.routing.inbox.circuit.down")
+                .description("times an inbound (inbox registration) circuit went down and was rebuilt").register(node.registry());
         sendFailures = Counter.builder("parley.routing.send.failures")
                 .description("envelope sends that failed (no path, refused, timed out)").register(node.registry());
     }
@@ -235,7 +235,7 @@ public final class RoutingVerticle extends ConcernVerticle {
 
                     @Override
                     public void onDown(DestroyReason reason) {
-                        buildFailures.increment();
+                        inboundDown.increment();
                         LOG.debug("inbound circuit down ({}); rebuilding", reason);
                     }
                 });
