@@ -215,7 +215,7 @@ public final class TlsLinkTransport implements Transport {
     }
 
     private TlsLink attach(NetSocket socket, NodeId peer, boolean initiator) {
-        TlsLink link = new TlsLink(socket, peer, initiator);
+        TlsLink link = new TlsLink(socket, peer, initiator, vertx.getOrCreateContext());
         open.incrementAndGet();
         byPeer.put(peer, link);
         listener.onLinkOpened(link);
@@ -275,12 +275,15 @@ public final class TlsLinkTransport implements Transport {
         private final NetSocket socket;
         private final NodeId peer;
         private final boolean initiator;
+        private final io.vertx.core.Context context;
+        private io.vertx.core.buffer.Buffer pending;
         volatile boolean closed;
 
-        TlsLink(NetSocket socket, NodeId peer, boolean initiator) {
+        TlsLink(NetSocket socket, NodeId peer, boolean initiator, io.vertx.core.Context context) {
             this.socket = socket;
             this.peer = peer;
             this.initiator = initiator;
+            this.context = context;
         }
 
         @Override
@@ -305,15 +308,40 @@ public final class TlsLinkTransport implements Transport {
             sendRaw(frame);
         }
 
+        /**
+         * Queues a frame; the frames queued during one event-loop turn leave in one write (one TLS
+         * record and one system call for many cells, instead of one per cell). Order is kept.
+         */
         void sendRaw(Bytes frame) {
-            if (closed) return;
-            socket.write(io.vertx.core.buffer.Buffer.buffer(frame.toArray()));
+            boolean schedule;
+            synchronized (this) {
+                if (closed) return;
+                schedule = pending == null;
+                if (schedule) pending = io.vertx.core.buffer.Buffer.buffer(Cell.CELL_LEN * 8);
+                pending.appendBytes(frame.toArray());
+            }
+            if (schedule) context.runOnContext(v -> flush());
+        }
+
+        private void flush() {
+            io.vertx.core.buffer.Buffer out;
+            synchronized (this) {
+                out = pending;
+                pending = null;
+            }
+            if (out != null && !closed) socket.write(out);
         }
 
         @Override
         public void close() {
-            if (closed) return;
-            closed = true;
+            io.vertx.core.buffer.Buffer last;
+            synchronized (this) {
+                if (closed) return;
+                closed = true;
+                last = pending;
+                pending = null;
+            }
+            if (last != null) socket.write(last); // frames queued before the close still leave, in order
             socket.close();
         }
 
