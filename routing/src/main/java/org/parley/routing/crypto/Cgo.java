@@ -36,14 +36,23 @@ public final class Cgo {
     public static final class Et {
         private final Cipher enc;
         private final Cipher dec;
-        private final Polyval ku;
+        private Polyval ku;
 
         public Et(byte[] seed, int off) {
             try {
-                SecretKeySpec kb = new SecretKeySpec(seed, off, 16, "AES");
                 enc = Cipher.getInstance("AES/ECB/NoPadding");
-                enc.init(Cipher.ENCRYPT_MODE, kb);
                 dec = Cipher.getInstance("AES/ECB/NoPadding");
+            } catch (GeneralSecurityException e) {
+                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES unavailable", e);
+            }
+            rekey(seed, off);
+        }
+
+        /** New keys in the same cipher objects (CGO updates keys after every cell an endpoint handles). */
+        void rekey(byte[] seed, int off) {
+            try {
+                SecretKeySpec kb = new SecretKeySpec(seed, off, 16, "AES");
+                enc.init(Cipher.ENCRYPT_MODE, kb);
                 dec.init(Cipher.DECRYPT_MODE, kb);
             } catch (GeneralSecurityException e) {
                 throw new ParleyException(ParleyException.Kind.INTERNAL, "AES unavailable", e);
@@ -82,18 +91,22 @@ public final class Cgo {
      * (t=0) or block 31 (t=1).
      */
     public static final class Prf {
-        private final SecretKeySpec k;
-        private final Polyval b;
+        private SecretKeySpec k;
+        private Polyval b;
         private final Cipher ctr;
 
         public Prf(byte[] seed, int off) {
-            k = new SecretKeySpec(seed, off, 16, "AES");
-            b = new Polyval(seed, off + 16);
             try {
                 ctr = Cipher.getInstance("AES/CTR/NoPadding");
             } catch (GeneralSecurityException e) {
                 throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR unavailable", e);
             }
+            rekey(seed, off);
+        }
+
+        void rekey(byte[] seed, int off) {
+            k = new SecretKeySpec(seed, off, 16, "AES");
+            b = new Polyval(seed, off + 16);
         }
 
         /** XORs the t=0 stream for {@code tweak} into {@code data[off..off+len]}. */
@@ -145,8 +158,13 @@ public final class Cgo {
 
         private void rekey(byte[] k) {
             keys = k.clone();
-            j = new Et(k, 0);
-            s = new Prf(k, HALF_KEY_LEN);
+            if (j == null) {
+                j = new Et(k, 0);
+                s = new Prf(k, HALF_KEY_LEN);
+            } else {
+                j.rekey(k, 0);
+                s.rekey(k, HALF_KEY_LEN);
+            }
         }
 
         /** {@code Y_L = ET_J(H ‖ X_R, X_L); Y_R = X_R ^ PRF_S(Y_L, 0)} on a 509-byte body. */
