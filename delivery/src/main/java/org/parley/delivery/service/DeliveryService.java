@@ -477,11 +477,16 @@ public final class DeliveryService {
         } else {
             return CompletableFuture.completedFuture(null);
         }
-        String storedId = peer.id + ":" + p.id().value().hex();
+        // sender : sequence (zero-padded) : message id — within one timestamp, one sender's messages sort by sequence
+        String storedId = peer.id + ":" + String.format("%012d", p.sequence()) + ":" + p.id().value().hex();
         long now = clock.nowMillis();
+        // A conversation lists messages by time: an incoming one takes its sender's timestamp, so
+        // one sender's messages stay in the order they were sent even when they arrive out of
+        // order; clamped to [now - TTL, now] so a peer's clock cannot push it out of place.
+        long at = Math.min(now, Math.max(p.sentAtMillis(), now - config.ttlMillis()));
         MessageRecord rec = new MessageRecord(conv, storedId, false,
                 ServiceCodec.encodeIn(new InBody(kind, peer.id, text, p.sequence(), p.sentAtMillis())), MessageState.RECEIVED,
-                ServiceCodec.encodeProgress(new Progress("", path, Map.of())), now, now);
+                ServiceCodec.encodeProgress(new Progress("", path, Map.of())), at, now);
         final String fconv = conv;
         return ensureGroup(kind, fconv, peer).thenCompose(v -> store.appendMessage(rec)).thenCompose(fresh -> {
             queueReceipt(peer, p.id());
@@ -930,7 +935,7 @@ public final class DeliveryService {
     }
 
     private static String incomingHex(String storedId) {
-        return storedId.substring(storedId.indexOf(':') + 1);
+        return storedId.substring(storedId.lastIndexOf(':') + 1);
     }
 
     private static String shortId(String id) {

@@ -78,6 +78,14 @@ class DeliveryServiceTest {
         assertThat(done).as("alice %s bob %s", statusCounts(alice), statusCounts(bob)).isTrue();
         assertThat(shownTexts(bob, conv[1])).containsExactlyElementsOf(fromAlice);
         assertThat(shownTexts(alice, conv[0])).containsExactlyElementsOf(fromBob);
+        // the conversation as a client lists it (newest first) keeps each sender's order too
+        // (pages cut at timestamps may hide a few messages that share one; the order of the rest is checked)
+        List<String> listedAtBob = listedIncoming(bob, conv[1]);
+        List<String> listedAtAlice = listedIncoming(alice, conv[0]);
+        assertThat(listedAtBob.size()).isGreaterThan(n / 2);
+        assertThat(listedAtAlice.size()).isGreaterThan(n / 2);
+        assertThat(listedAtBob).containsExactlyElementsOf(fromAlice.stream().filter(listedAtBob::contains).toList());
+        assertThat(listedAtAlice).containsExactlyElementsOf(fromBob.stream().filter(listedAtAlice::contains).toList());
 
         // receipts travel another route: Bob's receipts and texts go to Alice's inboxes over Bob's circuits, never back on Alice's
         Set<Object> aliceInboxes = new HashSet<>(alice.ownInboxes), bobInboxes = new HashSet<>(bob.ownInboxes);
@@ -274,5 +282,25 @@ class DeliveryServiceTest {
             assertThat(contacts(bob)).hasSize(1);
             assertThat(contacts(alice).get(0).safetyNumber()).isEqualTo(contacts(bob).get(0).safetyNumber());
         }
+    }
+
+    /** Incoming texts of a conversation in listing order, oldest first, paging with ListMessages(before). */
+    static List<String> listedIncoming(SimNet.Peer p, String conv) {
+        List<MessageView> all = new ArrayList<>();
+        long before = 0;
+        for (int page = 0; page < 100; page++) {
+            List<MessageView> got = ((DeliveryMessage.Messages) p.service.handle(new DeliveryMessage.ListMessages(conv, before, 200))
+                    .toCompletableFuture().join()).messages();
+            if (got.isEmpty()) break;
+            all.addAll(got);
+            long oldest = got.get(got.size() - 1).sentAtMillis();
+            if (got.size() < 200) break;
+            before = oldest;
+        }
+        List<String> texts = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (all.get(i).direction().equals("in") && !texts.contains(all.get(i).text())) texts.add(all.get(i).text());
+        }
+        return texts;
     }
 }
