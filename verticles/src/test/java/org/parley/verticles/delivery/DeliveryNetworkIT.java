@@ -102,8 +102,9 @@ class DeliveryNetworkIT {
         String conv = bobAtAlice.contact().contactId();
         DeliveryMessage.MessageReply sent = ask(alice, Addresses.DELIVERY_API, new DeliveryMessage.SendText(conv, "over onions"));
         String id = sent.message().messageId();
+        // generous: a first attempt that finds no path yet (directories still filling) waits out a retry backoff
         await(() -> aliceEvents.stream().anyMatch(e -> e.message() != null && e.message().messageId().equals(id)
-                && e.message().status().equals("delivered")), 60_000);
+                && e.message().status().equals("delivered")), 120_000);
         assertThat(aliceEvents.stream().filter(e -> e.message() != null && e.message().messageId().equals(id))
                 .map(e -> e.message().status()).toList()).containsExactly("pending", "sent", "delivered");
         await(() -> bobEvents.stream().anyMatch(e -> e.type().equals("message") && "over onions".equals(e.message().text())), 10_000);
