@@ -133,7 +133,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private NodeConfig config(String name, int k, String bootstrap) {
-        return ConfigLoader.load(null, Map.of(), localFlags(dataDir, name, k, basePort, bootstrap));
+        Map<String, Object> flags = localFlags(dataDir, name, k, basePort, bootstrap);
+        if (!name.startsWith("relay")) flags.put("delivery.name", name); // alice and bob show their names
+        return ConfigLoader.load(null, Map.of(), flags);
     }
 
     /**
