@@ -218,10 +218,7 @@ public final class RoutingVerticle extends ConcernVerticle {
 
                     @Override
                     public void onEnvelope(Bytes messageId, Bytes envelope) {
-                        vertx.eventBus().request(Addresses.DELIVERY_INBOUND,
-                                        new RoutingMessage.InboundEnvelope(o.inboxId(), messageId, envelope, List.copyOf(currentPath)), INBOUND_TIMEOUT)
-                                .onSuccess(r -> sub[0].ack(messageId))
-                                .onFailure(e -> LOG.debug("delivery did not take an envelope; the relay will push it again: {}", e.getMessage()));
+                        handOver(sub[0], new RoutingMessage.InboundEnvelope(o.inboxId(), messageId, envelope, List.copyOf(currentPath)), 0);
                     }
 
                     @Override
@@ -240,6 +237,23 @@ public final class RoutingVerticle extends ConcernVerticle {
                     }
                 });
         inboxes.put(o.inboxId(), new Subscription(sub[0], List.of()));
+    }
+
+    /**
+     * Hands a pushed envelope to delivery and ACKs it to the relay once delivery has it durably.
+     * The relay does not push an un-ACKed envelope again while this registration lives, so a
+     * refusal (delivery still starting, storage busy) is retried here with backoff.
+     */
+    private void handOver(InboxSubscription sub, RoutingMessage.InboundEnvelope env, int attempt) {
+        vertx.eventBus().request(Addresses.DELIVERY_INBOUND, env, INBOUND_TIMEOUT)
+                .onSuccess(r -> sub.ack(env.messageId()))
+                .onFailure(e -> {
+                    if (attempt >= 12 || !sub.isUp()) {
+                        LOG.debug("delivery did not take an envelope; the relay pushes it again on the next registration: {}", e.getMessage());
+                        return;
+                    }
+                    vertx.setTimer(Math.min(30_000, 250L << attempt), t -> handOver(sub, env, attempt + 1));
+                });
     }
 
     static void replyOrFail(Message<?> msg, Object reply, Throwable e) {
