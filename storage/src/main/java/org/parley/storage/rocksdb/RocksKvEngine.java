@@ -1,5 +1,8 @@
 package org.parley.storage.rocksdb;
 
+import org.parley.storage.internal.CommitQueue;
+import org.parley.storage.internal.CommitQueue.Pending;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,10 +11,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.parley.core.ParleyException;
 import org.parley.storage.Repository;
 import org.parley.storage.StoreMetrics;
@@ -44,14 +44,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RocksKvEngine implements KvEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RocksKvEngine.class);
-    /** Longest wait for stragglers of the previous batch before a group commit (see {@link #linger}). */
-    private static final long LINGER_NANOS = 100_000;
 
     static {
         RocksDB.loadLibrary();
-    }
-
-    private record Pending<T>(Repository repository, Op<T> op, CompletableFuture<T> future, long startNanos) {
     }
 
     private final Path dir;
@@ -61,9 +56,9 @@ public final class RocksKvEngine implements KvEngine {
     private final WriteOptions syncWrite;
     private final Map<Cf, ColumnFamilyHandle> handles = new EnumMap<>(Cf.class);
     private final List<ColumnFamilyHandle> foreignHandles = new ArrayList<>();
-    private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final StoreMetrics metrics;
     private final int maxBatchOps;
+    private final CommitQueue queue;
     private final Thread committer;
     private final org.rocksdb.BloomFilter bloom = new org.rocksdb.BloomFilter(10, false);
     /** Reads hold the read lock so that close (write lock) never frees the native handles under them. */
@@ -75,6 +70,7 @@ public final class RocksKvEngine implements KvEngine {
         this.dir = dir;
         this.metrics = metrics;
         this.maxBatchOps = maxBatchOps;
+        this.queue = new CommitQueue(maxBatchOps);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -206,42 +202,7 @@ public final class RocksKvEngine implements KvEngine {
 
     @Override
     public <T> CompletableFuture<T> submit(Repository repository, Op<T> op) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        if (closing) {
-            f.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE, "store is closed"));
-            return f;
-        }
-        Pending<T> p = new Pending<>(repository, op, f, System.nanoTime());
-        queue.add(p);
-        if (closing && !committer.isAlive() && queue.remove(p)) {
-            f.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE, "store is closed"));
-        }
-        return f;
-    }
-
-    /**
-     * Writers that waited for the last batch come back one by one after it completes; starting
-     * the next fsync with the first of them would split them over two fsyncs. So if fewer
-     * operations are queued than the last batch held, wait up to {@link #LINGER_NANOS} for the
-     * rest. With a single writer the last batch held one and nobody waits.
-     */
-    private void linger(List<Pending<?>> batch, int lastBatch) {
-        if (batch.size() >= lastBatch || batch.size() >= maxBatchOps) return;
-        long deadline = System.nanoTime() + LINGER_NANOS;
-        while (batch.size() < lastBatch && batch.size() < maxBatchOps) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return;
-            Pending<?> p;
-            try {
-                p = queue.poll(left, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (p == null) return;
-            batch.add(p);
-            queue.drainTo(batch, maxBatchOps - batch.size());
-        }
+        return queue.submit(repository, op, () -> closing, () -> committer.isAlive());
     }
 
     private void commitLoop() {
@@ -250,7 +211,7 @@ public final class RocksKvEngine implements KvEngine {
         while (true) {
             Pending<?> first;
             try {
-                first = queue.poll(50, TimeUnit.MILLISECONDS);
+                first = queue.poll(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -260,8 +221,8 @@ public final class RocksKvEngine implements KvEngine {
                 continue;
             }
             batch.add(first);
-            queue.drainTo(batch, maxBatchOps - 1);
-            linger(batch, lastBatch);
+            queue.drainTo(batch);
+            queue.linger(batch, lastBatch);
             lastBatch = batch.size();
             commit(batch);
             batch.clear();

@@ -1,5 +1,8 @@
 package org.parley.verticles.storage;
 
+import org.parley.storage.internal.CommitQueue;
+import org.parley.storage.internal.CommitQueue.Pending;
+
 import com.hazelcast.config.IndexConfig;
 import com.hazelcast.config.IndexType;
 import com.hazelcast.config.MapConfig;
@@ -19,9 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.core.ParleyException;
@@ -68,7 +69,6 @@ public final class HazelcastKvEngine implements KvEngine {
     private static final String OPEN_LOCK = "open";
     private static final String INTENT = "intent";
     private static final String CF_PREFIX = "cf.";
-    private static final long LINGER_NANOS = 100_000;
     /** A batch stops taking operations once its writes exceed this (the intent is one map entry). */
     private static final long MAX_BATCH_BYTES = 4L << 20;
     private static final long LOCK_WAIT_SECONDS = 30;
@@ -76,9 +76,6 @@ public final class HazelcastKvEngine implements KvEngine {
     private static final int FIRST_PAGE = 64;
     private static final int MAX_PAGE = 1024;
     private static final java.util.HexFormat HEX = java.util.HexFormat.of();
-
-    private record Pending<T>(Repository repository, Op<T> op, CompletableFuture<T> future, long startNanos) {
-    }
 
     /** Serializable key orders for paging queries (members must have this class). */
     enum KeyOrder implements Comparator<Map.Entry<String, byte[]>> {
@@ -97,10 +94,10 @@ public final class HazelcastKvEngine implements KvEngine {
     private final IMap<String, byte[]> data;
     private final IMap<String, byte[]> control;
     private final Set<Cf> knownCfs = EnumSet.of(Cf.SYS);
-    private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final ArrayDeque<Pending<?>> carry = new ArrayDeque<>();
     private final StoreMetrics metrics;
     private final int maxBatchOps;
+    private final CommitQueue queue;
     private final Thread committer;
     private final AtomicLong recovered = new AtomicLong();
     /** Test seam: runs on the committer after the intent is written and before it is applied. */
@@ -113,6 +110,7 @@ public final class HazelcastKvEngine implements KvEngine {
         this.name = name;
         this.metrics = metrics;
         this.maxBatchOps = maxBatchOps;
+        this.queue = new CommitQueue(maxBatchOps);
         String prefix = MAP_PREFIX + name + ".";
         try {
             // dynamic config, pushed to every member; the same config added again is accepted
@@ -271,36 +269,7 @@ public final class HazelcastKvEngine implements KvEngine {
 
     @Override
     public <T> CompletableFuture<T> submit(Repository repository, Op<T> op) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        if (closing) {
-            f.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE, "store is closed"));
-            return f;
-        }
-        Pending<T> p = new Pending<>(repository, op, f, System.nanoTime());
-        queue.add(p);
-        if (closing && !committer.isAlive() && queue.remove(p)) {
-            f.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE, "store is closed"));
-        }
-        return f;
-    }
-
-    private void linger(List<Pending<?>> batch, int lastBatch) {
-        if (batch.size() >= lastBatch || batch.size() >= maxBatchOps) return;
-        long deadline = System.nanoTime() + LINGER_NANOS;
-        while (batch.size() < lastBatch && batch.size() < maxBatchOps) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return;
-            Pending<?> p;
-            try {
-                p = queue.poll(left, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (p == null) return;
-            batch.add(p);
-            queue.drainTo(batch, maxBatchOps - batch.size());
-        }
+        return queue.submit(repository, op, () -> closing, () -> committer.isAlive());
     }
 
     private void commitLoop() {
@@ -310,7 +279,7 @@ public final class HazelcastKvEngine implements KvEngine {
             if (carry.isEmpty()) {
                 Pending<?> first;
                 try {
-                    first = queue.poll(50, TimeUnit.MILLISECONDS);
+                    first = queue.poll(50);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -323,8 +292,8 @@ public final class HazelcastKvEngine implements KvEngine {
             } else {
                 while (!carry.isEmpty() && batch.size() < maxBatchOps) batch.add(carry.poll());
             }
-            queue.drainTo(batch, maxBatchOps - batch.size());
-            linger(batch, lastBatch);
+            queue.drainTo(batch);
+            queue.linger(batch, lastBatch);
             lastBatch = batch.size();
             try {
                 commit(batch);
