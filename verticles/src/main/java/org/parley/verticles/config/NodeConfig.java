@@ -89,24 +89,16 @@ public record NodeConfig(
     }
 
     public NodeConfig withDataDir(Path dir) {
-        return new NodeConfig(dir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled,
-                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets,
-                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
+        return with("data-dir", dir.toString());
     }
 
     public NodeConfig withPorts(int gateway, int peer) {
-        return new NodeConfig(dataDir, gatewayHost, gateway, peerHost, peer, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled,
-                clusterName, clusterHost, clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets,
-                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
+        return with("gateway.port", gateway, "peer.port", peer);
     }
 
     public NodeConfig withCluster(boolean enabled, int port, List<String> members, Set<Concern> onlyThese) {
-        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, enabled,
-                clusterName, clusterHost, port, members, onlyThese, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets,
-                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
+        return with("cluster.enabled", enabled, "cluster.port", port, "cluster.members", members,
+                "cluster.only", onlyThese.stream().map(Concern::id).toList());
     }
 
     /**
@@ -114,32 +106,67 @@ public record NodeConfig(
      * milliseconds, see {@code discovery.sync-interval-ms} and {@code discovery.refresh-interval-ms}.
      */
     public NodeConfig withDiscovery(List<String> seeds, String dnsSeed, boolean light, int syncIntervalMs, int refreshIntervalMs) {
-        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, seeds, dnsSeed, light, discoveryPowBits,
-                syncIntervalMs, discoveryRpcTimeoutMs, refreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
-                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets,
-                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
+        return with("discovery.bootstrap", seeds, "discovery.dns-seed", dnsSeed, "discovery.light", light,
+                "discovery.sync-interval-ms", syncIntervalMs, "discovery.refresh-interval-ms", refreshIntervalMs);
     }
 
     /** The gateway's per-token rate limit (requests per second, burst) and request body limit in bytes. */
     public NodeConfig withGatewayLimits(int ratePerSecond, int burst, int maxBodyBytes) {
-        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
-                metricsEnabled, ratePerSecond, burst, maxBodyBytes, routingDistinctSubnets,
-                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
+        return with("gateway.rate-limit", ratePerSecond, "gateway.rate-burst", burst, "gateway.max-body-bytes", maxBodyBytes);
     }
 
     /** Path selection's distinct-subnet rule; off only for a test network on one host. */
     public NodeConfig withDistinctSubnets(boolean on) {
-        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
-                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, on,
-                deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays);
+        return with("routing.distinct-subnets", on);
     }
 
     /** Delivery settings: display name, message TTL, read receipts, pinned inbox relays (host:port@nodeid; empty = from discovery). */
     public NodeConfig withDelivery(String name, int ttlSeconds, boolean readReceipts, List<String> inboxRelays) {
-        return new NodeConfig(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost, clusterPort, clusterMembers, only,
-                metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes, routingDistinctSubnets, name, ttlSeconds, readReceipts, inboxRelays);
+        return with("delivery.name", name, "delivery.ttl-seconds", ttlSeconds, "delivery.read-receipts", readReceipts,
+                "delivery.inbox-relays", inboxRelays);
+    }
+
+    /** A copy with some keys changed: {@code key, value, key, value, …} (the dotted names of {@link NodeSchema}). */
+    private NodeConfig with(Object... keyValues) {
+        Map<String, Object> m = toMap();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            String key = (String) keyValues[i];
+            if (!m.containsKey(key)) throw new IllegalArgumentException("no config key " + key);
+            m.put(key, keyValues[i + 1]);
+        }
+        return fromMap(m);
+    }
+
+    /** The inverse of {@link #fromMap}: every key of {@link NodeSchema} with this config's value. */
+    Map<String, Object> toMap() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("data-dir", dataDir.toString());
+        m.put("gateway.host", gatewayHost);
+        m.put("gateway.port", gatewayPort);
+        m.put("gateway.rate-limit", gatewayRateLimit);
+        m.put("gateway.rate-burst", gatewayRateBurst);
+        m.put("gateway.max-body-bytes", gatewayMaxBodyBytes);
+        m.put("peer.host", peerHost);
+        m.put("peer.port", peerPort);
+        m.put("discovery.bootstrap", bootstrap);
+        m.put("discovery.dns-seed", discoveryDnsSeed);
+        m.put("discovery.light", discoveryLight);
+        m.put("discovery.pow-bits", discoveryPowBits);
+        m.put("discovery.sync-interval-ms", discoverySyncIntervalMs);
+        m.put("discovery.rpc-timeout-ms", discoveryRpcTimeoutMs);
+        m.put("discovery.refresh-interval-ms", discoveryRefreshIntervalMs);
+        m.put("routing.distinct-subnets", routingDistinctSubnets);
+        m.put("delivery.name", deliveryName);
+        m.put("delivery.ttl-seconds", deliveryTtlSeconds);
+        m.put("delivery.read-receipts", deliveryReadReceipts);
+        m.put("delivery.inbox-relays", deliveryInboxRelays);
+        m.put("cluster.enabled", clusterEnabled);
+        m.put("cluster.name", clusterName);
+        m.put("cluster.host", clusterHost);
+        m.put("cluster.port", clusterPort);
+        m.put("cluster.members", clusterMembers);
+        m.put("cluster.only", only.size() == Concern.values().length ? List.of() : only.stream().map(Concern::id).toList());
+        m.put("metrics.enabled", metricsEnabled);
+        return m;
     }
 }

@@ -83,4 +83,24 @@ class ConfigTest {
         assertThatThrownBy(() -> ConfigLoader.load(f, Map.of(), Map.of()))
                 .isInstanceOf(ParleyException.class).hasMessageContaining("cannot read config file");
     }
+
+    @Test
+    void copiesChangeOnlyTheirKeysAndRoundTripThroughTheKeyMap() {
+        NodeConfig d = NodeConfig.defaults();
+        assertThat(d.toMap().keySet()).containsExactlyInAnyOrderElementsOf(NodeSchema.byName().keySet());
+        assertThat(NodeConfig.fromMap(d.toMap())).isEqualTo(d);
+        NodeConfig c = d.withPorts(1, 2).withDistinctSubnets(false)
+                .withCluster(true, 5702, List.of("h:1"), EnumSet.of(Concern.ROUTING));
+        assertThat(c.gatewayPort()).isEqualTo(1);
+        assertThat(c.peerPort()).isEqualTo(2);
+        assertThat(c.routingDistinctSubnets()).isFalse();
+        assertThat(c.only()).isEqualTo(EnumSet.of(Concern.ROUTING));
+        assertThat(c.clusterMembers()).containsExactly("h:1");
+        assertThat(c.withDataDir(Path.of("/x"))).isEqualTo(new NodeConfig(Path.of("/x"), c.gatewayHost(), 1, c.peerHost(), 2,
+                c.bootstrap(), c.discoveryDnsSeed(), c.discoveryLight(), c.discoveryPowBits(), c.discoverySyncIntervalMs(),
+                c.discoveryRpcTimeoutMs(), c.discoveryRefreshIntervalMs(), true, c.clusterName(), c.clusterHost(), 5702,
+                c.clusterMembers(), c.only(), c.metricsEnabled(), c.gatewayRateLimit(), c.gatewayRateBurst(),
+                c.gatewayMaxBodyBytes(), false, c.deliveryName(), c.deliveryTtlSeconds(), c.deliveryReadReceipts(),
+                c.deliveryInboxRelays()));
+    }
 }
