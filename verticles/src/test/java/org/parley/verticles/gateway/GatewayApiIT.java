@@ -295,12 +295,14 @@ class GatewayApiIT {
         g.onFake(() -> g.fake.incoming(conv, "seed"));
         String mid = json(g.post("/v1/conversations/" + conv + "/messages", "{\"text\":\"x\"}")).getString("id");
         int burst = 600;
+        java.util.concurrent.CountDownLatch burstDone = new java.util.concurrent.CountDownLatch(1);
         // the fake publishes one event per millisecond while the client connects and pages (EventStream.PAGE = 200)
         g.onFake(() -> {
             long[] left = {burst};
             g.fake.ctx().owner().setPeriodic(1, t -> {
                 if (left[0]-- <= 0) {
                     g.fake.ctx().owner().cancelTimer(t);
+                    burstDone.countDown();
                     return;
                 }
                 g.fake.status(mid, left[0] % 2 == 0 ? "sent" : "delivered", List.of());
@@ -312,8 +314,10 @@ class GatewayApiIT {
         long deadline = System.currentTimeMillis() + 20_000;
         long expected = 1;
         while (System.currentTimeMillis() < deadline) {
+            // stop only once the burst is over and every event counted so far has arrived
+            boolean over = burstDone.getCount() == 0;
             long total = eventCount();
-            if (expected > total && total >= burst) break;
+            if (over && expected > total) break;
             String f = ws.frames.poll(200, TimeUnit.MILLISECONDS);
             if (f == null) continue;
             assertThat(new JsonObject(f).getLong("cursor")).isEqualTo(expected);
