@@ -28,9 +28,18 @@ public interface RoutingMetrics {
     /** Reason: a relay message addressed to this hop that did not decode or reassemble. */
     String BAD_MESSAGE = "bad-message";
 
+    /** Reason (a resource limit): CREATE2 refused because its link already holds {@code maxCircuitsPerLink} circuits. */
+    String CIRCUIT_LIMIT = "circuit-limit";
+    /** Reason (a resource limit): a fragmented relay message larger than {@code maxMessageBytes} (the circuit is closed). */
+    String REASSEMBLY_LIMIT = "reassembly-limit";
+    /** Reason (a resource limit): a SENDME that would open a flow window past its bound (the circuit is closed). */
+    String SENDME_UNEXPECTED = "sendme-unexpected";
+    /** Reason (a resource limit): an envelope the inbox relay refused because that inbox's quota is full. */
+    String INBOX_QUOTA = "inbox-quota";
+
     /** Every reason the routing module reports, for binders that want to register them up front. */
     java.util.List<String> REASONS = java.util.List.of(MALFORMED, DIGEST, QUEUE_FULL, UNKNOWN_CIRCUIT,
-            RELAY_EARLY, CREATE_REFUSED, BAD_MESSAGE);
+            RELAY_EARLY, CREATE_REFUSED, BAD_MESSAGE, CIRCUIT_LIMIT, REASSEMBLY_LIMIT, SENDME_UNEXPECTED, INBOX_QUOTA);
 
     /** A client circuit of {@code hops} hops finished building, {@code buildNanos} after the build started. */
     default void circuitBuilt(int hops, long buildNanos) {

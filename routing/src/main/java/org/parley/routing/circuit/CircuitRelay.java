@@ -232,7 +232,8 @@ public final class CircuitRelay {
                 message = reassembler.accept(RelayFramer.unframe(body, format), clock.nowMillis());
             } catch (ParleyException e) {
                 LOG.debug("bad relay message at this hop: {}", e.getMessage());
-                metrics.cellDropped(RoutingMetrics.BAD_MESSAGE);
+                metrics.cellDropped(e.kind() == ParleyException.Kind.RESOURCE_LIMIT
+                        ? RoutingMetrics.REASSEMBLY_LIMIT : RoutingMetrics.BAD_MESSAGE);
                 close(DestroyReason.PROTOCOL, true, true);
                 return;
             }
@@ -245,7 +246,13 @@ public final class CircuitRelay {
                 });
             }
             if (message instanceof RelayMessage.Sendme) {
-                flow.onSendme(this::emit);
+                try {
+                    flow.onSendme(this::emit);
+                } catch (ParleyException e) {
+                    metrics.cellDropped(RoutingMetrics.SENDME_UNEXPECTED);
+                    LOG.debug("{}; closing the circuit", e.getMessage());
+                    close(DestroyReason.PROTOCOL, true, true);
+                }
                 return;
             }
             if (flow.countReceived()) {

@@ -112,7 +112,7 @@ public final class CircuitSwitch implements LinkListener {
         } else if (cell instanceof Cell.Create2 c) {
             boolean peersSpace = (c.circId() < 0) != link.initiator();
             if (!peersSpace || circuits.size() >= maxCircuitsPerLink) {
-                metrics.cellDropped(RoutingMetrics.CREATE_REFUSED);
+                metrics.cellDropped(peersSpace ? RoutingMetrics.CIRCUIT_LIMIT : RoutingMetrics.CREATE_REFUSED);
                 send(link, new Cell.Destroy(c.circId(), peersSpace ? DestroyReason.RESOURCELIMIT : DestroyReason.PROTOCOL));
                 return;
             }

@@ -143,12 +143,19 @@ public final class ClientCircuit {
             m = reassembler.accept(RelayFramer.unframe(body, kind.format()), clock.nowMillis());
         } catch (ParleyException e) {
             LOG.debug("bad relay message from hop {}: {}", hop, e.getMessage());
-            metrics.cellDropped(RoutingMetrics.BAD_MESSAGE);
+            metrics.cellDropped(e.kind() == ParleyException.Kind.RESOURCE_LIMIT
+                    ? RoutingMetrics.REASSEMBLY_LIMIT : RoutingMetrics.BAD_MESSAGE);
             closeLocally(DestroyReason.PROTOCOL, true);
             return;
         }
         if (m instanceof RelayMessage.Sendme) {
-            flows.get(hop).onSendme(b -> emit(hop, b));
+            try {
+                flows.get(hop).onSendme(b -> emit(hop, b));
+            } catch (ParleyException e) {
+                metrics.cellDropped(RoutingMetrics.SENDME_UNEXPECTED);
+                LOG.debug("hop {}: {}; closing the circuit", hop, e.getMessage());
+                closeLocally(DestroyReason.PROTOCOL, true);
+            }
             return;
         }
         if (flows.get(hop).countReceived()) {

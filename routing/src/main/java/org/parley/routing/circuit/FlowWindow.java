@@ -14,12 +14,16 @@ import java.util.function.Consumer;
 final class FlowWindow {
     private final int increment;
     private final int maxQueue;
+    private final int maxWindow;
     private int window;
     private int received;
     private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
 
     FlowWindow(int window, int increment, int maxQueue) {
         this.window = window;
+        // a receiver counts a few cells the sender sent outside the window (EXTEND2/EXTENDED2, at
+        // most 3), so that much slack is tolerated; beyond it a SENDME was not asked for
+        this.maxWindow = window + Math.max(increment, 4);
         this.increment = increment;
         this.maxQueue = maxQueue;
     }
@@ -35,8 +39,14 @@ final class FlowWindow {
         }
     }
 
-    /** A SENDME arrived: opens the window and drains what fits. */
+    /**
+     * A SENDME arrived: opens the window and drains what fits.
+     *
+     * @throws ParleyException RESOURCE_LIMIT when the SENDME would open the window past its bound
+     *         (a peer acknowledging cells it never got, to make this end send without limit)
+     */
     void onSendme(Consumer<byte[]> send) {
+        if (window + increment > maxWindow) throw ParleyException.limit("unexpected SENDME: window would exceed " + maxWindow);
         window += increment;
         while (window > 0 && !waiting.isEmpty()) {
             window--;

@@ -157,7 +157,8 @@ public final class InboxRelay implements LocalHandler {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 boolean quota = cause instanceof ParleyException p && p.kind() == ParleyException.Kind.RESOURCE_LIMIT;
-                if (!quota) LOG.warn("inbox store failed: {}", cause.toString());
+                if (quota) metrics.cellDropped(RoutingMetrics.INBOX_QUOTA);
+                else LOG.warn("inbox store failed: {}", cause.toString());
                 sender.send(new RelayMessage.Error(quota ? InboxErrorKind.QUOTA : InboxErrorKind.INTERNAL, d.messageId()));
                 return;
             }
