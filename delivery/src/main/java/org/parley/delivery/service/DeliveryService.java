@@ -102,6 +102,9 @@ public final class DeliveryService {
     private final Map<String, ConversationRecord> conversations = new LinkedHashMap<>();
     private final Map<String, Outgoing> open = new HashMap<>();
     private final Map<String, List<MessageId>> receiptBatches = new HashMap<>();
+    private final Map<String, List<Parked>> parked = new HashMap<>();
+    private int parkedCount;
+    static final int MAX_PARKED_PER_SENDER = 16, MAX_PARKED = 256;
     private long lastCursor;
     private CompletionStage<Void> eventChain = CompletableFuture.completedFuture(null);
     private boolean started;
@@ -166,6 +169,14 @@ public final class DeliveryService {
         closed = true;
         for (Outgoing o : open.values()) o.cancelAll();
         open.clear();
+        for (List<Parked> list : parked.values()) {
+            for (Parked w : list) {
+                w.timer().cancel();
+                w.done().completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE, "delivery stopped"));
+            }
+        }
+        parked.clear();
+        parkedCount = 0;
     }
 
     public boolean started() {
@@ -393,10 +404,11 @@ public final class DeliveryService {
             }
         }
         List<CompletionStage<?>> writes = new ArrayList<>();
+        boolean newContact = false;
         if (peer == null) {
             if (!(p.message() instanceof InnerMessage.Unrecognized card && card.typeCode() == CARD_TYPE)) {
-                LOG.debug("dropping a first message without a contact card");
-                return CompletableFuture.completedFuture(null);
+                // the sender's card travels in its own envelope, maybe over another circuit: wait for it a little
+                return park(cid, envelopeBytes, path);
             }
             Invite inv;
             try {
@@ -409,6 +421,7 @@ public final class DeliveryService {
             peer = newPeer(cid, inv.displayName().orElse("contact " + cid.substring(0, 6)), u.sender(), inv.inbox());
             peer.sessions.add(accepted);
             writes.add(createContact(peer));
+            newContact = true;
         } else if (accepted != null) {
             SessionState current = peer.sessions.isEmpty() ? null : peer.sessions.get(0);
             boolean keepOurs = current != null && current.hasPendingPreKey()
@@ -436,8 +449,59 @@ public final class DeliveryService {
             }
             return CompletableFuture.failedFuture(c);
         }));
+        if (newContact) writes.add(unpark(cid));
         return allAny(writes);
     }
+
+    /**
+     * Holds a first message from an unknown sender that came without its contact card (the card
+     * is its own envelope and may take another circuit) for up to {@code reorderWaitMillis}. The
+     * card's arrival replays it ({@link #unpark}); otherwise it is dropped, and the sender, who
+     * gets no receipt, sends it again. Bounded per sender and in total.
+     */
+    private CompletionStage<Void> park(String cid, Bytes envelope, List<String> path) {
+        List<Parked> list = parked.computeIfAbsent(cid, k -> new ArrayList<>());
+        if (list.size() >= MAX_PARKED_PER_SENDER || parkedCount >= MAX_PARKED) {
+            if (list.isEmpty()) parked.remove(cid);
+            LOG.debug("dropping a first message without a contact card from {}: too many waiting", shortId(cid));
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Parked[] self = new Parked[1];
+        Scheduler.Cancellable timer = scheduler.schedule(config.reorderWaitMillis(), () -> {
+            List<Parked> now = parked.get(cid);
+            if (now == null || !now.remove(self[0])) return;
+            parkedCount--;
+            if (now.isEmpty()) parked.remove(cid);
+            LOG.debug("dropping a first message from {}: its contact card did not come", shortId(cid));
+            done.complete(null);
+        });
+        self[0] = new Parked(envelope, path, done, timer);
+        list.add(self[0]);
+        parkedCount++;
+        LOG.debug("holding a first message from {} until its contact card comes", shortId(cid));
+        return done;
+    }
+
+    /** Replays the messages held for a sender whose card just made it a contact. */
+    private CompletionStage<Void> unpark(String cid) {
+        List<Parked> list = parked.remove(cid);
+        if (list == null) return CompletableFuture.completedFuture(null);
+        parkedCount -= list.size();
+        List<CompletionStage<Void>> replays = new ArrayList<>();
+        for (Parked w : list) {
+            w.timer().cancel();
+            CompletionStage<Void> r = onInbound(w.envelope(), w.path());
+            r.whenComplete((v, e) -> {
+                if (e == null) w.done().complete(null);
+                else w.done().completeExceptionally(e);
+            });
+            replays.add(r.exceptionally(e -> null)); // the held message's own stage reports its failure to its relay
+        }
+        return allVoid(replays);
+    }
+
+    private record Parked(Bytes envelope, List<String> path, CompletableFuture<Void> done, Scheduler.Cancellable timer) {}
 
     private CompletionStage<Void> dispatch(Peer peer, Plaintext p, List<String> path) {
         InnerMessage m = p.message();
@@ -633,10 +697,13 @@ public final class DeliveryService {
             settled[0] = true;
             scheduler.schedule(backoff(attempt), () -> sendControl(peer, message, attempt + 1));
         });
+        LOG.debug("control {} to {} via inbox relay {} (attempt {})", message.getClass().getSimpleName(), shortId(peer.id),
+                relay.nodeId().shortHex(), attempt);
         router.sendToInbox(relay, peer.theirInbox.id(), id, env).whenComplete((ok, e) -> {
             if (settled[0]) return;
             settled[0] = true;
             timeout.cancel();
+            if (e != null) LOG.debug("control to {} failed: {}", shortId(peer.id), cause(e).getMessage());
             if (e != null) scheduler.schedule(backoff(attempt), () -> sendControl(peer, message, attempt + 1));
         });
     }
@@ -703,6 +770,7 @@ public final class DeliveryService {
         a.timer = scheduler.schedule(config.storedTimeoutMillis(), () -> {
             if (a.generation == gen) retryLater(o, r, a, n);
         });
+        LOG.debug("sending {} to {} via inbox relay {} (attempt {})", o.rec.messageId(), shortId(r.contactId()), relay.nodeId().shortHex(), n);
         router.sendToInbox(relay, peer.theirInbox.id(), template.id(), env).whenComplete((outcome, e) -> {
             if (closed || open.get(o.rec.messageId()) != o) return;
             if (e == null) {

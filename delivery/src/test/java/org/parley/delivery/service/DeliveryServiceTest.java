@@ -55,6 +55,27 @@ class DeliveryServiceTest {
     }
 
     @Test
+    void aFirstMessageThatOvertakesTheSendersContactCardWaitsForItInsteadOfBeingDropped() {
+        SimNet net = new SimNet(7, 4);
+        // receipts wait 20 s before a resend: a dropped first message would show as a 20 s delay and a retry
+        DeliveryConfig patient = DeliveryConfig.defaults("alice").withTimeouts(300, 20_000, 100, 5_000);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), patient, 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        net.slowSendIndex = 0; // alice's first send is her contact card: it reaches bob 3 s late
+        net.slowPushMillis = 3_000;
+        DeliveryMessage.ContactView bobAtAlice = alice.service.addContact(bob.service.me().invite(), "").toCompletableFuture().join();
+        MessageView sent = ((DeliveryMessage.MessageReply) alice.service.handle(
+                new DeliveryMessage.SendText(bobAtAlice.contactId(), "before the card")).toCompletableFuture().join()).message();
+        assertThat(net.sends.get(0).from()).isEqualTo("alice");
+        long start = net.clock.nowMillis();
+        assertThat(net.runUntil(() -> alice.store.allMessages().stream()
+                .anyMatch(m -> m.messageId().equals(sent.messageId()) && m.status() == MessageState.DELIVERED), 15_000)).isTrue();
+        assertThat(net.clock.nowMillis() - start).isBetween(3_000L, 5_000L); // held until the card came, then confirmed
+        assertThat(alice.counts[3]).as("retries").isZero();
+        assertThat(shownTexts(bob, contacts(bob).get(0).contactId())).containsExactly("before the card");
+    }
+
+    @Test
     void thousandMessagesEachWayThroughLossyRelaysArriveOnceInOrderAndAreDelivered() {
         SimNet net = new SimNet(42, 4);
         SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);

@@ -41,6 +41,10 @@ final class SimNet {
     final Map<String, Peer> peers = new LinkedHashMap<>();
     final List<Sent> sends = new ArrayList<>();
     int pushes;
+    /** The envelope of the send with this index (0 = first send in the net) is pushed {@code slowPushMillis} late. */
+    int slowSendIndex = -1;
+    long slowPushMillis;
+    private final java.util.Set<Bytes> slow = new java.util.HashSet<>();
 
     record Sent(String from, String relay, Bytes inbox, List<String> path, long atMillis) {}
 
@@ -79,6 +83,7 @@ final class SimNet {
             Bytes wire = EnvelopeCodec.encode(EnvelopeCodec.decode(envelope));
             List<String> path = List.of(name + "-guard", name + "-middle", relay.nodeId().shortHex());
             sends.add(new Sent(name, relay.nodeId().shortHex(), inbox.value(), path, clock.nowMillis()));
+            if (sends.size() - 1 == slowSendIndex) slow.add(messageId.value());
             if (!EnvelopeCodec.decode(wire).inbox().equals(inbox)) throw new AssertionError("envelope names another inbox");
             if (faults.nextDouble() < dropBeforeStore) return f; // never answered: the sender's timeout fires
             scheduler.schedule(2 + faults.nextInt(5), () -> {
@@ -141,6 +146,7 @@ final class SimNet {
         int copies = faults.nextDouble() < duplicate ? 2 : 1;
         for (int i = 0; i < copies; i++) {
             long delay = 1 + (faults.nextDouble() < reorder ? 20 + faults.nextInt(200) : faults.nextInt(3));
+            if (slow.contains(messageId)) delay += slowPushMillis;
             scheduler.schedule(delay, () -> {
                 Map<Bytes, Bytes> box = stored.get(inbox);
                 Bytes env = box == null ? null : box.get(messageId);

@@ -88,11 +88,17 @@ public final class InboxSubscription {
             scheduleRetry();
             return;
         }
-        stage.thenAccept(circuit -> {
+        LOG.debug("inbox {}: building a {}-hop circuit", params.inboxId().slice(0, 4).hex(), path.size());
+        stage.whenComplete((circuit, failure) -> {
+            if (failure != null) {
+                LOG.debug("inbox {}: circuit build failed: {}", params.inboxId().slice(0, 4).hex(), failure.getMessage());
+                return; // the circuit listener's onClosed schedules the rebuild
+            }
             if (ended) {
                 circuit.close();
                 return;
             }
+            LOG.debug("inbox {}: circuit built, registering", params.inboxId().slice(0, 4).hex());
             current = circuit;
             circuit.sendToLast(InboxProof.establish(params.authKey(), params.inboxId(), circuit.binding(last)));
         });
@@ -104,11 +110,13 @@ public final class InboxSubscription {
             public void onMessage(int hop, RelayMessage m) {
                 if (hop != last || ended) return;
                 if (m instanceof RelayMessage.InboxEstablished e) {
+                    LOG.debug("inbox {}: registered ({} pending)", params.inboxId().slice(0, 4).hex(), e.pending());
                     delay = params.retryDelayMillis();
                     listener.onEstablished(e.pending(), ids);
                 } else if (m instanceof RelayMessage.Push p && p.inboxId().equals(params.inboxId())) {
                     listener.onEnvelope(p.messageId(), p.envelope());
                 } else if (m instanceof RelayMessage.Error e) {
+                    LOG.debug("inbox {}: relay error {}", params.inboxId().slice(0, 4).hex(), e.kind());
                     listener.onError(e.kind());
                     if (e.kind() == InboxErrorKind.UNAUTHORIZED) close();
                 }

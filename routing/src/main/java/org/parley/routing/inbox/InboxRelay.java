@@ -83,6 +83,7 @@ public final class InboxRelay implements LocalHandler {
 
     private void establish(CircuitHandle circuit, RelayMessage.EstablishInbox e) {
         Bytes inbox = e.inboxId();
+        LOG.debug("inbox {}: establish requested", inbox.slice(0, 4).hex());
         if (!InboxProof.verify(e, circuit.binding())) {
             circuit.send(new RelayMessage.Error(InboxErrorKind.UNAUTHORIZED, inbox));
             return;
@@ -117,7 +118,11 @@ public final class InboxRelay implements LocalHandler {
         registered.put(inbox, reg);
         circuit.onClose(() -> registered.remove(inbox, reg));
         store.list(inbox, clock.nowMillis(), Integer.MAX_VALUE).whenComplete((all, failure) -> {
-            if (!circuit.isOpen()) return;
+            if (!circuit.isOpen()) {
+                LOG.debug("inbox {}: circuit closed before the registration was answered", inbox.slice(0, 4).hex());
+                return;
+            }
+            LOG.debug("inbox {}: registered, {} pending", inbox.slice(0, 4).hex(), failure == null ? all.size() : -1);
             circuit.send(new RelayMessage.InboxEstablished(inbox, failure == null ? all.size() : 0));
             topUp(inbox, reg);
         });
