@@ -38,6 +38,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its certificate key; the dialer closes the link unless it is the node id it meant to reach.
  * Frames are fixed {@link Cell#CELL_LEN}-byte cells. A link idle for {@code idleSeconds} closes.
  *
+ * <p>Limits against hostile peers, each hit counted in {@code parley_routing_link_limit_hits_total{limit}}:
+ * a TLS handshake not done within {@code handshakeTimeoutMillis} is dropped ({@code handshake-timeout});
+ * a link that holds a partial frame for {@code idleSeconds} without completing it — bytes trickled
+ * to dodge the idle timeout — is closed ({@code slow-link}); inbound links past {@code maxLinks}
+ * are refused ({@code max-links}); a link RPC over {@link LinkRpcCodec#MAX_MESSAGE} closes its link
+ * ({@code rpc-size}).
+ *
  * <p>Create it on the routing verticle's context: every listener call then runs on that event loop.
  */
 public final class TlsLinkTransport implements Transport {
@@ -53,6 +60,11 @@ public final class TlsLinkTransport implements Transport {
     private final java.util.Map<NodeId, TlsLink> byPeer = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Map<NodeId, CompletableFuture<Link>> dials = new java.util.concurrent.ConcurrentHashMap<>();
     private final Counter rpcDropped;
+    private final java.util.Map<String, Counter> limitHits = new java.util.HashMap<>();
+    private final Set<TlsLink> all = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final int handshakeTimeoutMillis;
+    private final int maxLinks;
+    private long sweepTimer = -1;
     private volatile RpcListener rpcListener = (from, rpc) -> { };
     private NetServer server;
 
@@ -62,7 +74,23 @@ public final class TlsLinkTransport implements Transport {
         void onRpc(NodeId from, Bytes rpc);
     }
 
+    /** Default limits of {@link #TlsLinkTransport(Vertx, NodeIdentity, LinkListener, MeterRegistry, int)}. */
+    public static final int DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    public static final int DEFAULT_MAX_LINKS = 4096;
+    /** Limit tags of {@code parley_routing_link_limit_hits_total}. */
+    public static final List<String> LIMITS = List.of("handshake-timeout", "slow-link", "max-links", "rpc-size");
+
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds) {
+        this(vertx, identity, listener, registry, idleSeconds, DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_MAX_LINKS);
+    }
+
+    public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds,
+                            int handshakeTimeoutMillis, int maxLinks) {
+        if (idleSeconds < 1 || handshakeTimeoutMillis < 1 || maxLinks < 1) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "link timeouts and maxLinks must be positive");
+        }
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        this.maxLinks = maxLinks;
         this.vertx = vertx;
         this.identity = identity;
         this.listener = listener;
@@ -73,6 +101,8 @@ public final class TlsLinkTransport implements Transport {
                 .setTrustOptions(IdentityTls.pinned(id -> true)) // any identity proves itself; checked per link below
                 .setHostnameVerificationAlgorithm("")
                 .setConnectTimeout(5_000)
+                .setSslHandshakeTimeout(handshakeTimeoutMillis)
+                .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setIdleTimeout(idleSeconds)
                 .setTcpNoDelay(true);
         copts.getSslOptions().setEnabledSecureTransportProtocols(Set.of("TLSv1.3"));
@@ -83,6 +113,27 @@ public final class TlsLinkTransport implements Transport {
                 .description("peer links refused: wrong or missing identity").register(registry);
         this.rpcDropped = Counter.builder("parley.routing.link.rpc.dropped")
                 .description("link RPC frames refused (malformed or oversize); the link is closed").register(registry);
+        for (String l : LIMITS) {
+            limitHits.put(l, Counter.builder("parley.routing.link.limit.hits").tag("limit", l)
+                    .description("peer links or handshakes closed or refused at a resource limit").register(registry));
+        }
+    }
+
+    private void limitHit(String limit) {
+        limitHits.get(limit).increment();
+    }
+
+    /** Closes links that have held a partial frame for longer than the idle timeout (bytes trickled in). */
+    private void sweep() {
+        long now = System.nanoTime();
+        long max = idleSeconds * 1_000_000_000L;
+        for (TlsLink l : all) {
+            if (!l.closed && l.partial() && now - l.partialSinceNanos > max) {
+                limitHit("slow-link");
+                LOG.debug("closing link to {}: a frame left unfinished for {} s", l.peer.shortHex(), idleSeconds);
+                l.close();
+            }
+        }
     }
 
     public void setRpcListener(RpcListener listener) {
@@ -143,11 +194,22 @@ public final class TlsLinkTransport implements Transport {
                 .setKeyCertOptions(IdentityTls.keyCert(identity))
                 .setTrustOptions(IdentityTls.pinned(id -> true))
                 .setClientAuth(ClientAuth.REQUIRED)
+                .setSslHandshakeTimeout(handshakeTimeoutMillis)
+                .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setIdleTimeout(idleSeconds)
                 .setTcpNoDelay(true);
         opts.getSslOptions().setEnabledSecureTransportProtocols(Set.of("TLSv1.3"));
         server = vertx.createNetServer(opts);
+        server.exceptionHandler(e -> {
+            if (e instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) limitHit("handshake-timeout");
+            LOG.debug("inbound peer connection failed before the link: {}", e.toString());
+        });
         server.connectHandler(socket -> {
+            if (open.get() >= maxLinks) {
+                limitHit("max-links");
+                socket.close();
+                return;
+            }
             NodeId peer = peerId(socket);
             if (peer == null) {
                 refused.increment();
@@ -217,10 +279,15 @@ public final class TlsLinkTransport implements Transport {
     private TlsLink attach(NetSocket socket, NodeId peer, boolean initiator) {
         TlsLink link = new TlsLink(socket, peer, initiator, vertx.getOrCreateContext());
         open.incrementAndGet();
+        all.add(link);
+        synchronized (this) {
+            if (sweepTimer < 0) sweepTimer = vertx.setPeriodic(Math.max(250L, idleSeconds * 250L), id -> sweep());
+        }
         byPeer.put(peer, link);
         listener.onLinkOpened(link);
         LinkRpcCodec.Reassembly rpcs = new LinkRpcCodec.Reassembly();
         RecordParser parser = RecordParser.newFixed(Cell.CELL_LEN, buf -> {
+            link.framesIn++;
             if (link.closed) return;
             Bytes frame = Bytes.wrap(buf.getBytes());
             if (LinkRpcCodec.isRpcFrame(frame)) {
@@ -229,6 +296,7 @@ public final class TlsLinkTransport implements Transport {
                     whole = rpcs.accept(frame);
                 } catch (ParleyException e) {
                     rpcDropped.increment();
+                    if (e.kind() == ParleyException.Kind.RESOURCE_LIMIT) limitHit("rpc-size");
                     LOG.debug("closing link to {}: {}", peer.shortHex(), e.getMessage());
                     link.close();
                     return;
@@ -238,13 +306,22 @@ public final class TlsLinkTransport implements Transport {
             }
             listener.onFrame(link, frame);
         });
-        socket.handler(parser);
+        socket.handler(buf -> {
+            long now = System.nanoTime();
+            boolean wasPartial = link.partial();
+            long framesBefore = link.framesIn;
+            link.bytesIn += buf.length();
+            parser.handle(buf);
+            // the unfinished frame (if any) began now, unless it is the one that was already waiting
+            if (link.partial() && (!wasPartial || link.framesIn != framesBefore)) link.partialSinceNanos = now;
+        });
         socket.exceptionHandler(e -> LOG.debug("link to {} failed: {}", peer.shortHex(), e.getMessage()));
         socket.closeHandler(v -> {
             if (!link.closed) {
                 link.closed = true;
             }
             open.decrementAndGet();
+            all.remove(link);
             byPeer.remove(peer, link);
             listener.onLinkClosed(link);
         });
@@ -267,6 +344,10 @@ public final class TlsLinkTransport implements Transport {
     }
 
     public Future<Void> close() {
+        synchronized (this) {
+            if (sweepTimer >= 0) vertx.cancelTimer(sweepTimer);
+            sweepTimer = -1;
+        }
         Future<Void> s = server == null ? Future.succeededFuture() : server.close();
         return s.compose(v -> client.close());
     }
@@ -278,6 +359,15 @@ public final class TlsLinkTransport implements Transport {
         private final io.vertx.core.Context context;
         private io.vertx.core.buffer.Buffer pending;
         volatile boolean closed;
+        /** Read side, on the event loop: bytes and whole frames received, and since when a frame is unfinished. */
+        volatile long bytesIn;
+        volatile long framesIn;
+        volatile long partialSinceNanos;
+
+        /** Whether bytes of an unfinished frame are waiting. */
+        boolean partial() {
+            return bytesIn > framesIn * Cell.CELL_LEN;
+        }
 
         TlsLink(NetSocket socket, NodeId peer, boolean initiator, io.vertx.core.Context context) {
             this.socket = socket;
