@@ -62,7 +62,8 @@ public final class RoutingVerticle extends ConcernVerticle {
     private PathSelector selector;
     private volatile OnionKeyPair onionKey;
     private volatile List<RelayCandidate> directory = List.of();
-    private final Map<Bytes, Subscription> inboxes = new HashMap<>();
+    /** Inbox registrations by (inbox id, inbox relay): one inbox is held at several relays, each with its own circuit. */
+    private final Map<String, Subscription> inboxes = new HashMap<>();
     private long directoryTimer = -1;
     private Timer buildTimer;
     private Counter inboundDown;
@@ -72,7 +73,24 @@ public final class RoutingVerticle extends ConcernVerticle {
         super(Concern.ROUTING, node);
     }
 
-    private record Subscription(InboxSubscription subscription, List<String> path) {}
+    /** One registration; requests that arrive while it is being (re)built wait in {@code waiters}. */
+    private static final class Subscription {
+        InboxSubscription subscription;
+        List<String> path = List.of();
+        RelayCandidate relay;
+        final List<Message<RoutingMessage.OpenInbox>> waiters = new ArrayList<>();
+    }
+
+    /** The directory's entry for this relay (newest onion key), else the one given. */
+    private RelayCandidate current(RelayCandidate relay) {
+        for (RelayCandidate c : directory) {
+            if (c.id().equals(relay.id()) && !c.onionKey().equals(relay.onionKey())) {
+                return new RelayCandidate(relay.id(), relay.address(), c.onionKey(), relay.familyName(), relay.family(),
+                        relay.bandwidth(), relay.flags());
+            }
+        }
+        return relay;
+    }
 
     @Override
     protected Future<?> startConcern() {
@@ -184,12 +202,24 @@ public final class RoutingVerticle extends ConcernVerticle {
 
     private void openInbox(Message<RoutingMessage.OpenInbox> msg) {
         RoutingMessage.OpenInbox o = msg.body();
-        Subscription existing = inboxes.get(o.inboxId());
-        if (existing != null && existing.subscription().isUp()) {
-            msg.reply(new RoutingMessage.InboxOpened(o.inboxId(), existing.path()));
+        String key = o.inboxId().hex() + "@" + o.inboxRelay().nodeId();
+        Subscription existing = inboxes.get(key);
+        if (existing != null) {
+            try {
+                existing.relay = candidate(o.inboxRelay()); // the caller may know a newer onion key
+            } catch (RuntimeException e) {
+                msg.fail(FailureCodes.of(ParleyException.Kind.MALFORMED_INPUT), "bad inbox relay: " + e.getMessage());
+                return;
+            }
+            // up: answer now; still building (or rebuilding after a loss): answer when it registers
+            if (existing.subscription.isUp() && !existing.path.isEmpty()) {
+                msg.reply(new RoutingMessage.InboxOpened(o.inboxId(), existing.path));
+            } else {
+                if (existing.waiters.size() >= 16) existing.waiters.remove(0).fail(FailureCodes.of(ParleyException.Kind.UNAVAILABLE), "superseded");
+                existing.waiters.add(msg);
+            }
             return;
         }
-        if (existing != null) existing.subscription().close();
         RelayCandidate relay;
         NodeIdentity auth;
         try {
@@ -200,43 +230,40 @@ public final class RoutingVerticle extends ConcernVerticle {
             msg.fail(FailureCodes.of(e.kind()), e.getMessage());
             return;
         }
-        boolean[] answered = {false};
-        List<String> currentPath = new ArrayList<>();
-        InboxSubscription[] sub = new InboxSubscription[1];
-        sub[0] = routing.subscribe(new InboxSubscription.Params(() -> path(relay, o.circuitHops()), o.inboxId(), auth, 1_000),
+        Subscription sub = new Subscription();
+        sub.relay = relay;
+        sub.waiters.add(msg);
+        inboxes.put(key, sub);
+        // every (re)build takes the relay's onion key from the directory when it has one (relays rotate keys on restart)
+        sub.subscription = routing.subscribe(new InboxSubscription.Params(() -> path(current(sub.relay), o.circuitHops()), o.inboxId(), auth, 1_000),
                 new InboxSubscription.Listener() {
                     @Override
                     public void onEstablished(long pending, List<NodeId> ids) {
-                        currentPath.clear();
-                        ids.forEach(id -> currentPath.add(id.hex()));
-                        inboxes.put(o.inboxId(), new Subscription(sub[0], List.copyOf(currentPath)));
-                        if (!answered[0]) {
-                            answered[0] = true;
-                            msg.reply(new RoutingMessage.InboxOpened(o.inboxId(), List.copyOf(currentPath)));
-                        }
+                        sub.path = ids.stream().map(NodeId::hex).toList();
+                        for (Message<RoutingMessage.OpenInbox> w : sub.waiters) w.reply(new RoutingMessage.InboxOpened(o.inboxId(), sub.path));
+                        sub.waiters.clear();
                     }
 
                     @Override
                     public void onEnvelope(Bytes messageId, Bytes envelope) {
-                        handOver(sub[0], new RoutingMessage.InboundEnvelope(o.inboxId(), messageId, envelope, List.copyOf(currentPath)), 0);
+                        handOver(sub.subscription, new RoutingMessage.InboundEnvelope(o.inboxId(), messageId, envelope, sub.path), 0);
                     }
 
                     @Override
                     public void onError(InboxErrorKind kind) {
-                        if (!answered[0]) {
-                            answered[0] = true;
-                            ParleyException pe = org.parley.routing.client.EnvelopeSender.toException(kind);
-                            msg.fail(FailureCodes.of(pe.kind()), pe.getMessage());
-                        }
+                        ParleyException pe = org.parley.routing.client.EnvelopeSender.toException(kind);
+                        for (Message<RoutingMessage.OpenInbox> w : sub.waiters) w.fail(FailureCodes.of(pe.kind()), pe.getMessage());
+                        sub.waiters.clear();
+                        if (kind == InboxErrorKind.UNAUTHORIZED) inboxes.remove(key, sub); // the subscription closed itself
                     }
 
                     @Override
                     public void onDown(DestroyReason reason) {
+                        sub.path = List.of();
                         inboundDown.increment();
                         LOG.debug("inbound circuit down ({}); rebuilding", reason);
                     }
                 });
-        inboxes.put(o.inboxId(), new Subscription(sub[0], List.of()));
     }
 
     /**
@@ -280,7 +307,7 @@ public final class RoutingVerticle extends ConcernVerticle {
     @Override
     protected Future<?> stopConcern() {
         if (directoryTimer >= 0) vertx.cancelTimer(directoryTimer);
-        inboxes.values().forEach(s -> s.subscription().close());
+        inboxes.values().forEach(s -> s.subscription.close());
         routing.sender().closeAll();
         return transport == null ? Future.succeededFuture() : transport.close();
     }

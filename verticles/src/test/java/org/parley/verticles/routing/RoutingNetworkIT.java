@@ -175,5 +175,19 @@ class RoutingNetworkIT {
         assertThat(rebuilt.outcome()).isEqualTo("STORED");
         assertThat(rebuilt.path()).doesNotContain(victim);
         await(() -> backGot.stream().anyMatch(e -> e.messageId().equals(afterId)), 20_000);
+
+        // one inbox held at a second relay too (delivery keeps every inbox at two): a registration of its own there,
+        // answered with a path that ends at that relay, and envelopes stored there reach alice
+        DiscoveryMessage.RelayInfo second = directory.stream().filter(r -> !r.nodeId().equals(inboxRelay.nodeId())).findFirst().orElseThrow();
+        RoutingMessage.InboxOpened atSecond = ask(aliceBack, Addresses.ROUTING_OPEN_INBOX,
+                new RoutingMessage.OpenInbox(hop(second), inbox, authSeed, 2));
+        assertThat(atSecond.path()).hasSize(2).endsWith(second.nodeId());
+        RoutingMessage.InboxOpened atFirstAgain = ask(aliceBack, Addresses.ROUTING_OPEN_INBOX,
+                new RoutingMessage.OpenInbox(hop(inboxRelay), inbox, authSeed, 2));
+        assertThat(atFirstAgain.path()).endsWith(inboxRelay.nodeId());
+        Bytes viaSecond = Bytes.wrap(new SecureRandom().generateSeed(16));
+        assertThat(((RoutingMessage.SendResult) ask(bob, Addresses.ROUTING_SEND,
+                new RoutingMessage.SendEnvelope(hop(second), inbox, viaSecond, Bytes.fromHex("bb"), 2))).outcome()).isEqualTo("STORED");
+        await(() -> backGot.stream().anyMatch(e -> e.messageId().equals(viaSecond)), 20_000);
     }
 }
