@@ -6,28 +6,47 @@ import java.util.Locale;
 
 /**
  * Entry point of {@code bin/parley bench}: parses the options and runs one load mode. Exit codes:
- * 0 done, 1 the run failed, 2 bad usage (or a mode not implemented yet).
+ * 0 done, 1 the run failed, 2 bad usage (or an option this build cannot do).
  *
  * <pre>
+ * bin/parley bench [--mode e2e] [--nodes 20] [--users 10] [--messages 10000] [--rate 1000] [--hops 5]
+ *                  [--size 100] [--warmup 5] [--json FILE] [--html FILE]
  * bin/parley bench --mode routing [--nodes 6] [--circuits 8] [--hops 3] [--duration 10]
  *                  [--builds 200] [--sends 20] [--crypto cgo|tor1] [--json FILE]
  * </pre>
  */
 public final class BenchMain {
     static final String USAGE = String.join("\n",
-            "usage: parley bench --mode routing|e2e [options]",
-            "  --mode routing     a network of real nodes in this JVM (TLS links on loopback): circuit build",
-            "                     latency, parallel-circuit throughput, one middle relay's rate, inbox sends",
-            "  --mode e2e         (not implemented yet)",
-            "  --nodes N          relay nodes to start (default 6, at least hops)",
-            "  --circuits C       parallel circuits in the throughput phases (default 8)",
-            "  --hops H           hops per circuit, 2..4 (default 3)",
-            "  --duration S       seconds per throughput phase (default 10)",
-            "  --builds B         circuit builds timed (default 200)",
-            "  --sends N          envelopes sent to an inbox opened by a recipient node (default 20)",
-            "  --crypto cgo|tor1  relay crypto the bench client asks for (default cgo, as nodes do)",
-            "  --json FILE        also write the numbers and parameters as JSON",
-            "  -h, --help         this text");
+            "usage: parley bench [--mode e2e|routing] [options]",
+            "  --mode e2e (default)  relays + user nodes in this JVM, users paired at random, text messages through the",
+            "                        delivery API on each user node's event bus: ratchet, circuits, inbox relay, recipient,",
+            "                        receipt back; latency from the intended send time (open loop)",
+            "    --nodes N           relay nodes (default 20)",
+            "    --users U           user nodes (default 10)",
+            "    --messages M        measured messages (default 10000)",
+            "    --rate R            offered msgs/s, open loop (default 1000; 0 = as fast as the API accepts)",
+            "    --hops H            relays between two users (default 5: delivery's 3-hop circuits on both sides;",
+            "                        no other value is possible yet)",
+            "    --size B            message text bytes (default 100)",
+            "    --warmup W          unrecorded messages per sender after each pair's first (default 5)",
+            "    --warmup-timeout S  bound on each warm-up wait (default 90 s); pairs not through by then are left out",
+            "    --drain S           bound on the wait for deliveries and receipts after the last send (default 30 s)",
+            "    --seed N            pairing and text seed",
+            "    --json FILE         write the numbers, parameters and versions as JSON",
+            "    --html FILE         write a self-contained page: latency histogram, percentiles, throughput over time",
+            "    --processes         one JVM per node (not implemented yet: exits 2)",
+            "    --cover             cover traffic on (there is no cover traffic in this build yet: exits 2)",
+            "  --mode routing        relays in this JVM (TLS links on loopback): circuit build latency,",
+            "                        parallel-circuit throughput, one middle relay's rate, inbox sends",
+            "    --nodes N           relay nodes to start (default 6, at least hops)",
+            "    --circuits C        parallel circuits in the throughput phases (default 8)",
+            "    --hops H            hops per circuit, 2..4 (default 3)",
+            "    --duration S        seconds per throughput phase (default 10)",
+            "    --builds B          circuit builds timed (default 200)",
+            "    --sends N           envelopes sent to an inbox opened by a recipient node (default 20)",
+            "    --crypto cgo|tor1   relay crypto the bench client asks for (default cgo, as nodes do)",
+            "    --json FILE         also write the numbers and parameters as JSON",
+            "  -h, --help            this text");
 
     private BenchMain() {
     }
@@ -38,17 +57,74 @@ public final class BenchMain {
 
     /** Runs with {@code args}; returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        String mode = null;
+        String mode = "e2e";
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("-h") || args[i].equals("--help")) {
+                out.println(USAGE);
+                return 0;
+            }
+            if (args[i].equals("--mode") && i + 1 < args.length) mode = args[i + 1].toLowerCase(Locale.ROOT);
+        }
+        return switch (mode) {
+            case "e2e" -> e2e(args, out, err);
+            case "routing" -> routing(args, out, err);
+            default -> {
+                err.println("parley bench: unknown mode '" + mode + "' (e2e or routing)");
+                yield 2;
+            }
+        };
+    }
+
+    private static int e2e(String[] args, PrintStream out, PrintStream err) {
+        E2eBench.Params p = E2eBench.Params.defaults();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--mode" -> i++;
+                    case "--processes" -> {
+                        err.println("parley bench: --processes (one JVM per node) is not implemented yet; the e2e mode runs every node in this JVM");
+                        return 2;
+                    }
+                    case "--cover" -> {
+                        err.println("parley bench: --cover: this build has no cover traffic to turn on (nothing to measure yet)");
+                        return 2;
+                    }
+                    default -> p = p.with(a, value(args, ++i, a));
+                }
+            }
+            p.validate();
+        } catch (IllegalArgumentException e) {
+            err.println("parley bench: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        try {
+            E2eResult r = new E2eBench(p, err).run();
+            out.print(r.summary());
+            if (p.json() != null) {
+                r.writeJson(p.json());
+                out.println("JSON written to " + p.json());
+            }
+            if (p.html() != null) {
+                r.writeHtml(p.html());
+                out.println("HTML written to " + p.html());
+            }
+            return 0;
+        } catch (Exception e) {
+            err.println("parley bench: the e2e run failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    private static int routing(String[] args, PrintStream out, PrintStream err) {
         RoutingBench.Params p = RoutingBench.Params.defaults();
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
-                    case "-h", "--help" -> {
-                        out.println(USAGE);
-                        return 0;
-                    }
-                    case "--mode" -> mode = value(args, ++i, a).toLowerCase(Locale.ROOT);
+                    case "--mode" -> i++;
                     case "--nodes" -> p = p.withNodes(intValue(args, ++i, a));
                     case "--circuits" -> p = p.withCircuits(intValue(args, ++i, a));
                     case "--hops" -> p = p.withHops(intValue(args, ++i, a));
@@ -57,40 +133,27 @@ public final class BenchMain {
                     case "--sends" -> p = p.withSends(intValue(args, ++i, a));
                     case "--json" -> p = p.withJson(Path.of(value(args, ++i, a)));
                     case "--crypto" -> p = p.withCrypto(crypto(value(args, ++i, a)));
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "' for --mode routing");
                 }
             }
-            if (mode == null) throw new IllegalArgumentException("--mode is required");
             p.validate();
         } catch (IllegalArgumentException e) {
             err.println("parley bench: " + e.getMessage());
             err.println(USAGE);
             return 2;
         }
-        switch (mode) {
-            case "e2e" -> {
-                err.println("e2e mode not implemented yet");
-                return 2;
+        try {
+            RoutingBench.Result r = new RoutingBench(p, err).run();
+            out.print(r.summary());
+            if (p.json() != null) {
+                r.writeJson(p.json());
+                out.println("JSON written to " + p.json());
             }
-            case "routing" -> {
-                try {
-                    RoutingBench.Result r = new RoutingBench(p, err).run();
-                    out.print(r.summary());
-                    if (p.json() != null) {
-                        r.writeJson(p.json());
-                        out.println("JSON written to " + p.json());
-                    }
-                    return 0;
-                } catch (Exception e) {
-                    err.println("parley bench: the routing run failed: " + e);
-                    e.printStackTrace(err);
-                    return 1;
-                }
-            }
-            default -> {
-                err.println("parley bench: unknown mode '" + mode + "' (routing or e2e)");
-                return 2;
-            }
+            return 0;
+        } catch (Exception e) {
+            err.println("parley bench: the routing run failed: " + e);
+            e.printStackTrace(err);
+            return 1;
         }
     }
 
