@@ -35,10 +35,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sent, then delivered, then read after Bob marks it read — each status from the real receipts.
  */
 @Tag("testnet")
-// Excluded from the default run (pom: parley.excludedGroups=flaky): about one JVM in three, the first
-// message over a freshly started network stalls for more than 120 s (both tests of that JVM fail
-// together). A real bug under investigation — run with -Dparley.excludedGroups=none.
-@Tag("flaky")
 class GatewayEndToEndIT {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
