@@ -51,7 +51,7 @@ public final class RoutingNode {
         this.builder = new CircuitBuilder(sw, config, clock, scheduler, random);
         this.inbox = inboxStore == null ? null : new InboxRelay(inboxStore, clock, InboxRelay.DEFAULT_MAX_IN_FLIGHT, metrics);
         if (inbox != null) relay.setLocalHandler(inbox);
-        this.sender = new EnvelopeSender(builder, scheduler, config.buildTimeoutMillis() * 2);
+        this.sender = new EnvelopeSender(builder, scheduler, clock, config.buildTimeoutMillis() * 2, EnvelopeSender.Reuse.defaults());
     }
 
     /** What the transport reports links, frames and closures to. */

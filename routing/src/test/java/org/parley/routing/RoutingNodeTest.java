@@ -171,6 +171,7 @@ class RoutingNodeTest {
         assertThat(ev.envelopes).containsExactly(rnd(700, 7));
 
         sub.close();
+        nodes.get(4).sender().closeAll(); // the sender keeps its circuit for reuse (and an idle sweep) until closed
         network.runUntilIdle();
         assertThat(sub.isUp()).isFalse();
         assertThat(scheduler.pending()).isZero();

@@ -3,6 +3,7 @@ package org.parley.routing.client;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeId;
+import org.parley.core.time.Clock;
 import org.parley.core.time.Scheduler;
 import org.parley.routing.cell.DestroyReason;
 import org.parley.routing.cell.InboxErrorKind;
@@ -23,8 +24,15 @@ import java.util.function.BiConsumer;
 /**
  * Sends envelopes to inboxes: DELIVER over a circuit whose last hop is the inbox relay, completing
  * when the relay answers STORED (durable there) or failing with the relay's ERROR mapped to a
- * {@link ParleyException} kind, on circuit loss, or after {@code replyTimeoutMillis}. Circuits are
- * kept per path and reused while open. Single-threaded.
+ * {@link ParleyException} kind, on circuit loss, or after {@code replyTimeoutMillis}.
+ *
+ * <p>Circuits are reused per (inbox relay, length) whatever their middle hops, within the bounds
+ * of a {@link Reuse} policy as Tor's circuit dirtiness: a circuit takes new envelopes for at most
+ * {@code maxAgeMillis} and {@code maxUses} sends, then is retired (closed once its last answer is
+ * in); its replacement is built ahead of need when the old one has used {@code renewAt} of its
+ * budget, so a busy conversation never waits for a circuit build. Circuits idle for
+ * {@code idleCloseMillis} are closed, and at most {@code maxCircuits} are kept (least recently
+ * used closed first). Single-threaded.
  */
 public final class EnvelopeSender {
     public enum Outcome { STORED, DUPLICATE }
@@ -33,15 +41,40 @@ public final class EnvelopeSender {
     public record Sent(Outcome outcome, List<NodeId> path) {
     }
 
+    /** Bounds on circuit reuse. */
+    public record Reuse(long maxAgeMillis, int maxUses, double renewAt, long idleCloseMillis, int maxCircuits) {
+        public Reuse {
+            if (maxAgeMillis < 1 || maxUses < 1 || idleCloseMillis < 1 || maxCircuits < 1 || renewAt <= 0 || renewAt > 1) {
+                throw new IllegalArgumentException("bad circuit reuse bounds");
+            }
+        }
+
+        /** 10 minutes or 1,000 envelopes per circuit (Tor: MaxCircuitDirtiness 10 min), renewed at 80 %, idle close 5 min, 64 circuits. */
+        public static Reuse defaults() {
+            return new Reuse(600_000, 1_000, 0.8, 300_000, 64);
+        }
+    }
+
+    private record Key(NodeId last, int hops) {
+    }
+
     private final CircuitBuilder builder;
     private final Scheduler scheduler;
+    private final Clock clock;
     private final long replyTimeoutMillis;
-    private final Map<List<NodeId>, Pooled> pool = new HashMap<>();
+    private final Reuse reuse;
+    private final Map<Key, Pooled> active = new HashMap<>();
+    private final Map<Key, Pooled> spare = new HashMap<>();
+    private final List<Pooled> retiring = new ArrayList<>();
+    private Scheduler.Cancellable sweep;
+    private long built;
 
-    public EnvelopeSender(CircuitBuilder builder, Scheduler scheduler, long replyTimeoutMillis) {
+    public EnvelopeSender(CircuitBuilder builder, Scheduler scheduler, Clock clock, long replyTimeoutMillis, Reuse reuse) {
         this.builder = builder;
         this.scheduler = scheduler;
+        this.clock = clock;
         this.replyTimeoutMillis = replyTimeoutMillis;
+        this.reuse = reuse;
     }
 
     /** Maps an inbox relay's refusal to the error kind callers act on. */
@@ -55,34 +88,53 @@ public final class EnvelopeSender {
         return new ParleyException(k, "inbox relay refused: " + kind);
     }
 
+    /**
+     * Sends over a reusable circuit to {@code path}'s last hop, or builds one along {@code path}.
+     * A second send of the same message id while the first waits for its answer shares its result.
+     */
     public CompletionStage<Sent> send(List<HopSpec> path, Bytes inboxId, Bytes messageId, Bytes envelope) {
-        List<NodeId> key = path.stream().map(HopSpec::id).toList();
-        Pooled p = pool.get(key);
-        if (p == null || p.closed) {
-            p = new Pooled(key);
-            pool.put(key, p);
-            try {
-                p.circuit = builder.build(path, p).toCompletableFuture();
-            } catch (IllegalArgumentException e) {
-                pool.remove(key, p);
-                return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.CONFIG, e.getMessage(), e));
+        if (path.isEmpty()) return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.CONFIG, "empty path"));
+        Key key = new Key(path.get(path.size() - 1).id(), path.size());
+        long now = clock.nowMillis();
+        Pooled p = active.get(key);
+        if (p != null && !p.usable(now)) {
+            retire(p);
+            p = null;
+        }
+        if (p == null) {
+            Pooled s = spare.remove(key);
+            if (s != null && !s.closed) {
+                p = s;
+                p.createdAt = now; // its budget starts when it takes over
+                active.put(key, p);
+            } else {
+                try {
+                    p = build(key, path);
+                } catch (IllegalArgumentException e) {
+                    return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.CONFIG, e.getMessage(), e));
+                }
+                active.put(key, p);
             }
-            Pooled built = p;
-            // one callback drains a FIFO: dependents of one future would run in reverse order
-            p.circuit.whenComplete((c, failure) -> {
-                List<BiConsumer<ClientCircuit, Throwable>> run = new ArrayList<>(built.waiting);
-                built.waiting.clear();
-                for (BiConsumer<ClientCircuit, Throwable> w : run) w.accept(c, failure);
-            });
         }
         Pending existing = p.pending.get(messageId);
         if (existing != null) return existing.future;
+        p.uses++;
+        p.lastUsed = now;
+        if (!spare.containsKey(key) && (p.uses >= reuse.maxUses() * reuse.renewAt()
+                || now - p.createdAt >= reuse.maxAgeMillis() * reuse.renewAt())) {
+            try {
+                spare.put(key, build(key, path)); // built ahead: the next send after retirement does not wait
+            } catch (IllegalArgumentException e) {
+                // the path was good enough for the send above; a bad one cannot get here
+            }
+        }
         Pooled pooled = p;
         CompletableFuture<Sent> f = new CompletableFuture<>();
         Pending pending = new Pending(f, scheduler.schedule(replyTimeoutMillis, () -> {
             pooled.pending.remove(messageId);
             f.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE,
                     "no answer from the inbox relay in " + replyTimeoutMillis + " ms"));
+            pooled.closeIfDone();
         }));
         p.pending.put(messageId, pending);
         BiConsumer<ClientCircuit, Throwable> go = (circuit, failure) -> {
@@ -103,32 +155,109 @@ public final class EnvelopeSender {
         } else {
             p.waiting.add(go);
         }
+        if (p.uses >= reuse.maxUses()) retire(p);
         return f;
     }
 
-    /** Circuits currently held open for reuse. */
+    private Pooled build(Key key, List<HopSpec> path) {
+        evictIfFull();
+        Pooled p = new Pooled(key, path.stream().map(HopSpec::id).toList(), clock.nowMillis());
+        p.circuit = builder.build(path, p).toCompletableFuture();
+        built++;
+        // one callback drains a FIFO: dependents of one future would run in reverse order
+        p.circuit.whenComplete((c, failure) -> {
+            List<BiConsumer<ClientCircuit, Throwable>> run = new ArrayList<>(p.waiting);
+            p.waiting.clear();
+            for (BiConsumer<ClientCircuit, Throwable> w : run) w.accept(c, failure);
+        });
+        if (sweep == null) sweep = scheduler.schedule(reuse.idleCloseMillis() / 2, this::sweep);
+        return p;
+    }
+
+    /** Takes {@code p} out of service; it closes once its outstanding answers are in. */
+    private void retire(Pooled p) {
+        active.remove(p.key, p);
+        spare.remove(p.key, p);
+        if (p.closed) return;
+        p.retired = true;
+        retiring.add(p);
+        p.closeIfDone();
+    }
+
+    private void evictIfFull() {
+        while (active.size() + spare.size() >= reuse.maxCircuits()) {
+            Pooled lru = null;
+            for (Pooled c : active.values()) if (lru == null || c.lastUsed < lru.lastUsed) lru = c;
+            if (spare.isEmpty() && lru == null) return;
+            if (!spare.isEmpty()) lru = spare.values().iterator().next();
+            retire(lru);
+        }
+    }
+
+    private void sweep() {
+        sweep = null;
+        long now = clock.nowMillis();
+        for (Pooled p : new ArrayList<>(active.values())) if (now - p.lastUsed >= reuse.idleCloseMillis()) retire(p);
+        for (Pooled p : new ArrayList<>(spare.values())) if (now - p.createdAt >= reuse.idleCloseMillis()) retire(p);
+        if (!active.isEmpty() || !spare.isEmpty()) sweep = scheduler.schedule(reuse.idleCloseMillis() / 2, this::sweep);
+    }
+
+    /** Circuits currently held open for sending: in service and built ahead. */
     public int openCircuits() {
-        return (int) pool.values().stream().filter(p -> !p.closed).count();
+        return (int) (active.values().stream().filter(p -> !p.closed).count() + spare.values().stream().filter(p -> !p.closed).count());
+    }
+
+    /** Circuits this sender has started to build. */
+    public long circuitsBuilt() {
+        return built;
     }
 
     public void closeAll() {
-        for (Pooled p : new ArrayList<>(pool.values())) {
-            p.circuit.thenAccept(ClientCircuit::close);
-        }
+        List<Pooled> all = new ArrayList<>(active.values());
+        all.addAll(spare.values());
+        all.addAll(retiring);
+        active.clear();
+        spare.clear();
+        retiring.clear();
+        if (sweep != null) sweep.cancel();
+        sweep = null;
+        for (Pooled p : all) p.circuit.thenAccept(ClientCircuit::close);
     }
 
     private record Pending(CompletableFuture<Sent> future, Scheduler.Cancellable timer) {
     }
 
     private final class Pooled implements CircuitListener {
+        private final Key key;
         private final List<NodeId> path;
         private final Map<Bytes, Pending> pending = new HashMap<>();
         private final List<BiConsumer<ClientCircuit, Throwable>> waiting = new ArrayList<>();
         private CompletableFuture<ClientCircuit> circuit;
+        private long createdAt;
+        private long lastUsed;
+        private int uses;
         private boolean closed;
+        private boolean retired;
 
-        Pooled(List<NodeId> path) {
+        Pooled(Key key, List<NodeId> path, long now) {
+            this.key = key;
             this.path = path;
+            this.createdAt = now;
+            this.lastUsed = now;
+        }
+
+        boolean usable(long now) {
+            return !closed && !retired && uses < reuse.maxUses() && now - createdAt < reuse.maxAgeMillis();
+        }
+
+        void closeIfDone() {
+            if (retired && pending.isEmpty() && !closed) {
+                closed = true;
+                retiring.remove(this);
+                circuit.whenComplete((c, e) -> {
+                    if (c != null) c.close();
+                });
+            }
         }
 
         @Override
@@ -140,15 +269,19 @@ public final class EnvelopeSender {
                     p.timer.cancel();
                     p.future.complete(new Sent(s.duplicate() ? Outcome.DUPLICATE : Outcome.STORED, path));
                 }
+                closeIfDone();
             } else if (message instanceof RelayMessage.Error e) {
                 fail(e.reference(), toException(e.kind()));
+                closeIfDone();
             }
         }
 
         @Override
         public void onClosed(DestroyReason reason) {
             closed = true;
-            pool.remove(path, this);
+            active.remove(key, this);
+            spare.remove(key, this);
+            retiring.remove(this);
             for (Bytes id : new ArrayList<>(pending.keySet())) {
                 fail(id, new ParleyException(ParleyException.Kind.UNAVAILABLE, "circuit closed: " + reason));
             }
