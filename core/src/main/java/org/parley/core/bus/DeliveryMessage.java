@@ -1,5 +1,7 @@
 package org.parley.core.bus;
 
+import org.parley.core.Bytes;
+
 import java.util.List;
 
 /**
@@ -18,10 +20,27 @@ public sealed interface DeliveryMessage extends BusMessage {
 
     // ---- views (plain data, not requests) ----
 
-    /** A message as a client shows it. {@code direction} is "out" or "in". Times in epoch millis. */
+    /**
+     * A message as a client shows it. {@code direction} is "out" or "in". Times in epoch millis.
+     * {@code attachments} is empty for a message without (never null once built by delivery).
+     */
     record MessageView(String messageId, String conversationId, String direction, String senderName,
                        String text, String status, String failureReason, long sentAtMillis, long updatedAtMillis,
-                       List<String> path) {}
+                       List<String> path, List<AttachmentView> attachments) {
+        public MessageView(String messageId, String conversationId, String direction, String senderName, String text, String status,
+                           String failureReason, long sentAtMillis, long updatedAtMillis, List<String> path) {
+            this(messageId, conversationId, direction, senderName, text, status, failureReason, sentAtMillis, updatedAtMillis, path,
+                    List.of());
+        }
+    }
+
+    /**
+     * An attachment as a client shows it. {@code status}: "uploading", "ready" (uploaded, not yet
+     * sent), "sending", "sent" (every recipient confirmed every chunk), "receiving", "received"
+     * (all chunks in, decrypted and checked against the digest: downloadable), "failed".
+     * {@code progress} is 0..1.
+     */
+    record AttachmentView(String attachmentId, String name, String mime, long size, String status, double progress) {}
 
     record ContactView(String contactId, String name, String safetyNumber, boolean identityChanged) {}
 
@@ -74,12 +93,43 @@ public sealed interface DeliveryMessage extends BusMessage {
 
     record Ok() implements DeliveryMessage {}
 
+    // ---- attachments: upload in parts, send with a message, read back in chunks ----
+
+    /** Starts an upload; reply {@link AttachmentReply} with the new id, status "uploading". */
+    record BeginAttachment(String name, String mime) implements DeliveryMessage {}
+
+    /** The next bytes of an upload, in order (any size up to 1 MiB); reply {@link Ok}. 429 past the size limit. */
+    record AttachmentPart(String attachmentId, Bytes data) implements DeliveryMessage {}
+
+    /** Ends an upload: the file is encrypted and stored; reply {@link AttachmentReply}, status "ready". */
+    record FinishAttachment(String attachmentId) implements DeliveryMessage {}
+
+    /** Drops an unfinished upload; reply {@link Ok}. */
+    record AbortAttachment(String attachmentId) implements DeliveryMessage {}
+
+    /** Sends a message (text may be empty) carrying 1..8 uploaded attachments; reply {@link MessageReply}. */
+    record SendAttachments(String conversationId, String text, List<String> attachmentIds) implements DeliveryMessage {}
+
+    /** Reply {@link AttachmentReply}; 404 for an unknown id. */
+    record GetAttachment(String attachmentId) implements DeliveryMessage {}
+
+    record AttachmentReply(AttachmentView attachment) implements DeliveryMessage {}
+
+    /**
+     * Chunk {@code index} of a verified attachment, decrypted; reply {@link AttachmentChunk}. 404 for
+     * an unknown id, 403 while it is not "received"/"ready"/"sending"/"sent".
+     */
+    record ReadAttachmentChunk(String attachmentId, int index) implements DeliveryMessage {}
+
+    record AttachmentChunk(int index, int count, Bytes data) implements DeliveryMessage {}
+
     // ---- events ----
 
     /**
      * Something a client should show. {@code cursor} increases by one per event and survives
      * restarts. {@code type}: "message" (message set), "status" (message set: its new status),
-     * "contact" (contact set), "identity-changed" (contact set), "group" (conversation set).
+     * "contact" (contact set), "identity-changed" (contact set), "group" (conversation set),
+     * "attachment" (message set: its attachments' status or progress changed).
      */
     record Event(long cursor, String type, MessageView message, ContactView contact, ConversationView conversation)
             implements DeliveryMessage {}

@@ -16,11 +16,24 @@ import org.parley.core.ParleyException;
  * @param reorderWaitMillis  how long a message waits for an earlier one of the same sender before it is shown anyway
  * @param inviteValidityMillis lifetime of an invite link
  * @param inboxRelays        how many inbox relays hold each of our inboxes
+ * @param maxAttachmentBytes largest attachment accepted for upload and from a peer (default 16 MiB)
+ * @param attachmentWindow   chunks of one attachment in flight to one recipient before their receipts (bounds the inbox relay's share)
  */
 public record DeliveryConfig(String displayName, long ttlMillis, boolean readReceipts, long storedTimeoutMillis,
                              long receiptTimeoutMillis, long retryBaseMillis, long retryMaxMillis, long receiptBatchMillis,
-                             long reorderWaitMillis, long inviteValidityMillis, int inboxRelays) {
+                             long reorderWaitMillis, long inviteValidityMillis, int inboxRelays, long maxAttachmentBytes,
+                             int attachmentWindow) {
     public static final long DAY = 24L * 3600 * 1000;
+    public static final long DEFAULT_MAX_ATTACHMENT = 16L * 1024 * 1024;
+    public static final int DEFAULT_ATTACHMENT_WINDOW = 16;
+
+    /** The settings without attachment limits (defaults for those). */
+    public DeliveryConfig(String displayName, long ttlMillis, boolean readReceipts, long storedTimeoutMillis,
+                          long receiptTimeoutMillis, long retryBaseMillis, long retryMaxMillis, long receiptBatchMillis,
+                          long reorderWaitMillis, long inviteValidityMillis, int inboxRelays) {
+        this(displayName, ttlMillis, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis, retryMaxMillis,
+                receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, DEFAULT_MAX_ATTACHMENT, DEFAULT_ATTACHMENT_WINDOW);
+    }
 
     public DeliveryConfig {
         if (displayName == null || displayName.length() > 64) throw new ParleyException(ParleyException.Kind.CONFIG, "delivery.name: at most 64 characters");
@@ -30,6 +43,10 @@ public record DeliveryConfig(String displayName, long ttlMillis, boolean readRec
             throw new ParleyException(ParleyException.Kind.CONFIG, "delivery timeouts must be positive (retry max ≥ base)");
         }
         if (inboxRelays < 1 || inboxRelays > 8) throw new ParleyException(ParleyException.Kind.CONFIG, "delivery.inbox-relays must be 1..8");
+        if (maxAttachmentBytes < 1 || maxAttachmentBytes > 1L << 32) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "delivery attachment limit must be 1 byte..4 GiB");
+        }
+        if (attachmentWindow < 1 || attachmentWindow > 256) throw new ParleyException(ParleyException.Kind.CONFIG, "attachment window must be 1..256");
     }
 
     public static DeliveryConfig defaults(String displayName) {
@@ -38,11 +55,16 @@ public record DeliveryConfig(String displayName, long ttlMillis, boolean readRec
 
     public DeliveryConfig withTtl(long ttl) {
         return new DeliveryConfig(displayName, ttl, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis,
-                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays);
+                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, maxAttachmentBytes, attachmentWindow);
     }
 
     public DeliveryConfig withTimeouts(long stored, long receipt, long base, long max) {
         return new DeliveryConfig(displayName, ttlMillis, readReceipts, stored, receipt, base, max, receiptBatchMillis,
-                reorderWaitMillis, inviteValidityMillis, inboxRelays);
+                reorderWaitMillis, inviteValidityMillis, inboxRelays, maxAttachmentBytes, attachmentWindow);
+    }
+
+    public DeliveryConfig withAttachments(long maxBytes, int window) {
+        return new DeliveryConfig(displayName, ttlMillis, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis,
+                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, maxBytes, window);
     }
 }

@@ -8,6 +8,8 @@ import org.parley.core.bus.DeliveryMessage.ConversationView;
 import org.parley.core.bus.DeliveryMessage.MessageView;
 import org.parley.core.time.Clock;
 import org.parley.core.time.Scheduler;
+import org.parley.delivery.attachment.AttachmentCodec;
+import org.parley.delivery.attachment.AttachmentRef;
 import org.parley.delivery.envelope.Envelope;
 import org.parley.delivery.envelope.EnvelopeCodec;
 import org.parley.delivery.envelope.EnvelopeSealer;
@@ -96,6 +98,7 @@ public final class DeliveryService {
     private final SecureRandom random;
     private final DeliveryMetrics metrics;
     private final EnvelopeSealer sealer;
+    private final Attachments attachments;
 
     private Account account;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
@@ -121,6 +124,7 @@ public final class DeliveryService {
         this.random = random;
         this.metrics = metrics;
         this.sealer = new EnvelopeSealer(new SessionCipher(random), random);
+        this.attachments = new Attachments(this, store, config, clock, scheduler, random);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -154,12 +158,16 @@ public final class DeliveryService {
             return store.lastEventCursor();
         }).thenCompose(cursor -> {
             lastCursor = cursor;
-            return store.openOutgoing();
-        }).thenAccept(pending -> {
+            return attachments.load();
+        }).thenCompose(v -> store.openOutgoing()).thenAccept(pending -> {
             started = true;
             openInbox(account.requestInbox(), account.requestAuthSeed(), 0);
             for (Peer p : peers.values()) openInbox(p.our.inbox(), p.our.authSeed(), 0);
-            for (MessageRecord m : pending) resume(m);
+            for (MessageRecord m : pending) {
+                attachments.resumed(m);
+                resume(m);
+            }
+            attachments.pumpAll();
             LOG.debug("delivery started: {} contacts, {} messages resumed", peers.size(), pending.size());
         });
     }
@@ -206,6 +214,24 @@ public final class DeliveryService {
             if (request instanceof DeliveryMessage.ChangeGroup c) {
                 return changeGroup(c.conversationId(), c.addContactIds(), c.removeContactIds()).thenApply(DeliveryMessage.ConversationReply::new);
             }
+            if (request instanceof DeliveryMessage.BeginAttachment b) return done(new DeliveryMessage.AttachmentReply(attachments.begin(b.name(), b.mime())));
+            if (request instanceof DeliveryMessage.AttachmentPart a) {
+                if (a.data() == null || a.data().length() > 1 << 20) throw ParleyException.malformed("an upload part is 0..1 MiB");
+                return attachments.part(a.attachmentId(), a.data()).thenApply(v -> new DeliveryMessage.Ok());
+            }
+            if (request instanceof DeliveryMessage.FinishAttachment f) return attachments.finish(f.attachmentId()).thenApply(DeliveryMessage.AttachmentReply::new);
+            if (request instanceof DeliveryMessage.AbortAttachment a) {
+                attachments.abort(a.attachmentId());
+                return done(new DeliveryMessage.Ok());
+            }
+            if (request instanceof DeliveryMessage.GetAttachment g) return done(new DeliveryMessage.AttachmentReply(attachments.view(g.attachmentId())));
+            if (request instanceof DeliveryMessage.ReadAttachmentChunk r) {
+                int count = attachments.chunkCount(r.attachmentId());
+                return attachments.read(r.attachmentId(), r.index()).thenApply(b -> new DeliveryMessage.AttachmentChunk(r.index(), count, b));
+            }
+            if (request instanceof DeliveryMessage.SendAttachments s) {
+                return sendAttachments(s.conversationId(), s.text(), s.attachmentIds()).thenApply(DeliveryMessage.MessageReply::new);
+            }
             if (request instanceof DeliveryMessage.EventsSince e) {
                 if (e.max() < 1 || e.max() > 1000) throw ParleyException.malformed("max must be 1..1000");
                 return store.eventsSince(e.cursor(), e.max()).thenApply(DeliveryMessage.Events::new);
@@ -251,6 +277,43 @@ public final class DeliveryService {
             return queue(conversationId, Kind.GROUP_TEXT, text, id, new InnerMessage.Unrecognized(GROUP_TEXT_TYPE, body), g.members());
         }
         return queue(conversationId, Kind.TEXT, text, id, new InnerMessage.Text(text), List.of(conv.contactId()));
+    }
+
+    /** Sends {@code text} (may be empty) with uploaded attachments; each recipient then gets their chunks, windowed. */
+    public CompletionStage<MessageView> sendAttachments(String conversationId, String text, List<String> attachmentIds) {
+        String body = text == null ? "" : text;
+        if (ServiceCodec.utf8(body).length() > 64 * 1024) throw ParleyException.malformed("text longer than 64 KiB");
+        ConversationRecord conv = conversation(conversationId);
+        List<AttachmentRef> refs = attachments.refs(attachmentIds);
+        MessageId id = MessageId.random(random);
+        List<String> recipients;
+        Bytes groupId = Bytes.EMPTY;
+        if (conv.isGroup()) {
+            ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
+            if (g.members().isEmpty()) throw ParleyException.protocol("we are not a member of this group");
+            recipients = g.members();
+            groupId = g.groupId();
+        } else {
+            recipients = List.of(conv.contactId());
+        }
+        InnerMessage inner = new InnerMessage.Unrecognized(AttachmentCodec.MESSAGE_TYPE,
+                AttachmentCodec.encodeMessage(new AttachmentCodec.Message(groupId, body, refs)));
+        return queue(conversationId, Kind.ATTACHMENT, body, id, inner, recipients)
+                .thenCompose(sent -> attachments.startTransfers(sent.messageId(), refs, recipients)
+                        .thenCompose(v -> store.message(sent.messageId())).thenApply(m -> m.map(this::view).orElse(sent)));
+    }
+
+    /** Queues one attachment chunk to one contact as control traffic (persisted, retried, confirmed; no sequence number). */
+    CompletionStage<Void> queueChunk(InnerMessage chunk, String contactId) {
+        return queue(Attachments.SENDING, Kind.CHUNK, "", MessageId.random(random), chunk, List.of(contactId)).thenApply(v -> null);
+    }
+
+    /** An attachment of message {@code messageId} changed status or progress: tells the clients. */
+    void attachmentChanged(String messageId) {
+        if (messageId == null || messageId.isEmpty() || closed) return;
+        store.message(messageId).whenComplete((m, e) -> {
+            if (e == null && m.isPresent()) emit("attachment", view(m.get()), null, null);
+        });
     }
 
     public CompletionStage<List<MessageView>> listMessages(String conversationId, long beforeMillis, int limit) {
@@ -513,8 +576,13 @@ public final class DeliveryService {
             metrics.receiptReceived();
             return allVoid(r.messageIds().stream().map(id -> progress(id.value().hex(), peer.id, LEVEL_READ)).toList());
         }
+        if (m instanceof InnerMessage.Unrecognized u && u.typeCode() == AttachmentCodec.CHUNK_TYPE) {
+            AttachmentCodec.Chunk chunk = AttachmentCodec.decodeChunk(u.body());
+            return attachments.chunkArrived(peer.id, chunk).thenRun(() -> queueReceipt(peer, p.id()));
+        }
         if (p.sequence() < 1) return CompletableFuture.completedFuture(null);
         Kind kind;
+        AttachmentCodec.Message withFiles = null;
         String conv;
         String text = "";
         if (m instanceof InnerMessage.Text t) {
@@ -532,6 +600,13 @@ public final class DeliveryService {
             kind = Kind.GROUP_TEXT;
             text = ServiceCodec.string(r.rest());
             conv = groupConversationId(gid);
+        } else if (m instanceof InnerMessage.Unrecognized u && u.typeCode() == AttachmentCodec.MESSAGE_TYPE) {
+            withFiles = AttachmentCodec.decodeMessage(u.body());
+            for (AttachmentRef ref : withFiles.refs()) ref.validate(config.maxAttachmentBytes());
+            kind = Kind.ATTACHMENT;
+            text = withFiles.text();
+            conv = withFiles.groupId().isEmpty() ? peer.id : groupConversationId(withFiles.groupId());
+            if (!withFiles.groupId().isEmpty() && withFiles.groupId().length() != 16) throw ParleyException.protocol("group id must be 16 bytes");
         } else if (m instanceof InnerMessage.Unrecognized u && u.typeCode() == CARD_TYPE) {
             kind = Kind.CARD;
             conv = CONTROL;
@@ -548,25 +623,30 @@ public final class DeliveryService {
         // one sender's messages stay in the order they were sent even when they arrive out of
         // order; clamped to [now - TTL, now] so a peer's clock cannot push it out of place.
         long at = Math.min(now, Math.max(p.sentAtMillis(), now - config.ttlMillis()));
+        List<String> files = new ArrayList<>();
+        if (withFiles != null) for (AttachmentRef ref : withFiles.refs()) files.add(peer.id + ref.id().hex());
         MessageRecord rec = new MessageRecord(conv, storedId, false,
-                ServiceCodec.encodeIn(new InBody(kind, peer.id, text, p.sequence(), p.sentAtMillis())), MessageState.RECEIVED,
+                ServiceCodec.encodeIn(new InBody(kind, peer.id, text, p.sequence(), p.sentAtMillis(), files)), MessageState.RECEIVED,
                 ServiceCodec.encodeProgress(new Progress("", path, Map.of())), at, now);
         final String fconv = conv;
-        return ensureGroup(kind, fconv, peer).thenCompose(v -> store.appendMessage(rec)).thenCompose(fresh -> {
+        final AttachmentCodec.Message fFiles = withFiles;
+        CompletionStage<List<String>> pointers = fFiles == null ? CompletableFuture.completedFuture(List.of())
+                : ensureGroup(kind, fconv, peer).thenCompose(v -> attachments.pointersArrived(peer.id, storedId, fFiles.refs()));
+        return pointers.thenCompose(x -> ensureGroup(kind, fconv, peer)).thenCompose(v -> store.appendMessage(rec)).thenCompose(fresh -> {
             queueReceipt(peer, p.id());
             if (!fresh) return CompletableFuture.completedFuture(null);
-            if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT) metrics.messageReceived();
+            if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT || kind == Kind.ATTACHMENT) metrics.messageReceived();
             CompletionStage<Void> effect = kind == Kind.CARD ? applyCard(peer, (InnerMessage.Unrecognized) m)
                     : kind == Kind.GROUP_CONTROL ? applyGroup(peer, (InnerMessage.GroupControl) m)
                     : CompletableFuture.completedFuture(null);
             return effect.thenRun(() -> ordered(peer, p.sequence(), () -> {
-                if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT) emit("message", view(rec), null, null);
+                if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT || kind == Kind.ATTACHMENT) emit("message", view(rec), null, null);
             }));
         });
     }
 
     private CompletionStage<Void> ensureGroup(Kind kind, String conv, Peer sender) {
-        if (kind != Kind.GROUP_TEXT || conversations.containsKey(conv)) return CompletableFuture.completedFuture(null);
+        if ((kind != Kind.GROUP_TEXT && !(kind == Kind.ATTACHMENT && conv.startsWith("g-"))) || conversations.containsKey(conv)) return CompletableFuture.completedFuture(null);
         Bytes gid = Bytes.fromHex(conv.substring(2));
         ConversationRecord c = new ConversationRecord(conv, "", "group", clock.nowMillis(),
                 ServiceCodec.encodeGroup(new ServiceCodec.Group(gid, List.of(sender.id))));
@@ -719,6 +799,11 @@ public final class DeliveryService {
         for (String c : recipients) {
             Peer p = peers.get(c);
             if (p == null) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no contact " + c);
+            levels.put(c, 0);
+            if (kind == Kind.CHUNK) { // chunks are not shown: no place in the sender's sequence, so a lost one holds no text back
+                rs.add(new Recipient(c, 0));
+                continue;
+            }
             long seq = p.our.nextSendSeq();
             p.our = new OurSide(p.our.inbox(), p.our.authSeed(), seq + 1, p.our.nextRecvSeq(), p.our.identityChanged());
             counters.add(putContact(p));
@@ -731,7 +816,7 @@ public final class DeliveryService {
         return allVoid(counters).thenCompose(v -> store.appendMessage(rec)).thenApply(fresh -> {
             if (!fresh) throw new ParleyException(ParleyException.Kind.INTERNAL, "message id collision");
             MessageView view = view(rec);
-            if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT) emit("message", view, null, null);
+            if (kind == Kind.TEXT || kind == Kind.GROUP_TEXT || kind == Kind.ATTACHMENT) emit("message", view, null, null);
             resume(rec);
             return view;
         });
@@ -774,7 +859,7 @@ public final class DeliveryService {
         router.sendToInbox(relay, peer.theirInbox.id(), template.id(), env).whenComplete((outcome, e) -> {
             if (closed || open.get(o.rec.messageId()) != o) return;
             if (e == null) {
-                if (o.body.kind() == Kind.TEXT || o.body.kind() == Kind.GROUP_TEXT) metrics.messageSent();
+                if (o.body.kind() == Kind.TEXT || o.body.kind() == Kind.GROUP_TEXT || o.body.kind() == Kind.ATTACHMENT) metrics.messageSent();
                 o.path = outcome.path();
                 if (a.generation != gen) return;
                 a.cancel();
@@ -811,6 +896,7 @@ public final class DeliveryService {
         o.cancelAll();
         open.remove(o.rec.messageId());
         metrics.failed();
+        attachments.outgoingDone(o.rec, false);
         Progress p = new Progress(reason, o.path, o.levels);
         store.updateMessage(o.rec.messageId(), MessageState.FAILED, ServiceCodec.encodeProgress(p), clock.nowMillis())
                 .whenComplete((after, e) -> {
@@ -856,6 +942,7 @@ public final class DeliveryService {
                     live.cancelAll();
                     open.remove(messageId);
                     metrics.deliveredAfter(clock.nowMillis() - rec.createdAtMillis());
+                    attachments.outgoingDone(rec, true);
                 }
             }
             Bytes extra = ServiceCodec.encodeProgress(new Progress(p.failureReason(), live != null ? live.path : p.path(), levels));
@@ -963,14 +1050,20 @@ public final class DeliveryService {
         if (m.outgoing()) {
             OutBody b = ServiceCodec.decodeOut(m.body());
             Progress p = ServiceCodec.decodeProgress(m.extra());
+            List<DeliveryMessage.AttachmentView> files = List.of();
+            if (b.kind() == Kind.ATTACHMENT) {
+                InnerMessage inner = PlaintextCodec.decode(b.inner()).message();
+                files = attachments.views(AttachmentCodec.decodeMessage(((InnerMessage.Unrecognized) inner).body()).refs().stream()
+                        .map(r -> r.id().hex()).toList());
+            }
             return new MessageView(m.messageId(), m.conversationId(), "out", config.displayName(), b.text(), m.status().label(),
-                    p.failureReason().isEmpty() ? null : p.failureReason(), m.createdAtMillis(), m.updatedAtMillis(), p.path());
+                    p.failureReason().isEmpty() ? null : p.failureReason(), m.createdAtMillis(), m.updatedAtMillis(), p.path(), files);
         }
         InBody b = ServiceCodec.decodeIn(m.body());
         Peer sender = peers.get(b.senderContactId());
         Progress p = ServiceCodec.decodeProgress(m.extra());
         return new MessageView(m.messageId(), m.conversationId(), "in", sender == null ? "?" : sender.name, b.text(),
-                m.status().label(), null, m.createdAtMillis(), m.updatedAtMillis(), p.path());
+                m.status().label(), null, m.createdAtMillis(), m.updatedAtMillis(), p.path(), attachments.views(b.attachments()));
     }
 
     private CompletionStage<ConversationView> conversationView(ConversationRecord c) {
@@ -1010,7 +1103,7 @@ public final class DeliveryService {
         return id.length() > 8 ? id.substring(0, 8) : id;
     }
 
-    private static Throwable cause(Throwable e) {
+    static Throwable cause(Throwable e) {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
@@ -1029,7 +1122,7 @@ public final class DeliveryService {
         return acc;
     }
 
-    private static CompletionStage<Void> allVoid(List<CompletionStage<Void>> stages) {
+    static CompletionStage<Void> allVoid(List<CompletionStage<Void>> stages) {
         CompletionStage<Void> acc = CompletableFuture.completedFuture(null);
         for (CompletionStage<Void> s : stages) acc = acc.thenCombine(s, (a, b) -> null);
         return acc;

@@ -141,6 +141,11 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
         return Optional.ofNullable(messages.get(messageId));
     }
 
+    /** Replaces a stored message as it is (fault-injection tests: damaged or swapped data at rest). */
+    public synchronized void overwrite(MessageRecord m) {
+        messages.put(m.messageId(), m);
+    }
+
     public synchronized List<MessageRecord> allMessages() {
         return List.copyOf(messages.values());
     }

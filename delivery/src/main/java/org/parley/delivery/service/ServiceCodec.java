@@ -105,8 +105,12 @@ public final class ServiceCodec {
 
     // ---- message bodies ----
 
-    /** Kinds of stored message. TEXT and GROUP_TEXT are shown; CARD and GROUP_CONTROL are control traffic, retried the same way. */
-    public enum Kind { TEXT, CARD, GROUP_CONTROL, GROUP_TEXT }
+    /**
+     * Kinds of stored message (stored by ordinal: append only). TEXT, GROUP_TEXT and ATTACHMENT (a
+     * text with attachments, direct or group) are shown; CARD, GROUP_CONTROL and CHUNK (one
+     * attachment chunk) are control traffic, retried the same way.
+     */
+    public enum Kind { TEXT, CARD, GROUP_CONTROL, GROUP_TEXT, ATTACHMENT, CHUNK }
 
     public record Recipient(String contactId, long sequence) {}
 
@@ -136,19 +140,42 @@ public final class ServiceCodec {
         return new OutBody(kind, text, inner, rs);
     }
 
-    /** An incoming message: who sent it, its text, the sender's sequence number and clock. */
-    public record InBody(Kind kind, String senderContactId, String text, long sequence, long sentAtMillis) {}
+    /**
+     * An incoming message: who sent it, its text, the sender's sequence number and clock, and the
+     * local ids of its attachments (an optional trailing list: blobs written before attachments decode as none).
+     */
+    public record InBody(Kind kind, String senderContactId, String text, long sequence, long sentAtMillis, List<String> attachments) {
+        public InBody {
+            attachments = List.copyOf(attachments);
+        }
+
+        public InBody(Kind kind, String senderContactId, String text, long sequence, long sentAtMillis) {
+            this(kind, senderContactId, text, sequence, sentAtMillis, List.of());
+        }
+    }
 
     public static Bytes encodeIn(InBody b) {
-        return new WireWriter(128).u8(VERSION).u8(b.kind().ordinal()).bytes16(utf8(b.senderContactId()))
-                .bytes32(utf8(b.text())).u64(b.sequence()).u64(b.sentAtMillis()).toBytes();
+        WireWriter w = new WireWriter(128).u8(VERSION).u8(b.kind().ordinal()).bytes16(utf8(b.senderContactId()))
+                .bytes32(utf8(b.text())).u64(b.sequence()).u64(b.sentAtMillis());
+        if (!b.attachments().isEmpty()) {
+            w.u8(b.attachments().size());
+            for (String a : b.attachments()) w.bytes16(utf8(a));
+        }
+        return w.toBytes();
     }
 
     public static InBody decodeIn(Bytes b) {
         WireReader r = reader(b, "incoming message");
-        InBody out = new InBody(kind(r.u8()), string(r.bytes16()), string(r.bytes32(MAX)), r.u64(), r.u64());
+        Kind kind = kind(r.u8());
+        String sender = string(r.bytes16()), text = string(r.bytes32(MAX));
+        long seq = r.u64(), at = r.u64();
+        List<String> attachments = new ArrayList<>();
+        if (r.remaining() > 0) {
+            int n = r.u8();
+            for (int i = 0; i < n; i++) attachments.add(string(r.bytes16()));
+        }
         r.expectEnd();
-        return out;
+        return new InBody(kind, sender, text, seq, at, attachments);
     }
 
     /** Per-recipient progress of an outgoing message: 0 pending, 1 stored, 2 delivered, 3 read. */

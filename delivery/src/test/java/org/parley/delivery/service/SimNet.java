@@ -46,7 +46,7 @@ final class SimNet {
     long slowPushMillis;
     private final java.util.Set<Bytes> slow = new java.util.HashSet<>();
 
-    record Sent(String from, String relay, Bytes inbox, List<String> path, long atMillis) {}
+    record Sent(String from, String relay, Bytes inbox, List<String> path, long atMillis, int length) {}
 
     final class Peer implements EnvelopeRouter {
         final String name;
@@ -82,7 +82,7 @@ final class SimNet {
             }
             Bytes wire = EnvelopeCodec.encode(EnvelopeCodec.decode(envelope));
             List<String> path = List.of(name + "-guard", name + "-middle", relay.nodeId().shortHex());
-            sends.add(new Sent(name, relay.nodeId().shortHex(), inbox.value(), path, clock.nowMillis()));
+            sends.add(new Sent(name, relay.nodeId().shortHex(), inbox.value(), path, clock.nowMillis(), envelope.length()));
             if (sends.size() - 1 == slowSendIndex) slow.add(messageId.value());
             if (!EnvelopeCodec.decode(wire).inbox().equals(inbox)) throw new AssertionError("envelope names another inbox");
             if (faults.nextDouble() < dropBeforeStore) return f; // never answered: the sender's timeout fires
