@@ -26,7 +26,8 @@ import java.util.function.BiConsumer;
  * when the relay answers STORED (durable there) or failing with the relay's ERROR mapped to a
  * {@link ParleyException} kind, on circuit loss, or after {@code replyTimeoutMillis}.
  *
- * <p>Circuits are reused per (inbox relay, length) whatever their middle hops, within the bounds
+ * <p>Circuits are reused per (inbox relay, length, inbox) whatever their middle hops — isolated per
+ * destination inbox so the relay cannot tell that envelopes to two inboxes share a sender — within the bounds
  * of a {@link Reuse} policy as Tor's circuit dirtiness: a circuit takes new envelopes for at most
  * {@code maxAgeMillis} and {@code maxUses} sends, then is retired (closed once its last answer is
  * in); its replacement is built ahead of need when the old one has used {@code renewAt} of its
@@ -55,7 +56,8 @@ public final class EnvelopeSender {
         }
     }
 
-    private record Key(NodeId last, int hops) {
+    /** Circuits are isolated per destination inbox, so an inbox relay cannot link one sender's envelopes to different inboxes. */
+    private record Key(NodeId last, int hops, Bytes inbox) {
     }
 
     private final CircuitBuilder builder;
@@ -89,12 +91,12 @@ public final class EnvelopeSender {
     }
 
     /**
-     * Sends over a reusable circuit to {@code path}'s last hop, or builds one along {@code path}.
+     * Sends over a reusable circuit to {@code path}'s last hop for this inbox, or builds one along {@code path}.
      * A second send of the same message id while the first waits for its answer shares its result.
      */
     public CompletionStage<Sent> send(List<HopSpec> path, Bytes inboxId, Bytes messageId, Bytes envelope) {
         if (path.isEmpty()) return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.CONFIG, "empty path"));
-        Key key = new Key(path.get(path.size() - 1).id(), path.size());
+        Key key = new Key(path.get(path.size() - 1).id(), path.size(), inboxId);
         long now = clock.nowMillis();
         Pooled p = active.get(key);
         if (p != null && !p.usable(now)) {

@@ -86,6 +86,11 @@ class EnvelopeSenderReuseTest {
         // another length is another circuit
         assertThat(send(s, path(0, INBOX), 3).path()).hasSize(2);
         assertThat(s.circuitsBuilt()).isEqualTo(2);
+        // another inbox at the same relay is another circuit too (isolation): the relay cannot link the two
+        CompletableFuture<EnvelopeSender.Sent> other = s.send(path(0, 1, INBOX), rnd(32, 77), rnd(16, 4), rnd(10, 4)).toCompletableFuture();
+        network.runUntilIdle();
+        assertThat(other).isCompletedExceptionally(); // no such inbox there, but it was asked over a circuit of its own
+        assertThat(s.circuitsBuilt()).isEqualTo(3);
     }
 
     @Test
