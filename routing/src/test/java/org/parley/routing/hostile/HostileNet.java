@@ -42,6 +42,8 @@ final class HostileNet {
     final List<InMemoryLinkNetwork.Node> netNodes = new ArrayList<>();
     final List<List<Bytes>> received = new ArrayList<>();
     final InMemoryInboxStore inboxStore;
+    /** Every node's identity seed and onion private key, for tests that look for leaks. */
+    final List<Bytes> secrets = new ArrayList<>();
 
     /** Counts every hook call; also checks each reason is a declared one. */
     static final class Counting implements RoutingMetrics {
@@ -74,8 +76,14 @@ final class HostileNet {
     HostileNet(int n, IntFunction<RoutingConfig> config, int inboxIndex, InMemoryInboxStore inboxStore) {
         this.inboxStore = inboxStore;
         for (int i = 0; i < n; i++) {
-            NodeId id = NodeIdentity.generate(secure).nodeId();
-            OnionKeyPair onion = OnionKeyPair.generate(secure);
+            byte[] seed = new byte[32];
+            byte[] onionPrivate = new byte[32];
+            secure.nextBytes(seed);
+            secure.nextBytes(onionPrivate);
+            secrets.add(Bytes.wrap(seed));
+            secrets.add(Bytes.wrap(onionPrivate));
+            NodeId id = NodeIdentity.fromSeed(Bytes.wrap(seed)).nodeId();
+            OnionKeyPair onion = OnionKeyPair.fromPrivate(Bytes.wrap(onionPrivate));
             Counting m = new Counting();
             RoutingNode node = new RoutingNode(id, () -> List.of(onion), i == inboxIndex ? inboxStore : null,
                     config.apply(i), clock, scheduler, secure, m);
