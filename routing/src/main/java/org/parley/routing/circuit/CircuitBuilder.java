@@ -21,6 +21,17 @@ public final class CircuitBuilder {
     private final Clock clock;
     private final Scheduler scheduler;
     private final SecureRandom random;
+    private FirstHopObserver observer = (id, reachable) -> { };
+
+    /** Told whether each circuit's first hop could be connected to (guard reachability, for path selection). */
+    @FunctionalInterface
+    public interface FirstHopObserver {
+        void firstHop(org.parley.core.identity.NodeId id, boolean reachable);
+    }
+
+    public void setFirstHopObserver(FirstHopObserver observer) {
+        this.observer = observer;
+    }
 
     public CircuitBuilder(CircuitSwitch sw, RoutingConfig config, Clock clock, Scheduler scheduler, SecureRandom random) {
         this.sw = sw;
@@ -37,6 +48,6 @@ public final class CircuitBuilder {
         if (new HashSet<>(path.stream().map(HopSpec::id).toList()).size() != path.size()) {
             throw new IllegalArgumentException("a node may appear only once in a path");
         }
-        return new ClientCircuit(sw, config, clock, scheduler, random, path, listener).start();
+        return new ClientCircuit(sw, config, clock, scheduler, random, path, listener, observer).start();
     }
 }

@@ -39,6 +39,7 @@ public final class ClientCircuit {
     private final SecureRandom random;
     private final List<HopSpec> path;
     private final CircuitListener listener;
+    private final CircuitBuilder.FirstHopObserver observer;
     private final CompletableFuture<ClientCircuit> built = new CompletableFuture<>();
     private final RelayCryptoKind kind;
     private final ClientOnion crypto;
@@ -67,7 +68,7 @@ public final class ClientCircuit {
     };
 
     ClientCircuit(CircuitSwitch sw, RoutingConfig config, Clock clock, Scheduler scheduler, SecureRandom random,
-                  List<HopSpec> path, CircuitListener listener) {
+                  List<HopSpec> path, CircuitListener listener, CircuitBuilder.FirstHopObserver observer) {
         if (path.isEmpty()) throw new ParleyException(ParleyException.Kind.CONFIG, "a circuit needs at least one hop");
         this.sw = sw;
         this.config = config;
@@ -76,6 +77,7 @@ public final class ClientCircuit {
         this.random = random;
         this.path = List.copyOf(path);
         this.listener = listener;
+        this.observer = observer;
         this.kind = config.relayCrypto();
         this.crypto = kind.newClient();
         this.metrics = sw.metrics();
@@ -91,6 +93,7 @@ public final class ClientCircuit {
         });
         HopSpec guard = path.get(0);
         sw.connect(guard.id(), guard.address()).whenComplete((l, failure) -> {
+            observer.firstHop(guard.id(), failure == null);
             if (closed) return;
             if (failure != null) {
                 closeLocally(DestroyReason.CONNECTFAILED, false);

@@ -2,6 +2,7 @@ package org.parley.routing.path;
 
 import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeId;
+import org.parley.core.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,32 +14,64 @@ import java.util.Random;
 import java.util.function.Predicate;
 
 /**
- * Picks circuit paths from the local relay directory. The first hop is always one of a small,
- * persisted set of primary guards (kept across calls and restarts, topped up by
- * bandwidth-weighted choice among GUARD-flagged relays when one disappears); later hops are chosen
- * with probability proportional to bandwidth. No node twice, no two hops in the same IPv4 /16 (or
- * IPv6 /32), no two hops of one declared family. Randomness is injected.
+ * Picks circuit paths from the local relay directory. The first hop is always an entry guard, as
+ * Tor's guard algorithm (proposal 271, simplified): a persisted, ordered sample of GUARD-flagged
+ * relays, each kept for a random lifetime of {@link GuardPolicy#minLifetimeMillis()} to
+ * {@link GuardPolicy#maxLifetimeMillis()} (rotation over weeks, so a guard observed today is not
+ * the guard forever, and a fresh adversarial guard cannot take over quickly). The first
+ * {@code primaryGuards} listed entries are primary and preferred in order; a guard that cannot be
+ * reached is skipped and tried again after {@link GuardPolicy#retryUnreachableMillis()}, the next
+ * entry standing in; a guard unlisted or unreachable for {@link GuardPolicy#dropAfterMillis()} is
+ * dropped and replaced by bandwidth-weighted choice. Later hops are chosen with probability
+ * proportional to bandwidth. No node twice, no two hops in the same IPv4 /16 (or IPv6 /32), no
+ * two hops of one declared family. Randomness and time are injected.
  */
 public final class PathSelector {
     private static final Logger LOG = LoggerFactory.getLogger(PathSelector.class);
     public static final int DEFAULT_PRIMARY_GUARDS = 3;
 
+    /** Guard lifetimes and retry pacing. */
+    public record GuardPolicy(long minLifetimeMillis, long maxLifetimeMillis, long retryUnreachableMillis, long dropAfterMillis,
+                              int maxSampled) {
+        static final long DAY = 86_400_000L;
+
+        public GuardPolicy {
+            if (minLifetimeMillis < 1 || maxLifetimeMillis < minLifetimeMillis || retryUnreachableMillis < 1 || dropAfterMillis < 1
+                    || maxSampled < 1) {
+                throw new ParleyException(ParleyException.Kind.CONFIG, "bad guard policy");
+            }
+        }
+
+        /** Lifetime 30–60 days; unreachable guards retried every 10 min; unlisted/unreachable 7 days → dropped; 20 sampled at most. */
+        public static GuardPolicy defaults() {
+            return new GuardPolicy(30 * DAY, 60 * DAY, 600_000, 7 * DAY, 20);
+        }
+    }
+
     private final GuardStore guardStore;
     private final Random random;
     private final int primaryGuards;
     private final boolean distinctSubnets;
+    private final Clock clock;
+    private final GuardPolicy policy;
 
     /**
      * @param distinctSubnets keep two hops of a path out of one IPv4 /16 or IPv6 /32 (always on
      *                        in real networks; off only for a test network on one host, as Tor's
      *                        {@code EnforceDistinctSubnets 0})
      */
-    public PathSelector(GuardStore guardStore, Random random, int primaryGuards, boolean distinctSubnets) {
+    public PathSelector(GuardStore guardStore, Random random, int primaryGuards, boolean distinctSubnets, Clock clock, GuardPolicy policy) {
         if (primaryGuards < 1) throw new ParleyException(ParleyException.Kind.CONFIG, "need at least one guard");
         this.guardStore = guardStore;
         this.random = random;
         this.primaryGuards = primaryGuards;
         this.distinctSubnets = distinctSubnets;
+        this.clock = clock;
+        this.policy = policy;
+    }
+
+    public PathSelector(GuardStore guardStore, Random random, int primaryGuards, boolean distinctSubnets) {
+        this(guardStore, random, primaryGuards, distinctSubnets, Clock.system(), GuardPolicy.defaults());
     }
 
     public PathSelector(GuardStore guardStore, Random random, int primaryGuards) {
@@ -89,32 +122,94 @@ public final class PathSelector {
         return List.copyOf(path);
     }
 
-    /** The primary guards present in {@code directory}, in preference order, topped up and saved. */
+    /**
+     * The guards to use now, in preference order: the primary guards that are listed and not
+     * known unreachable (or due for a retry), then further sampled guards standing in for
+     * unreachable primaries. Expired and long-gone guards are dropped, the sample topped up, and
+     * any change saved.
+     *
+     * @throws ParleyException UNAVAILABLE when no guard can be used
+     */
     public List<RelayCandidate> primaryGuards(List<RelayCandidate> directory) {
-        Map<NodeId, RelayCandidate> byId = new HashMap<>();
-        for (RelayCandidate c : directory) byId.put(c.id(), c);
-        List<NodeId> stored = guardStore.load();
-        List<RelayCandidate> guards = new ArrayList<>();
-        for (NodeId id : stored) {
-            RelayCandidate c = byId.get(id);
-            if (c != null && c.flags().contains(RelayCandidate.Flag.GUARD) && guards.size() < primaryGuards) {
-                guards.add(c);
+        long now = clock.nowMillis();
+        Map<NodeId, RelayCandidate> listed = new HashMap<>();
+        for (RelayCandidate c : directory) if (c.flags().contains(RelayCandidate.Flag.GUARD)) listed.put(c.id(), c);
+        List<GuardStore.Entry> stored = guardStore.load();
+        List<GuardStore.Entry> kept = new ArrayList<>();
+        for (GuardStore.Entry e : stored) {
+            if (e.expiresAt() == 0) e = new GuardStore.Entry(e.id(), now, now + lifetime(), 0, 0, 0); // an older file
+            if (now >= e.expiresAt()) {
+                LOG.info("guard {} reached the end of its lifetime; rotating", e.id().shortHex());
+                continue;
             }
+            boolean isListed = listed.containsKey(e.id());
+            if (!isListed && e.unlistedSince() == 0) e = e.withUnlisted(now);
+            if (isListed && e.unlistedSince() != 0) e = e.withUnlisted(0);
+            if ((e.unlistedSince() != 0 && now - e.unlistedSince() >= policy.dropAfterMillis())
+                    || (e.unreachableSince() != 0 && now - e.unreachableSince() >= policy.dropAfterMillis())) {
+                LOG.info("guard {} gone for too long; replacing it", e.id().shortHex());
+                continue;
+            }
+            kept.add(e);
         }
-        while (guards.size() < primaryGuards) {
-            List<RelayCandidate> have = List.copyOf(guards);
-            RelayCandidate g = weighted(directory, c -> c.flags().contains(RelayCandidate.Flag.GUARD)
-                    && have.stream().noneMatch(h -> h.id().equals(c.id())));
+        // top up until primaryGuards listed ones are reachable (or due for a retry), within the sample cap
+        while (kept.size() < policy.maxSampled() && usable(kept, listed, now).size() < primaryGuards) {
+            List<GuardStore.Entry> have = List.copyOf(kept);
+            RelayCandidate g = weighted(directory, c -> listed.containsKey(c.id()) && have.stream().noneMatch(h -> h.id().equals(c.id())));
             if (g == null) break;
-            guards.add(g);
+            kept.add(new GuardStore.Entry(g.id(), now, now + lifetime(), 0, 0, 0));
         }
-        List<NodeId> ids = guards.stream().map(RelayCandidate::id).toList();
-        if (!ids.equals(stored)) {
-            LOG.info("primary guard set changed: {} guards", ids.size());
-            guardStore.save(ids);
+        if (!kept.equals(stored)) {
+            if (!ids(kept).equals(ids(stored))) LOG.info("guard sample changed: {} guards", kept.size());
+            guardStore.save(kept);
         }
-        if (guards.isEmpty()) throw unavailable("no relay with the GUARD flag");
-        return guards;
+        List<RelayCandidate> out = new ArrayList<>();
+        for (GuardStore.Entry e : usable(kept, listed, now)) out.add(listed.get(e.id()));
+        if (out.isEmpty()) throw unavailable(listed.isEmpty() ? "no relay with the GUARD flag" : "no reachable guard");
+        return out;
+    }
+
+    /** Listed entries not known unreachable (or due for a retry), in sample order; at most primaryGuards unless primaries are down. */
+    private List<GuardStore.Entry> usable(List<GuardStore.Entry> sample, Map<NodeId, RelayCandidate> listed, long now) {
+        List<GuardStore.Entry> out = new ArrayList<>();
+        for (GuardStore.Entry e : sample) {
+            if (!listed.containsKey(e.id())) continue;
+            boolean up = e.unreachableSince() == 0 || now - e.lastTriedAt() >= policy.retryUnreachableMillis();
+            if (up) out.add(e);
+            if (out.size() == primaryGuards) break;
+        }
+        return out;
+    }
+
+    /** Connection feedback for a circuit's first hop: a guard that fails is skipped until its retry; one that works is preferred again. */
+    public void firstHopResult(NodeId id, boolean reachable) {
+        long now = clock.nowMillis();
+        List<GuardStore.Entry> stored = guardStore.load();
+        List<GuardStore.Entry> next = new ArrayList<>(stored.size());
+        boolean changed = false;
+        for (GuardStore.Entry e : stored) {
+            if (e.id().equals(id)) {
+                GuardStore.Entry n = reachable ? e.withReachability(0, 0)
+                        : e.withReachability(e.unreachableSince() == 0 ? now : e.unreachableSince(), now);
+                if (!n.equals(e)) {
+                    if (reachable) LOG.info("guard {} reachable again", id.shortHex());
+                    else if (e.unreachableSince() == 0) LOG.info("guard {} unreachable; using the next guard", id.shortHex());
+                    changed = true;
+                }
+                e = n;
+            }
+            next.add(e);
+        }
+        if (changed) guardStore.save(next);
+    }
+
+    private long lifetime() {
+        long span = policy.maxLifetimeMillis() - policy.minLifetimeMillis();
+        return policy.minLifetimeMillis() + (span == 0 ? 0 : (long) (random.nextDouble() * span));
+    }
+
+    private static List<NodeId> ids(List<GuardStore.Entry> entries) {
+        return entries.stream().map(GuardStore.Entry::id).toList();
     }
 
     /** Whether {@code c} may join a path that already holds {@code taken}. */

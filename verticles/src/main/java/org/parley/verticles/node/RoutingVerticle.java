@@ -102,7 +102,9 @@ public final class RoutingVerticle extends ConcernVerticle {
         transport = new TlsLinkTransport(vertx, node.identity(), routing.linkListener(), node.registry(), 300);
         routing.attach(transport);
         selector = new PathSelector(new FileGuardStore(node.config().dataDir().resolve("guards")), random,
-                PathSelector.DEFAULT_PRIMARY_GUARDS, node.config().routingDistinctSubnets());
+                PathSelector.DEFAULT_PRIMARY_GUARDS, node.config().routingDistinctSubnets(), Clock.system(),
+                PathSelector.GuardPolicy.defaults());
+        routing.circuits().setFirstHopObserver(selector::firstHopResult);
         meters();
 
         transport.setRpcListener((from, rpc) -> vertx.eventBus().send(Addresses.DISCOVERY_RPC_IN,

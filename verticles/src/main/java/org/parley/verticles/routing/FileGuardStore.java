@@ -12,41 +12,69 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The primary guards, one node id per line in {@code <data-dir>/guards}, written atomically. */
+/**
+ * The sampled guards in {@code <data-dir>/guards}, one per line: node id (hex), added, expires,
+ * unlisted since, unreachable since, last tried (epoch ms, 0 = not so); written atomically, read
+ * once and then served from memory. A line holding only a node id (the older format) loads as an
+ * entry without a lifetime, which the path selector gives one.
+ */
 public final class FileGuardStore implements GuardStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileGuardStore.class);
     private final Path file;
+    private List<Entry> cached;
 
     public FileGuardStore(Path file) {
         this.file = file;
     }
 
     @Override
-    public List<NodeId> load() {
-        List<NodeId> out = new ArrayList<>();
-        if (!Files.exists(file)) return out;
-        try {
-            for (String line : Files.readAllLines(file)) {
-                String l = line.trim();
-                if (l.length() == 2 * NodeId.LENGTH) {
-                    try {
-                        out.add(NodeId.fromHex(l));
-                    } catch (RuntimeException e) {
-                        LOG.warn("ignoring a damaged line in {}", file);
-                    }
+    public synchronized List<Entry> load() {
+        if (cached != null) return cached;
+        List<Entry> out = new ArrayList<>();
+        if (Files.exists(file)) {
+            try {
+                for (String line : Files.readAllLines(file)) {
+                    Entry e = parse(line.trim());
+                    if (e != null) out.add(e);
+                    else if (!line.isBlank()) LOG.warn("ignoring a damaged line in {}", file);
                 }
+            } catch (IOException e) {
+                LOG.warn("cannot read guards from {}: {}", file, e.getMessage());
             }
-        } catch (IOException e) {
-            LOG.warn("cannot read guards from {}: {}", file, e.getMessage());
         }
-        return out;
+        cached = List.copyOf(out);
+        return cached;
+    }
+
+    static Entry parse(String line) {
+        String[] f = line.split("\\s+");
+        if (f.length == 0 || f[0].length() != 2 * NodeId.LENGTH) return null;
+        try {
+            NodeId id = NodeId.fromHex(f[0]);
+            if (f.length == 1) return new Entry(id, 0, 0, 0, 0, 0);
+            if (f.length != 6) return null;
+            long[] t = new long[5];
+            for (int i = 0; i < 5; i++) {
+                t[i] = Long.parseLong(f[i + 1]);
+                if (t[i] < 0) return null;
+            }
+            return new Entry(id, t[0], t[1], t[2], t[3], t[4]);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    static String format(Entry e) {
+        return e.id().hex() + " " + e.addedAt() + " " + e.expiresAt() + " " + e.unlistedSince() + " " + e.unreachableSince()
+                + " " + e.lastTriedAt();
     }
 
     @Override
-    public void save(List<NodeId> guards) {
+    public synchronized void save(List<Entry> guards) {
+        cached = List.copyOf(guards);
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, guards.stream().map(NodeId::hex).toList());
+            Files.write(tmp, guards.stream().map(FileGuardStore::format).toList());
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             LOG.warn("cannot save guards to {}: {}", file, e.getMessage());
