@@ -97,12 +97,11 @@ public final class StoreDeliveryHandler {
             return done(new StorageMessage.DeliveryMessages(latest.stream().filter(m -> m.createdAtMillis() < b.beforeMillis())
                     .limit(limit).map(this::view).toList()));
         } else if (body instanceof StorageMessage.DeliveryOpenOutgoing) {
+            // the outbox index: every conversation, including the hidden ones of control traffic and attachment chunks
             List<DeliveryStoredMessage> out = new ArrayList<>();
-            for (Conversation c : store.conversations().list()) {
-                for (StoredMessage m : store.messages().list(c.conversationId(), 0, SCAN)) {
-                    if (m.direction() == Direction.OUTGOING && (m.status() == MessageStatus.PENDING || m.status() == MessageStatus.SENT)) {
-                        out.add(view(m));
-                    }
+            for (StoredMessage m : store.messages().unfinished(SCAN)) {
+                if (m.direction() == Direction.OUTGOING && (m.status() == MessageStatus.PENDING || m.status() == MessageStatus.SENT)) {
+                    out.add(view(m));
                 }
             }
             return done(new StorageMessage.DeliveryMessages(out));

@@ -85,8 +85,25 @@ final class ClientApi {
             ask(rc, new ListMessages(pathId(rc), before, limit), Messages.class, r ->
                     ok(rc, 200, new JsonObject().put("messages", array(r.messages(), DeliveryJson::message))));
         });
-        on(rb, "sendMessage", rc -> ask(rc, new SendText(pathId(rc), body(rc).getString("text")), MessageReply.class,
-                r -> ok(rc, 202, DeliveryJson.message(r.message()))));
+        on(rb, "sendMessage", rc -> {
+            JsonObject b = body(rc);
+            List<String> files = strings(b.getJsonArray("attachments"));
+            String text = b.getString("text");
+            DeliveryMessage request;
+            if (!files.isEmpty()) {
+                request = new DeliveryMessage.SendAttachments(pathId(rc), text, files);
+            } else if (text == null || text.isEmpty()) {
+                Problems.send(rc, 400, "Bad Request", "text must not be empty (unless attachments are sent)", "/text");
+                return;
+            } else {
+                request = new SendText(pathId(rc), text);
+            }
+            ask(rc, request, MessageReply.class, r -> ok(rc, 202, DeliveryJson.message(r.message())));
+        });
+        AttachmentRoutes attachments = new AttachmentRoutes(vertx);
+        on(rb, "uploadAttachment", attachments::upload);
+        rb.getRoute("uploadAttachment").setDoValidation(false); // the body is the file, streamed; AttachmentRoutes checks the rest
+        on(rb, "downloadAttachment", attachments::download);
         on(rb, "markRead", rc -> ask(rc, new MarkRead(pathId(rc), body(rc).getString("upTo")), DeliveryMessage.class,
                 r -> rc.response().setStatusCode(204).end()));
         on(rb, "createGroup", rc -> {

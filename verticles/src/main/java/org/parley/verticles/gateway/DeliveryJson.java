@@ -2,6 +2,7 @@ package org.parley.verticles.gateway;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.parley.core.bus.DeliveryMessage.AttachmentView;
 import org.parley.core.bus.DeliveryMessage.ContactView;
 import org.parley.core.bus.DeliveryMessage.ConversationView;
 import org.parley.core.bus.DeliveryMessage.Event;
@@ -30,7 +31,15 @@ public final class DeliveryJson {
                 .put("updatedAt", m.updatedAtMillis())
                 .put("path", new JsonArray(m.path() == null ? List.of() : List.copyOf(m.path())));
         if (m.failureReason() != null) o.put("failureReason", m.failureReason());
+        JsonArray files = new JsonArray();
+        if (m.attachments() != null) for (AttachmentView a : m.attachments()) files.add(attachment(a));
+        o.put("attachments", files);
         return o;
+    }
+
+    public static JsonObject attachment(AttachmentView a) {
+        return new JsonObject().put("id", a.attachmentId()).put("name", a.name()).put("mime", a.mime()).put("size", a.size())
+                .put("status", a.status()).put("progress", a.progress());
     }
 
     public static JsonObject contact(ContactView c) {

@@ -98,4 +98,30 @@ class StoreDeliveryHandlerTest {
         assertThat(since.events().stream().map(BusDeliveryStore::decode).map(DeliveryMessage.Event::cursor).toList()).containsExactly(3L, 4L);
         assertThat(BusDeliveryStore.decode(since.events().get(0)).contact().contactId()).isEqualTo("c3");
     }
+
+    @Test
+    void openOutgoingFindsControlAndChunkMessagesOutsideListedConversationsAndEventsKeepAttachments(@TempDir Path dir) {
+        store = InMemoryStore.open(StoreOptions.of(dir, KeySource.none()));
+        h = new StoreDeliveryHandler(store);
+        byte[] chunk = new byte[64 * 1024];
+        chunk[7] = 7;
+        ask(new StorageMessage.DeliveryMessageAppend(new DeliveryStoredMessage("_attx", "k1", true, Bytes.wrap(chunk), "pending",
+                Bytes.EMPTY, 5, 5)));
+        ask(new StorageMessage.DeliveryMessageAppend(msg("_control", "card", true, "sent", 6)));
+        ask(new StorageMessage.DeliveryMessageAppend(msg("_attx", "k2", true, "pending", 7)));
+        ask(new StorageMessage.DeliveryMessageUpdate("k2", "delivered", Bytes.EMPTY, 8));
+        StorageMessage.DeliveryMessages open = ask(new StorageMessage.DeliveryOpenOutgoing());
+        assertThat(open.messages()).extracting(DeliveryStoredMessage::messageId).containsExactlyInAnyOrder("k1", "card");
+        assertThat(open.messages().stream().filter(m -> m.messageId().equals("k1")).findFirst().orElseThrow().body())
+                .isEqualTo(Bytes.wrap(chunk));
+
+        DeliveryMessage.AttachmentView a = new DeliveryMessage.AttachmentView("ab", "f.bin", "image/png", 9, "receiving", 0.5);
+        DeliveryMessage.Event e = new DeliveryMessage.Event(1, "attachment", new DeliveryMessage.MessageView("m", "c", "in", "Bob", "",
+                "received", null, 1, 2, List.of(), List.of(a)), null, null);
+        assertThat(BusDeliveryStore.decode(BusDeliveryStore.encode(e))).isEqualTo(e);
+        // an event stored before attachments existed still decodes
+        String old = "{\"cursor\":2,\"type\":\"message\",\"message\":{\"messageId\":\"m\",\"conversationId\":\"c\",\"direction\":\"in\","
+                + "\"senderName\":\"B\",\"text\":\"t\",\"status\":\"received\",\"sentAtMillis\":1,\"updatedAtMillis\":1,\"path\":[]}}";
+        assertThat(BusDeliveryStore.decode(Bytes.wrap(old.getBytes())).message().text()).isEqualTo("t");
+    }
 }

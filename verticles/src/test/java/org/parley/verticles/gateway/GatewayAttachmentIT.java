@@ -1,0 +1,202 @@
+package org.parley.verticles.gateway;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.core.bus.Addresses;
+import org.parley.core.bus.Addresses.Concern;
+import org.parley.core.bus.DiscoveryMessage;
+import org.parley.core.bus.RoutingMessage;
+import org.parley.verticles.config.NodeConfig;
+import org.parley.verticles.node.Node;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Attachments through the gateway on real nodes: four relays and two users over TLS circuits.
+ * Alice uploads 1.5 MiB (streamed) over REST, posts it in a message; Bob's node receives the
+ * chunks through his inbox relays, checks them, and his gateway serves the same bytes. Also the
+ * refusals: 413 past the limit, 400 for bad bodies and ids, 404 for unknown ones, 409 for an
+ * attachment not received yet or never checked.
+ */
+@Tag("testnet")
+class GatewayAttachmentIT {
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    final List<Node> nodes = new ArrayList<>();
+    final List<DiscoveryMessage.RelayInfo> directory = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stopAll() {
+        for (Node n : nodes) {
+            try {
+                n.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // best effort
+            }
+        }
+    }
+
+    record User(String base, String token) {
+        HttpResponse<String> get(String path) throws Exception {
+            return HTTP.send(req(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        HttpResponse<byte[]> download(String id) throws Exception {
+            return HTTP.send(req("/v1/attachments/" + id).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        }
+
+        HttpResponse<String> post(String path, JsonObject body) throws Exception {
+            return HTTP.send(req(path).header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+
+        HttpResponse<String> upload(String name, String type, byte[] data) throws Exception {
+            return HTTP.send(req("/v1/attachments?name=" + name).header("content-type", type)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        HttpRequest.Builder req(String path) {
+            return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+        }
+    }
+
+    Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
+        NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
+                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of());
+        Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        nodes.add(n);
+        n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
+                m -> m.reply(new DiscoveryMessage.RelayList(List.copyOf(directory))));
+        return n;
+    }
+
+    User user(Path dir, String name) throws Exception {
+        Node n = start(dir, EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.DELIVERY, Concern.GATEWAY), name);
+        return new User("http://127.0.0.1:" + n.gatewayPort(), GatewayToken.read(dir.resolve(GatewayToken.FILE_NAME)).value());
+    }
+
+    static void await(BooleanSupplier c, long ms) throws InterruptedException {
+        long end = System.currentTimeMillis() + ms;
+        while (!c.getAsBoolean() && System.currentTimeMillis() < end) Thread.sleep(100);
+        assertThat(c.getAsBoolean()).isTrue();
+    }
+
+    static boolean ready(User u) {
+        try {
+            return u.get("/v1/me").statusCode() == 200;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Bob's incoming message with an attachment, or null. */
+    static JsonObject incomingWithFile(User u) {
+        try {
+            HttpResponse<String> r = u.get("/v1/conversations");
+            for (Object c : new JsonObject(r.body()).getJsonArray("conversations")) {
+                String id = ((JsonObject) c).getString("id");
+                for (Object o : new JsonObject(u.get("/v1/conversations/" + id + "/messages?limit=20").body()).getJsonArray("messages")) {
+                    JsonObject m = (JsonObject) o;
+                    if (m.getString("direction").equals("in") && !m.getJsonArray("attachments").isEmpty()) return m;
+                }
+            }
+        } catch (Exception e) {
+            return null;
+        }
+        return null;
+    }
+
+    @Test
+    void alicesUploadReachesBobByteExactAndEveryRefusalHasItsStatus(@TempDir Path dir) throws Exception {
+        for (int i = 0; i < 4; i++) {
+            Node r = start(dir.resolve("relay" + i), EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY), "");
+            RoutingMessage.SelfDescriptor self = r.vertx().eventBus().<RoutingMessage.SelfDescriptor>request(Addresses.ROUTING_SELF,
+                    new RoutingMessage.DescribeSelf()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+            directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
+        }
+        User alice = user(dir.resolve("alice"), "Alice");
+        User bob = user(dir.resolve("bob"), "Bob");
+        await(() -> ready(alice) && ready(bob), 60_000);
+        HttpResponse<String> added = alice.post("/v1/contacts", new JsonObject().put("invite",
+                new JsonObject(bob.get("/v1/me").body()).getString("invite")).put("name", "Bob"));
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+        String conv = new JsonObject(added.body()).getString("id");
+
+        byte[] data = new byte[3 * 512 * 1024 + 123];
+        new Random(9).nextBytes(data);
+        HttpResponse<String> up = alice.upload("holiday.jpg", "image/jpeg", data);
+        assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+        JsonObject att = new JsonObject(up.body());
+        assertThat(att.getString("status")).isEqualTo("ready");
+        assertThat(att.getLong("size")).isEqualTo(data.length);
+        assertThat(att.getString("mime")).isEqualTo("image/jpeg");
+        // the sender reads its own upload back, byte for byte
+        HttpResponse<byte[]> own = alice.download(att.getString("id"));
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(Arrays.equals(own.body(), data)).isTrue();
+
+        HttpResponse<String> posted = alice.post("/v1/conversations/" + conv + "/messages",
+                new JsonObject().put("text", "").put("attachments", new JsonArray().add(att.getString("id"))));
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
+        assertThat(new JsonObject(posted.body()).getJsonArray("attachments").getJsonObject(0).getString("name")).isEqualTo("holiday.jpg");
+
+        await(() -> incomingWithFile(bob) != null, 60_000);
+        JsonObject got = incomingWithFile(bob).getJsonArray("attachments").getJsonObject(0);
+        String bobId = got.getString("id");
+        HttpResponse<byte[]> early = bob.download(bobId);
+        if (early.statusCode() == 409) {
+            assertThat(new String(early.body())).contains("receiving"); // not exposed before the check
+        } else {
+            assertThat(early.statusCode()).isEqualTo(200);
+        }
+        await(() -> "received".equals(incomingWithFile(bob).getJsonArray("attachments").getJsonObject(0).getString("status")), 60_000);
+        HttpResponse<byte[]> file = bob.download(bobId);
+        assertThat(file.statusCode()).isEqualTo(200);
+        assertThat(file.headers().firstValue("content-type")).contains("image/jpeg");
+        assertThat(file.headers().firstValue("content-disposition").orElse("")).contains("holiday.jpg");
+        assertThat(Arrays.equals(file.body(), data)).as("bob's copy is byte-exact").isTrue();
+        await(() -> {
+            try {
+                for (Object o : new JsonObject(alice.get("/v1/conversations/" + conv + "/messages?limit=5").body()).getJsonArray("messages")) {
+                    JsonArray a = ((JsonObject) o).getJsonArray("attachments");
+                    if (!a.isEmpty() && a.getJsonObject(0).getString("status").equals("sent")) return true;
+                }
+            } catch (Exception e) {
+                return false;
+            }
+            return false;
+        }, 60_000);
+
+        // refusals
+        assertThat(alice.upload("big.bin", "application/octet-stream", new byte[16 * 1024 * 1024 + 1]).statusCode()).isEqualTo(413);
+        assertThat(alice.download("0123456789abcdef0123456789abcdef").statusCode()).isEqualTo(404);
+        assertThat(alice.download("not-hex").statusCode()).isEqualTo(400);
+        HttpResponse<String> unknown = alice.post("/v1/conversations/" + conv + "/messages",
+                new JsonObject().put("text", "x").put("attachments", new JsonArray().add("00112233445566778899aabbccddeeff")));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(alice.post("/v1/conversations/" + conv + "/messages", new JsonObject().put("text", "")).statusCode()).isEqualTo(400);
+        assertThat(alice.post("/v1/conversations/" + conv + "/messages", new JsonObject().put("text", "x").put("attachments", "nope"))
+                .statusCode()).isEqualTo(400);
+        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(alice.base() + "/v1/attachments")).POST(HttpRequest.BodyPublishers.ofString("x"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    }
+}
