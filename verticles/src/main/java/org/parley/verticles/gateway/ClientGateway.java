@@ -106,7 +106,7 @@ public final class ClientGateway {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(node.config().gatewayMaxBodyBytes());
         // Vert.x 5's BodyHandler would read (and so spoil) a WebSocket upgrade: skip those
         rb.rootHandler((SecurityPolicyHandler) rc -> {
-            if (rc.request().canUpgradeToWebSocket()) rc.next();
+            if (rc.request().canUpgradeToWebSocket() || AttachmentRoutes.isStreamedUpload(rc)) rc.next(); // uploads stream their body
             else body.handle(rc);
         });
         new ClientApi(vertx, node).bind(rb);
