@@ -9,7 +9,7 @@ import java.util.Locale;
  * 0 done, 1 the run failed, 2 bad usage (or an option this build cannot do).
  *
  * <pre>
- * bin/parley bench [--mode e2e] [--nodes 20] [--users 10] [--messages 10000] [--rate 1000] [--hops 5]
+ * bin/parley bench [--mode e2e] [--nodes 20] [--users 10] [--messages 3000] [--rate 1000] [--hops 5]
  *                  [--size 100] [--warmup 5] [--json FILE] [--html FILE]
  * bin/parley bench --mode routing [--nodes 6] [--circuits 8] [--hops 3] [--duration 10]
  *                  [--builds 200] [--sends 20] [--crypto cgo|tor1] [--json FILE]
@@ -23,14 +23,15 @@ public final class BenchMain {
             "                        receipt back; latency from the intended send time (open loop)",
             "    --nodes N           relay nodes (default 20)",
             "    --users U           user nodes (default 10)",
-            "    --messages M        measured messages (default 10000)",
+            "    --messages M        measured messages (default 3000)",
             "    --rate R            offered msgs/s, open loop (default 1000; 0 = as fast as the API accepts)",
             "    --hops H            relays between two users (default 5: delivery's 3-hop circuits on both sides;",
             "                        no other value is possible yet)",
             "    --size B            message text bytes (default 100)",
             "    --warmup W          unrecorded messages per sender after each pair's first (default 5)",
-            "    --warmup-timeout S  bound on each warm-up wait (default 90 s); pairs not through by then are left out",
-            "    --drain S           bound on the wait for deliveries and receipts after the last send (default 30 s)",
+            "    --warmup-timeout S  bound on each warm-up wait (default 60 s); pairs not through by then are left out",
+            "    --drain S           bound on the wait for deliveries and receipts after the last send (default 60 s);",
+            "                        what is not delivered by then counts as lost",
             "    --seed N            pairing and text seed",
             "    --json FILE         write the numbers, parameters and versions as JSON",
             "    --html FILE         write a self-contained page: latency histogram, percentiles, throughput over time",

@@ -79,7 +79,7 @@ public final class E2eBench {
     public record Params(int nodes, int users, int messages, int rate, int hops, int size, int warmup,
                          int warmupTimeoutSeconds, int drainSeconds, long seed, Path json, Path html) {
         public static Params defaults() {
-            return new Params(20, 10, 10_000, 1_000, STACK_HOPS, 100, 5, 90, 30, System.nanoTime(), null, null);
+            return new Params(20, 10, 3_000, 1_000, STACK_HOPS, 100, 5, 60, 60, System.nanoTime(), null, null);
         }
 
         public Params with(String option, String value) {
@@ -177,6 +177,7 @@ public final class E2eBench {
     private final Map<String, String> warmStatus = new ConcurrentHashMap<>();
     private final Map<String, List<String>> outPaths = new ConcurrentHashMap<>();
     private volatile boolean measuring;
+    private double idleCoresUsed = -1;
 
     public E2eBench(Params params, PrintStream log) {
         params.validate();
@@ -444,7 +445,7 @@ public final class E2eBench {
         int m = params.messages();
         String[] texts = new String[m];
         for (int i = 0; i < m; i++) texts[i] = text(PREFIX + i);
-        log.printf("measured: %d messages over %d channels at %s...%n", m, channels.size(),
+        log.printf("measured (from %s): %d messages over %d channels at %s...%n", java.time.LocalTime.now(), m, channels.size(),
                 params.rate() == 0 ? "the rate the API accepts" : params.rate() + " msgs/s offered (open loop)");
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         AtomicLong heapMax = new AtomicLong(mem.getHeapMemoryUsage().getUsed());
@@ -457,6 +458,10 @@ public final class E2eBench {
         }, "bench-heap-sampler");
         sampler.setDaemon(true);
         sampler.start();
+        // the network's own CPU use with no messages (timers, keep-alives, metrics): 2 s, charged to nobody
+        long idleCpu0 = RoutingBench.processCpuNanos(), idleT0 = System.nanoTime();
+        Thread.sleep(2_000);
+        idleCoresUsed = idleCpu0 < 0 ? -1 : (RoutingBench.processCpuNanos() - idleCpu0) / (double) (System.nanoTime() - idleT0);
         double wire0 = wireBytes();
         long cpu0 = RoutingBench.processCpuNanos();
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
@@ -489,11 +494,12 @@ public final class E2eBench {
             lastSend = System.nanoTime();
         }
         long sendEnd = lastSend;
-        log.printf("  all %d handed to the API in %.2f s; waiting (at most %d s) for deliveries and receipts...%n",
-                m, (sendEnd - start) / 1e9, params.drainSeconds());
+        log.printf("  all %d handed to the API in %.2f s (%s); waiting (at most %d s) for deliveries and receipts...%n",
+                m, (sendEnd - start) / 1e9, java.time.LocalTime.now(), params.drainSeconds());
         long drainDeadline = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(params.drainSeconds());
         waitQuietly(() -> settled() >= m, drainDeadline);
         long end = System.nanoTime();
+        log.printf("  measured phase over (%s)%n", java.time.LocalTime.now());
         long cpu1 = RoutingBench.processCpuNanos();
         double wire1 = wireBytes();
         measuring = false;
@@ -567,6 +573,8 @@ public final class E2eBench {
         int m = params.messages();
         Histogram lat = new Histogram(TimeUnit.MINUTES.toNanos(10), 3);
         Histogram rec = new Histogram(TimeUnit.MINUTES.toNanos(10), 3);
+        Histogram sto = new Histogram(TimeUnit.MINUTES.toNanos(10), 3);
+        Histogram acc = new Histogram(TimeUnit.MINUTES.toNanos(10), 3);
         long sent = 0, storedN = 0, deliveredN = 0, receipts = 0, failed = 0, lastDelivered = start;
         int buckets = (int) Math.max(1, (end - start) / BUCKET_NANOS + 1);
         long[] sentPerBucket = new long[buckets];
@@ -577,7 +585,11 @@ public final class E2eBench {
                 sent++;
                 sentPerBucket[bucket(t, start, buckets)]++;
             }
-            if (stored.get(i) != 0) storedN++;
+            if (stored.get(i) != 0) {
+                storedN++;
+                sto.recordValue(clamp(stored.get(i) - t, sto));
+            }
+            if (accepted.get(i) != 0) acc.recordValue(clamp(accepted.get(i) - t, acc));
             if (failedAt.get(i) != 0) failed++;
             long d = delivered.get(i);
             if (d != 0) {
@@ -607,9 +619,18 @@ public final class E2eBench {
         n.put("send_seconds", round((sendEnd - start) / 1e9));
         n.put("latency_ms", percentiles(lat));
         n.put("receipt_latency_ms", percentiles(rec));
+        // the steps before delivery, for diagnosis: the API's answer (persisted as pending), the inbox relay's STORED (one tick)
+        n.put("accepted_latency_ms", percentiles(acc));
+        n.put("stored_latency_ms", percentiles(sto));
+        n.put("drain_complete", settled() >= m);
         n.put("circuit_build_ms", circuitBuilds());
         n.put("cpu_ms_per_msg", cpuNanos < 0 || deliveredN == 0 ? -1 : round(cpuNanos / 1e6 / deliveredN));
-        n.put("cpu_cores_used", cpuNanos < 0 ? -1 : round(cpuNanos / 1e9 / Math.max(1e-9, (end - start) / 1e9)));
+        double measuredSeconds = Math.max(1e-9, (end - start) / 1e9);
+        n.put("cpu_cores_used", cpuNanos < 0 ? -1 : round(cpuNanos / 1e9 / measuredSeconds));
+        n.put("cpu_cores_used_idle", round(idleCoresUsed));
+        // the same, less what the idle network would have burnt in that time
+        n.put("cpu_ms_per_msg_above_idle", cpuNanos < 0 || deliveredN == 0 || idleCoresUsed < 0 ? -1
+                : round(Math.max(0, cpuNanos / 1e6 - idleCoresUsed * measuredSeconds * 1e3) / deliveredN));
         n.put("wire_bytes_per_msg", wireBytes < 0 || deliveredN == 0 ? -1 : Math.round(wireBytes / deliveredN));
         n.put("heap_max_mb", round(heapMax / (1024.0 * 1024.0)));
         n.put("relays_between_users", relaysBetweenUsers());
@@ -711,9 +732,10 @@ public final class E2eBench {
         v.put("parley", implVersion(E2eBench.class, "0.1.0-SNAPSHOT"));
         v.put("git", gitCommit());
         v.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
-        v.put("vertx", implVersion(io.vertx.core.Vertx.class, "unknown"));
-        v.put("bouncycastle", implVersion(org.bouncycastle.crypto.digests.SHA3Digest.class, "unknown"));
-        v.put("rocksdb", implVersion(org.rocksdb.RocksDB.class, "unknown"));
+        v.put("vertx", mavenVersion("io.vertx", "vertx-core"));
+        v.put("bouncycastle", guarded(() -> new org.bouncycastle.jce.provider.BouncyCastleProvider().getVersionStr()));
+        v.put("rocksdb", guarded(() -> org.rocksdb.RocksDB.rocksdbVersion().toString()));
+        v.put("hdrhistogram", mavenVersion("org.hdrhistogram", "HdrHistogram"));
         v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         return v;
     }
@@ -723,16 +745,39 @@ public final class E2eBench {
         return v == null ? fallback : v;
     }
 
+    private static String guarded(java.util.function.Supplier<String> version) {
+        try {
+            return version.get();
+        } catch (RuntimeException | LinkageError e) {
+            return "unknown";
+        }
+    }
+
+    /** The version in a dependency's META-INF/maven pom.properties (kept by the shaded jar), or "unknown". */
+    private static String mavenVersion(String group, String artifact) {
+        try (var in = E2eBench.class.getClassLoader().getResourceAsStream("META-INF/maven/" + group + "/" + artifact + "/pom.properties")) {
+            if (in == null) return "unknown";
+            java.util.Properties p = new java.util.Properties();
+            p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The commit of the checkout the bench classes were loaded from (jar or classes directory), or "unknown". */
     private static String gitCommit() {
         try {
-            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+            Path from = Path.of(E2eBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path dir = Files.isDirectory(from) ? from : from.getParent();
+            Process p = new ProcessBuilder("git", "-C", dir.toString(), "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
             if (!p.waitFor(5, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return "unknown";
             }
             String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             return p.exitValue() == 0 && s.matches("[0-9a-f]{4,40}") ? s : "unknown";
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | java.net.URISyntaxException e) {
             return "unknown";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
