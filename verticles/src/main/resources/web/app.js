@@ -7,7 +7,7 @@
   const state = {
     token: null, me: null, conversations: new Map(), contacts: new Map(),
     messages: new Map(), // conversationId -> Map(messageId -> message)
-    open: null, cursor: null, ws: null, retry: 0, selected: null,
+    open: null, cursor: null, ws: null, retry: 0, selected: null, file: null,
   };
 
   // ---- token ----
@@ -162,6 +162,7 @@
       b.dataset.status = m.status;
       if (m.direction === 'in' && c && c.kind === 'group') b.append(el('div', 'sender', m.senderName || ''));
       b.append(document.createTextNode(m.text || ''));
+      for (const a of (m.attachments || [])) b.append(attachmentView(a));
       const meta = el('span', 'meta', time(m.sentAt));
       if (m.direction === 'out') { const t = tick(m.status); if (t) meta.append(t); }
       b.append(meta);
@@ -215,6 +216,73 @@
       body.append(h);
     }
     if (!m.path || m.path.length === 0) body.append(el('p', 'sub', 'No route information yet.'));
+  }
+
+  // ---- attachments ----
+  function size(n) {
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KiB';
+    return (n / 1024 / 1024).toFixed(1) + ' MiB';
+  }
+  const READY = new Set(['received', 'ready', 'sending', 'sent']);
+  function attachmentView(a) {
+    const box = el('div', 'att att-' + a.status);
+    box.append(el('span', 'att-icon', '\u{1F4C4}'));
+    const info = el('div', 'att-info');
+    info.append(el('div', 'att-name', a.name));
+    let what = size(a.size);
+    if (a.status === 'receiving' || a.status === 'sending') what += ' \u00b7 ' + a.status + ' ' + Math.floor((a.progress || 0) * 100) + '%';
+    else if (a.status === 'failed') what += ' \u00b7 failed its integrity check';
+    else if (a.status === 'sent') what += ' \u00b7 sent';
+    info.append(el('div', 'att-sub', what));
+    box.append(info);
+    if (READY.has(a.status)) {
+      const link = el('a', 'att-dl', 'Download');
+      link.href = '#';
+      link.onclick = async (ev) => {
+        ev.preventDefault();
+        ev.stopPropagation();
+        try {
+          const blob = await api('GET', '/v1/attachments/' + encodeURIComponent(a.id));
+          const url = URL.createObjectURL(blob);
+          const save = document.createElement('a');
+          save.href = url;
+          save.download = a.name || 'attachment';
+          document.body.append(save);
+          save.click();
+          save.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 10000);
+        } catch (e) { notice('Download failed: ' + e.message); }
+      };
+      box.append(link);
+    }
+    return box;
+  }
+  async function uploadFile(file) {
+    const res = await fetch('/v1/attachments?name=' + encodeURIComponent(file.name || 'attachment'), {
+      method: 'POST',
+      headers: { 'Authorization': 'Bearer ' + state.token, 'Content-Type': file.type || 'application/octet-stream' },
+      body: file,
+    });
+    if (!res.ok) {
+      let detail = res.statusText;
+      try { const p = await res.json(); detail = p.detail || p.title || detail; } catch (e) { /* not json */ }
+      throw new Error(detail);
+    }
+    return res.json();
+  }
+  function showAttached() {
+    const box = $('attached');
+    box.replaceChildren();
+    box.classList.toggle('hidden', !state.file);
+    if (state.file) {
+      box.append(el('span', '', '\u{1F4CE} ' + state.file.name + ' (' + size(state.file.size) + ')'));
+      const x = el('button', 'att-x', '\u2715');
+      x.type = 'button';
+      x.title = 'Remove';
+      x.onclick = () => { state.file = null; $('file').value = ''; showAttached(); };
+      box.append(x);
+    }
   }
 
   function upsertMessage(m) {
@@ -338,6 +406,22 @@
     $('composer').onsubmit = async (ev) => {
       ev.preventDefault();
       const text = $('text').value;
+      if (state.file && state.open) {
+        const file = state.file;
+        state.file = null;
+        showAttached();
+        $('text').value = '';
+        notice('Uploading ' + file.name + '\u2026');
+        try {
+          const att = await uploadFile(file);
+          notice('');
+          const m = await api('POST', '/v1/conversations/' + encodeURIComponent(state.open) + '/messages',
+            { text: text.trim() ? text : '', attachments: [att.id] });
+          upsertMessage(m);
+          renderMessages();
+        } catch (e) { notice('Not sent: ' + e.message); $('text').value = text; }
+        return;
+      }
       if (!text.trim() || !state.open) return;
       $('text').value = '';
       autosize();
@@ -346,6 +430,13 @@
         upsertMessage(m);
         schedule();
       } catch (e) { notice('Not sent: ' + e.message); $('text').value = text; }
+    };
+    $('attach').onclick = () => $('file').click();
+    $('file').onchange = () => {
+      const f = $('file').files[0];
+      if (f && f.size > 16 * 1024 * 1024) { notice('Attachments are at most 16 MiB'); $('file').value = ''; return; }
+      state.file = f || null;
+      showAttached();
     };
     $('text').addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); $('composer').requestSubmit(); }

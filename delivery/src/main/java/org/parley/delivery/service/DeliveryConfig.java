@@ -25,7 +25,7 @@ public record DeliveryConfig(String displayName, long ttlMillis, boolean readRec
                              int attachmentWindow) {
     public static final long DAY = 24L * 3600 * 1000;
     public static final long DEFAULT_MAX_ATTACHMENT = 16L * 1024 * 1024;
-    public static final int DEFAULT_ATTACHMENT_WINDOW = 16;
+    public static final int DEFAULT_ATTACHMENT_WINDOW = 48;
 
     /** The settings without attachment limits (defaults for those). */
     public DeliveryConfig(String displayName, long ttlMillis, boolean readReceipts, long storedTimeoutMillis,

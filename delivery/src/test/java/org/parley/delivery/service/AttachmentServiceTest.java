@@ -152,7 +152,9 @@ class AttachmentServiceTest {
     @Test
     void restartsOfSenderAndRecipientMidTransferResumeWithoutStartingOver() {
         SimNet net = new SimNet(41, 4);
-        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        // a window of 8 of the 35 chunks: only those in flight at a restart may go out twice
+        DeliveryConfig windowed = fast("alice").withAttachments(DeliveryConfig.DEFAULT_MAX_ATTACHMENT, 8);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), windowed, 1);
         SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
         String[] conv = connect(net, alice, bob);
         net.dropAfterStore = 0.05;
@@ -164,7 +166,7 @@ class AttachmentServiceTest {
         assertThat(status(bob, conv[1])).isEqualTo("receiving");
 
         alice.service.stop();
-        net.start(alice, fast("alice"), 101); // the sender restarts over its store
+        net.start(alice, windowed, 101); // the sender restarts over its store
         assertThat(net.runUntil(() -> incoming(bob, conv[1]).map(a -> a.progress() >= 0.6).orElse(false), 60_000)).isTrue();
         bob.online = false;
         bob.service.stop();
