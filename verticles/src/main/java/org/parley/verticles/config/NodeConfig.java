@@ -36,7 +36,8 @@ public record NodeConfig(
         String deliveryName,
         int deliveryTtlSeconds,
         boolean deliveryReadReceipts,
-        List<String> deliveryInboxRelays) {
+        List<String> deliveryInboxRelays,
+        int gatewayRequestTimeoutMs) {
 
     public NodeConfig {
         bootstrap = List.copyOf(bootstrap);
@@ -81,7 +82,8 @@ public record NodeConfig(
                 (String) m.get("delivery.name"),
                 (Integer) m.get("delivery.ttl-seconds"),
                 (Boolean) m.get("delivery.read-receipts"),
-                (List<String>) m.get("delivery.inbox-relays"));
+                (List<String>) m.get("delivery.inbox-relays"),
+                (Integer) m.get("gateway.request-timeout-ms"));
     }
 
     public boolean runs(Concern c) {
@@ -115,6 +117,11 @@ public record NodeConfig(
         return with("gateway.rate-limit", ratePerSecond, "gateway.rate-burst", burst, "gateway.max-body-bytes", maxBodyBytes);
     }
 
+    /** How long a gateway connection may take over one request, or idle between requests (slowloris defence). */
+    public NodeConfig withGatewayRequestTimeout(int millis) {
+        return with("gateway.request-timeout-ms", millis);
+    }
+
     /** Path selection's distinct-subnet rule; off only for a test network on one host. */
     public NodeConfig withDistinctSubnets(boolean on) {
         return with("routing.distinct-subnets", on);
@@ -146,6 +153,7 @@ public record NodeConfig(
         m.put("gateway.rate-limit", gatewayRateLimit);
         m.put("gateway.rate-burst", gatewayRateBurst);
         m.put("gateway.max-body-bytes", gatewayMaxBodyBytes);
+        m.put("gateway.request-timeout-ms", gatewayRequestTimeoutMs);
         m.put("peer.host", peerHost);
         m.put("peer.port", peerPort);
         m.put("discovery.bootstrap", bootstrap);

@@ -15,6 +15,7 @@ public final class NodeSchema {
             ConfigKey.integer("gateway.rate-limit", 50, 1, 1_000_000, "requests per second each bearer token may make (token bucket refill); more get 429"),
             ConfigKey.integer("gateway.rate-burst", 100, 1, 1_000_000, "token bucket size: requests a token may make at once before the rate applies"),
             ConfigKey.integer("gateway.max-body-bytes", 65536, 1024, 16_777_216, "largest request body the gateway accepts; larger gets 413"),
+            ConfigKey.integer("gateway.request-timeout-ms", 30_000, 100, 3_600_000, "a client connection that does not finish a request (headers and body) and get its answer within this long, or idles this long between requests, is closed; event WebSockets are exempt"),
             ConfigKey.string("peer.host", "127.0.0.1", "address the peer-link listener binds"),
             ConfigKey.integer("peer.port", 9000, 0, 65535, "port of the peer-link listener (TLS); 0 picks a free one"),
             ConfigKey.list("discovery.bootstrap", List.of(), "seed peers as host:port or host:port@nodeid (64 hex)"),

@@ -42,9 +42,11 @@ public final class ClientGateway {
     private final RateLimiter failures;
     private final EventStream events;
     private final String openApiText;
+    private final GatewayLimits limits;
 
-    private ClientGateway(Vertx vertx, NodeContext node, GatewayToken token, String openApiText) {
+    private ClientGateway(Vertx vertx, NodeContext node, GatewayToken token, String openApiText, GatewayLimits limits) {
         this.vertx = vertx;
+        this.limits = limits;
         this.node = node;
         this.token = token;
         this.openApiText = openApiText;
@@ -56,6 +58,11 @@ public final class ClientGateway {
 
     /** Reads the contract and builds the router; {@code token} is already loaded. */
     public static Future<Router> router(Vertx vertx, NodeContext node, GatewayToken token) {
+        return router(vertx, node, token, new GatewayLimits(node.registry()));
+    }
+
+    /** As {@link #router(Vertx, NodeContext, GatewayToken)}, counting 429s on {@code limits}. */
+    public static Future<Router> router(Vertx vertx, NodeContext node, GatewayToken token, GatewayLimits limits) {
         String text;
         JsonObject json;
         try {
@@ -66,7 +73,7 @@ public final class ClientGateway {
         } catch (IOException e) {
             return Future.failedFuture(new ParleyException(ParleyException.Kind.INTERNAL, "openapi.yaml is unreadable: " + e.getMessage(), e));
         }
-        ClientGateway g = new ClientGateway(vertx, node, token, text);
+        ClientGateway g = new ClientGateway(vertx, node, token, text, limits);
         return OpenAPIContract.from(vertx, requestSide(json)).map(g::build);
     }
 
@@ -166,7 +173,8 @@ public final class ClientGateway {
         rc.next();
     }
 
-    private static void tooMany(RoutingContext rc, RateLimiter l, String key) {
+    private void tooMany(RoutingContext rc, RateLimiter l, String key) {
+        limits.hit(GatewayLimits.RATE);
         rc.response().putHeader("Retry-After", Long.toString(l.retryAfterSeconds(key)));
         Problems.send(rc, 429, "Too Many Requests", "rate limit exceeded; slow down");
     }

@@ -38,10 +38,12 @@ import java.util.UUID;
 public final class GatewayVerticle extends ConcernVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
     private static final DeliveryOptions READY_TIMEOUT = new DeliveryOptions().setSendTimeout(2_000);
+    private final GatewayLimits limits;
     private HttpServer server;
 
     public GatewayVerticle(NodeContext node) {
         super(Concern.GATEWAY, node);
+        this.limits = new GatewayLimits(node.registry());
     }
 
     @Override
@@ -50,7 +52,7 @@ public final class GatewayVerticle extends ConcernVerticle {
                     warnIfExposed(node.config().gatewayHost());
                     return GatewayToken.loadOrCreate(node.config().dataDir(), new SecureRandom());
                 })
-                .compose(token -> ClientGateway.router(vertx, node, token))
+                .compose(token -> ClientGateway.router(vertx, node, token, limits))
                 .compose(this::listen);
     }
 
@@ -62,11 +64,23 @@ public final class GatewayVerticle extends ConcernVerticle {
         }
         ClientGateway.mountPage(router);
         router.route().last().handler(rc -> problem(rc, 404, "Not Found", "no such resource: " + rc.request().path()));
+        router.route().failureHandler(rc -> {
+            if (rc.statusCode() == 413) limits.hit(GatewayLimits.BODY_SIZE);
+            rc.next();
+        });
         router.route().failureHandler(Problems::fromFailure);
         server = vertx.createHttpServer(new HttpServerOptions()
+                // HTTP/1.1 and WebSocket only (browsers speak h2 over TLS alone): without the h2c
+                // sniffer the connection handler sees each connection at once, not after its first request
+                .setHttp2ClearTextEnabled(false)
                 .setHost(node.config().gatewayHost())
                 .setPort(node.config().gatewayPort()));
-        server.requestHandler(router);
+        RequestDeadline deadline = new RequestDeadline(node.config().gatewayRequestTimeoutMs());
+        server.connectionHandler(deadline::arm);
+        server.requestHandler(req -> {
+            deadline.onRequest(req);
+            router.handle(req);
+        });
         return server.listen().recover(e -> Future.failedFuture(new ParleyException(ParleyException.Kind.UNAVAILABLE,
                 "cannot listen for clients on " + node.config().gatewayHost() + ":" + node.config().gatewayPort()
                         + " (" + e.getMessage() + "); choose another --gateway-port or stop what uses it", e)));
@@ -81,6 +95,88 @@ public final class GatewayVerticle extends ConcernVerticle {
         } catch (UnknownHostException e) {
             LOG.warn("gateway.host {} does not resolve: {}", host, e.getMessage());
         }
+    }
+
+    /**
+     * The slowloris defence, one sweep every quarter timeout over the open connections. A
+     * connection has {@code timeout} from its opening, and from the end of each answer, to send
+     * its next request's headers (so idle keep-alive connections close too). While a request body
+     * arrives, each {@code timeout} must bring at least {@link #MIN_PROGRESS_BYTES} more bytes or
+     * the whole body (a large upload at any real speed passes; a trickle does not). Once the body
+     * is in, the handler has as long as it needs (handlers time out on their own; downloads may
+     * stream for long). A WebSocket upgrade leaves the sweep. Each close of a connection stalled
+     * in or before its first request counts as a {@code request-timeout} limit hit; a served
+     * keep-alive connection that idles out closes without one. Runs on the gateway's event loop.
+     */
+    private final class RequestDeadline {
+        static final long MIN_PROGRESS_BYTES = 1024;
+        private final long timeoutNanos;
+        private final java.util.Map<io.vertx.core.http.HttpConnection, Watch> watched =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** One connection: its current request (null between requests), and the phase's deadline. */
+        private static final class Watch {
+            io.vertx.core.http.HttpServerRequest request;
+            long deadline;
+            long bytesAtCheckpoint;
+            boolean served;
+        }
+
+        RequestDeadline(long timeoutMs) {
+            this.timeoutNanos = timeoutMs * 1_000_000L;
+            vertx.setPeriodic(Math.max(25, timeoutMs / 4), id -> sweep());
+        }
+
+        void arm(io.vertx.core.http.HttpConnection conn) {
+            Watch w = new Watch();
+            w.deadline = System.nanoTime() + timeoutNanos;
+            watched.put(conn, w);
+            conn.closeHandler(v -> watched.remove(conn));
+        }
+
+        void onRequest(io.vertx.core.http.HttpServerRequest req) {
+            io.vertx.core.http.HttpConnection conn = req.connection();
+            if (req.canUpgradeToWebSocket()) {
+                watched.remove(conn);
+                return;
+            }
+            Watch w = watched.get(conn);
+            if (w != null) {
+                w.request = req;
+                w.deadline = System.nanoTime() + timeoutNanos;
+                w.bytesAtCheckpoint = req.bytesRead();
+            }
+        }
+
+        private void sweep() {
+            long now = System.nanoTime();
+            for (var e : watched.entrySet()) {
+                Watch w = e.getValue();
+                io.vertx.core.http.HttpServerRequest r = w.request;
+                if (r != null && (r.response().ended() || r.response().closed())) {
+                    w.request = null; // answered: the next request's headers are due
+                    w.served = true;
+                    w.deadline = now + timeoutNanos;
+                    continue;
+                }
+                if (r != null && r.isEnded()) continue; // body in, the handler is working
+                if (now - w.deadline < 0) continue;
+                if (r != null && r.bytesRead() - w.bytesAtCheckpoint >= MIN_PROGRESS_BYTES) {
+                    w.bytesAtCheckpoint = r.bytesRead(); // the body is moving: next checkpoint
+                    w.deadline = now + timeoutNanos;
+                    continue;
+                }
+                if (watched.remove(e.getKey(), w)) {
+                    // an idle keep-alive connection that was served closes quietly; a stalled one is counted
+                    if (r != null || !w.served) {
+                        limits.hit(GatewayLimits.REQUEST_TIMEOUT);
+                        LOG.debug("closing a client connection that stalled {} a request", r == null ? "before" : "in the body of");
+                    }
+                    e.getKey().close();
+                }
+            }
+        }
+
     }
 
     public int actualPort() {

@@ -101,6 +101,6 @@ class ConfigTest {
                 c.discoveryRpcTimeoutMs(), c.discoveryRefreshIntervalMs(), true, c.clusterName(), c.clusterHost(), 5702,
                 c.clusterMembers(), c.only(), c.metricsEnabled(), c.gatewayRateLimit(), c.gatewayRateBurst(),
                 c.gatewayMaxBodyBytes(), false, c.deliveryName(), c.deliveryTtlSeconds(), c.deliveryReadReceipts(),
-                c.deliveryInboxRelays()));
+                c.deliveryInboxRelays(), c.gatewayRequestTimeoutMs()));
     }
 }
