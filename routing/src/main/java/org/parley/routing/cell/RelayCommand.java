@@ -8,6 +8,8 @@ public enum RelayCommand {
     DATA(2),
     END(3),
     SENDME(5),
+    /** Tor's RELAY_DROP: a dummy cell the addressed hop discards (cover traffic); Parley adds an echo flag. */
+    DROP(10),
     EXTEND2(14),
     EXTENDED2(15),
     ESTABLISH_INBOX(192),

@@ -84,6 +84,16 @@ public sealed interface RelayMessage {
         }
     }
 
+    /**
+     * Cover traffic: the addressed hop discards it; with {@code echo} it first answers with a
+     * {@code Drop(false)}, so a cover cell costs a round trip like a real DELIVER/STORED does.
+     */
+    record Drop(boolean echo) implements RelayMessage {
+        public int code() {
+            return RelayCommand.DROP.code();
+        }
+    }
+
     /** Flow control: the receiver has taken one window increment of cells. */
     record Sendme() implements RelayMessage {
         public int code() {

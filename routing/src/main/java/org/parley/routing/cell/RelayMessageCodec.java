@@ -48,6 +48,8 @@ public final class RelayMessageCodec {
         } else if (m instanceof RelayMessage.Error e) {
             if (e.reference().length() > 255) throw ParleyException.limit("error reference longer than 255 bytes");
             w.u8(e.kind().code()).u8(e.reference().length()).bytes(e.reference());
+        } else if (m instanceof RelayMessage.Drop d) {
+            w.u8(d.echo() ? 1 : 0);
         } else if (m instanceof RelayMessage.Sendme) {
             // empty body
         } else if (m instanceof RelayMessage.End e) {
@@ -98,6 +100,12 @@ public final class RelayMessageCodec {
             case ACK -> new RelayMessage.Ack(r.bytes(r.u8()), r.bytes(MESSAGE_ID_LEN));
             case ERROR -> new RelayMessage.Error(InboxErrorKind.fromCode(r.u8()), r.bytes(r.u8()));
             case SENDME -> new RelayMessage.Sendme();
+            case DROP -> {
+                int flag = r.u8();
+                if (flag > 1) throw ParleyException.malformed("DROP flag must be 0 or 1");
+                r.rest(); // padding, ignored
+                yield new RelayMessage.Drop(flag == 1);
+            }
             case END -> new RelayMessage.End(r.u8());
             case FRAGMENT -> throw new IllegalStateException("unreachable");
         };

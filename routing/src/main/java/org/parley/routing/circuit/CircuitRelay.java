@@ -265,6 +265,10 @@ public final class CircuitRelay {
                 reassemblyTimer.cancel();
                 reassemblyTimer = null;
             }
+            if (message instanceof RelayMessage.Drop d) {
+                if (d.echo()) sendNow(new RelayMessage.Drop(false)); // cover traffic: answer, then discard
+                return;
+            }
             if (message instanceof RelayMessage.Extend2 e) {
                 if (!early || nextLink != null || extending) {
                     close(DestroyReason.PROTOCOL, true, true);

@@ -175,13 +175,21 @@ public final class CircuitSwitch implements LinkListener {
     }
 
     public void send(Link link, Cell cell) {
+        cellsSent++;
         link.send(Bytes.wrap(CellCodec.encode(cell)));
+    }
+
+    /** Cells this node has written to its links (own circuits and relayed ones). */
+    public long cellsSent() {
+        return cellsSent;
     }
 
     /** The metrics hook of this node (the relay, builder and inbox relay report to the same one). */
     public RoutingMetrics metrics() {
         return metrics;
     }
+
+    private long cellsSent;
 
     public long malformedFrames() {
         return malformedFrames;

@@ -170,7 +170,7 @@ public final class ClientCircuit {
                 if (reassemblers.stream().anyMatch(Reassembler::inProgress)) closeLocally(DestroyReason.TIMEOUT, true);
             });
         }
-        if (m == null) return;
+        if (m == null || m instanceof RelayMessage.Drop) return; // cover traffic from a hop: discarded
         if (m instanceof RelayMessage.Extended2 e && pending != null && hop == crypto.hops() - 1) {
             hopAdded(e.hdata());
         } else if (!built.isDone()) {

@@ -165,7 +165,14 @@ public final class PathSelector {
         }
         List<RelayCandidate> out = new ArrayList<>();
         for (GuardStore.Entry e : usable(kept, listed, now)) out.add(listed.get(e.id()));
-        if (out.isEmpty()) throw unavailable(listed.isEmpty() ? "no relay with the GUARD flag" : "no reachable guard");
+        if (out.isEmpty()) {
+            // every sampled guard failed lately (our own network was down, most likely): try them all again,
+            // the longest-untried first, rather than refuse to build (Tor does the same)
+            kept.stream().filter(e -> listed.containsKey(e.id()))
+                    .sorted(java.util.Comparator.comparingLong(GuardStore.Entry::lastTriedAt))
+                    .limit(primaryGuards).forEach(e -> out.add(listed.get(e.id())));
+        }
+        if (out.isEmpty()) throw unavailable("no relay with the GUARD flag");
         return out;
     }
 

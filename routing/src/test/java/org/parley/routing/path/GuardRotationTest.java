@@ -96,15 +96,11 @@ class GuardRotationTest {
         s.primaryGuards(without);
         assertThat(store.load().stream().map(GuardStore.Entry::id)).doesNotContain(gone);
 
-        // every guard failing: the sample grows to its cap and no further
+        // every guard failing: the sample grows to its cap and no further, and paths are still built (all retried)
         Set<NodeId> tried = new HashSet<>();
         for (int round = 0; round < 40; round++) {
             List<RelayCandidate> gs;
-            try {
-                gs = s.primaryGuards(directory());
-            } catch (org.parley.core.ParleyException e) {
-                break;
-            }
+            gs = s.primaryGuards(directory());
             for (RelayCandidate g : gs) {
                 tried.add(g.id());
                 s.firstHopResult(g.id(), false);
@@ -112,6 +108,8 @@ class GuardRotationTest {
         }
         assertThat(store.load()).hasSizeLessThanOrEqualTo(20);
         assertThat(tried).hasSizeLessThanOrEqualTo(20);
+        assertThat(s.primaryGuards(directory())).hasSize(3); // all down lately: the longest-untried are tried again
+        assertThat(s.select(directory(), 3)).hasSize(3);
     }
 
     @Test
