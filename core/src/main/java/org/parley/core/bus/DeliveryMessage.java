@@ -123,13 +123,39 @@ public sealed interface DeliveryMessage extends BusMessage {
 
     record AttachmentChunk(int index, int count, Bytes data) implements DeliveryMessage {}
 
+    // ---- devices (an account is a primary-signed list of devices; each device is a node) ----
+
+    /**
+     * One device of our account. {@code deviceId} is its contact id; {@code removedAtMillis} is 0
+     * while linked; {@code current} marks the device answering; {@code primary} the one that signs.
+     */
+    record DeviceView(String deviceId, String name, long addedAtMillis, long removedAtMillis, boolean current, boolean primary) {}
+
+    /** Our devices. {@code role}: "solo", "primary", "linked", "unlinked"; {@code linking}: a link code waits for approval. */
+    record ListDevices() implements DeliveryMessage {}
+
+    record Devices(String role, boolean linking, long version, List<DeviceView> devices) implements DeliveryMessage {}
+
+    /** On a new device: make a one-time link code ({@code parley://link/…}) naming this device {@code deviceName}. */
+    record BeginLink(String deviceName) implements DeliveryMessage {}
+
+    record LinkCode(String code, long expiresAtMillis) implements DeliveryMessage {}
+
+    /** On the primary: approve the device that showed {@code code}. Replies {@link Devices}. */
+    record LinkDevice(String code) implements DeliveryMessage {}
+
+    /** On the primary: unlink a device for good. Replies {@link Devices}. */
+    record UnlinkDevice(String deviceId) implements DeliveryMessage {}
+
     // ---- events ----
 
     /**
      * Something a client should show. {@code cursor} increases by one per event and survives
      * restarts. {@code type}: "message" (message set), "status" (message set: its new status),
      * "contact" (contact set), "identity-changed" (contact set), "group" (conversation set),
-     * "attachment" (message set: its attachments' status or progress changed).
+     * "attachment" (message set: its attachments' status or progress changed), "device" (a contact's
+     * or our own device list changed: message set, direction "system", its text names the device and
+     * the change, e.g. "new device linked: Laptop"; the conversation is the account's).
      */
     record Event(long cursor, String type, MessageView message, ContactView contact, ConversationView conversation)
             implements DeliveryMessage {}
