@@ -37,7 +37,10 @@ public record NodeConfig(
         int deliveryTtlSeconds,
         boolean deliveryReadReceipts,
         List<String> deliveryInboxRelays,
-        int gatewayRequestTimeoutMs) {
+        int gatewayRequestTimeoutMs,
+        int deliverySendHops,
+        int deliveryInboxHops,
+        int routingCoverCellsPerMinute) {
 
     public NodeConfig {
         bootstrap = List.copyOf(bootstrap);
@@ -83,11 +86,24 @@ public record NodeConfig(
                 (Integer) m.get("delivery.ttl-seconds"),
                 (Boolean) m.get("delivery.read-receipts"),
                 (List<String>) m.get("delivery.inbox-relays"),
-                (Integer) m.get("gateway.request-timeout-ms"));
+                (Integer) m.get("gateway.request-timeout-ms"),
+                (Integer) m.get("delivery.send-hops"),
+                (Integer) m.get("delivery.inbox-hops"),
+                (Integer) m.get("routing.cover-cells-per-minute"));
     }
 
     public boolean runs(Concern c) {
         return only.contains(c);
+    }
+
+    /** Circuit lengths to reach a contact's inbox relay and our own (end-to-end relays = send + inbox − 1). */
+    public NodeConfig withHops(int send, int inbox) {
+        return with("delivery.send-hops", send, "delivery.inbox-hops", inbox);
+    }
+
+    /** Cover traffic: average dummy-cell slots per minute; 0 = off. */
+    public NodeConfig withCover(int cellsPerMinute) {
+        return with("routing.cover-cells-per-minute", cellsPerMinute);
     }
 
     public NodeConfig withDataDir(Path dir) {
@@ -164,10 +180,13 @@ public record NodeConfig(
         m.put("discovery.rpc-timeout-ms", discoveryRpcTimeoutMs);
         m.put("discovery.refresh-interval-ms", discoveryRefreshIntervalMs);
         m.put("routing.distinct-subnets", routingDistinctSubnets);
+        m.put("routing.cover-cells-per-minute", routingCoverCellsPerMinute);
         m.put("delivery.name", deliveryName);
         m.put("delivery.ttl-seconds", deliveryTtlSeconds);
         m.put("delivery.read-receipts", deliveryReadReceipts);
         m.put("delivery.inbox-relays", deliveryInboxRelays);
+        m.put("delivery.send-hops", deliverySendHops);
+        m.put("delivery.inbox-hops", deliveryInboxHops);
         m.put("cluster.enabled", clusterEnabled);
         m.put("cluster.name", clusterName);
         m.put("cluster.host", clusterHost);

@@ -25,15 +25,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BusEnvelopeRouter implements EnvelopeRouter {
     private final EventBus bus;
-    private final int circuitHops;
+    private final int sendHops;
+    private final int inboxHops;
     private final DeliveryOptions options;
     static final long KEY_MAX_AGE_MILLIS = 10 * 60_000;
     private final Map<String, Bytes> onionKeys = new ConcurrentHashMap<>();
     private volatile long learntAt;
 
-    public BusEnvelopeRouter(EventBus bus, int circuitHops, long timeoutMillis) {
+    /** {@code sendHops}: circuits to a contact's inbox relay; {@code inboxHops}: circuits to our own inbox relays. */
+    public BusEnvelopeRouter(EventBus bus, int sendHops, int inboxHops, long timeoutMillis) {
         this.bus = bus;
-        this.circuitHops = circuitHops;
+        this.sendHops = sendHops;
+        this.inboxHops = inboxHops;
         this.options = new DeliveryOptions().setSendTimeout(timeoutMillis);
     }
 
@@ -61,7 +64,7 @@ public final class BusEnvelopeRouter implements EnvelopeRouter {
     @Override
     public CompletionStage<SendOutcome> sendToInbox(Invite.Relay relay, InboxId inbox, MessageId messageId, Bytes envelope) {
         return hop(relay).compose(hop -> bus.<RoutingMessage>request(Addresses.ROUTING_SEND,
-                        new RoutingMessage.SendEnvelope(hop, inbox.value(), messageId.value(), envelope, circuitHops), options))
+                        new RoutingMessage.SendEnvelope(hop, inbox.value(), messageId.value(), envelope, sendHops), options))
                 .map(m -> {
                     RoutingMessage.SendResult r = (RoutingMessage.SendResult) m.body();
                     return new SendOutcome(r.outcome(), r.path());
@@ -73,7 +76,7 @@ public final class BusEnvelopeRouter implements EnvelopeRouter {
     @Override
     public CompletionStage<List<String>> openInbox(Invite.Relay relay, InboxId inbox, Bytes authSeed) {
         return hop(relay).compose(hop -> bus.<RoutingMessage>request(Addresses.ROUTING_OPEN_INBOX,
-                        new RoutingMessage.OpenInbox(hop, inbox.value(), authSeed, circuitHops), options))
+                        new RoutingMessage.OpenInbox(hop, inbox.value(), authSeed, inboxHops), options))
                 .map(m -> ((RoutingMessage.InboxOpened) m.body()).path())
                 .recover(e -> io.vertx.core.Future.failedFuture(BusDeliveryStore.translate(e)))
                 .toCompletionStage();

@@ -42,7 +42,6 @@ public final class DeliveryVerticle extends ConcernVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryVerticle.class);
     private static final DeliveryOptions PROBE_TIMEOUT = new DeliveryOptions().setSendTimeout(5_000);
     private static final DeliveryOptions DISCOVERY_TIMEOUT = new DeliveryOptions().setSendTimeout(5_000);
-    static final int CIRCUIT_HOPS = 3;
     static final String NOT_READY = "NOT_READY: no inbox relay yet";
 
     private final SecureRandom random = new SecureRandom();
@@ -83,7 +82,8 @@ public final class DeliveryVerticle extends ConcernVerticle {
         scheduler = new VertxScheduler(context);
         metrics = new MicrometerDeliveryMetrics(node.registry());
         store = new BusDeliveryStore(vertx.eventBus(), 30_000);
-        router = new BusEnvelopeRouter(vertx.eventBus(), CIRCUIT_HOPS, config.storedTimeoutMillis() + 5_000);
+        router = new BusEnvelopeRouter(vertx.eventBus(), cfg.deliverySendHops(), cfg.deliveryInboxHops(),
+                config.storedTimeoutMillis() + 5_000);
         this.<DeliveryMessage>consumer(Addresses.DELIVERY_API, this::api);
         this.<RoutingMessage>consumer(Addresses.DELIVERY_INBOUND, this::inbound);
         tryStart();

@@ -21,6 +21,7 @@ import org.parley.routing.cell.DestroyReason;
 import org.parley.routing.cell.InboxErrorKind;
 import org.parley.routing.circuit.HopSpec;
 import org.parley.routing.circuit.RoutingConfig;
+import org.parley.routing.client.CoverTraffic;
 import org.parley.routing.client.InboxSubscription;
 import org.parley.routing.crypto.OnionKeyPair;
 import org.parley.routing.path.PathSelector;
@@ -65,6 +66,7 @@ public final class RoutingVerticle extends ConcernVerticle {
     /** Inbox registrations by (inbox id, inbox relay): one inbox is held at several relays, each with its own circuit. */
     private final Map<String, Subscription> inboxes = new HashMap<>();
     private long directoryTimer = -1;
+    private CoverTraffic coverTraffic;
     private Timer buildTimer;
     private Counter inboundDown;
     private Counter sendFailures;
@@ -124,6 +126,16 @@ public final class RoutingVerticle extends ConcernVerticle {
         this.<RoutingMessage.OpenInbox>consumer(Addresses.ROUTING_OPEN_INBOX, this::openInbox);
 
         directoryTimer = vertx.setPeriodic(10, DIRECTORY_REFRESH_MS, t -> refreshDirectory());
+        int cover = node.config().routingCoverCellsPerMinute();
+        if (cover > 0) {
+            int hops = node.config().deliverySendHops();
+            coverTraffic = new CoverTraffic(routing.circuits(), scheduler, random, cover,
+                    () -> selector.select(directory.stream().filter(c -> !c.id().equals(node.identity().nodeId())).toList(), hops)
+                            .stream().map(RelayCandidate::hop).toList(),
+                    routing.circuitSwitch()::cellsSent);
+            coverTraffic.start();
+            LOG.info("cover traffic on: {} cell slots a minute", cover);
+        }
         return transport.listen(node.config().peerHost(), node.config().peerPort());
     }
 
@@ -309,6 +321,7 @@ public final class RoutingVerticle extends ConcernVerticle {
     @Override
     protected Future<?> stopConcern() {
         if (directoryTimer >= 0) vertx.cancelTimer(directoryTimer);
+        if (coverTraffic != null) coverTraffic.stop();
         inboxes.values().forEach(s -> s.subscription.close());
         routing.sender().closeAll();
         return transport == null ? Future.succeededFuture() : transport.close();

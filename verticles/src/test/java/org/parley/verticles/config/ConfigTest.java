@@ -101,6 +101,9 @@ class ConfigTest {
                 c.discoveryRpcTimeoutMs(), c.discoveryRefreshIntervalMs(), true, c.clusterName(), c.clusterHost(), 5702,
                 c.clusterMembers(), c.only(), c.metricsEnabled(), c.gatewayRateLimit(), c.gatewayRateBurst(),
                 c.gatewayMaxBodyBytes(), false, c.deliveryName(), c.deliveryTtlSeconds(), c.deliveryReadReceipts(),
-                c.deliveryInboxRelays(), c.gatewayRequestTimeoutMs()));
+                c.deliveryInboxRelays(), c.gatewayRequestTimeoutMs(), c.deliverySendHops(), c.deliveryInboxHops(),
+                c.routingCoverCellsPerMinute()));
+        NodeConfig h = d.withHops(2, 3).withCover(60);
+        assertThat(List.of(h.deliverySendHops(), h.deliveryInboxHops(), h.routingCoverCellsPerMinute())).containsExactly(2, 3, 60);
     }
 }

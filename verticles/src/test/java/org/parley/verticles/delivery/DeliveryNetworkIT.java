@@ -51,7 +51,8 @@ class DeliveryNetworkIT {
 
     Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
         NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
-                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of());
+                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of())
+                .withHops(3, 3); // the longest end-to-end route (5 relays); DeliveryLoadIT runs the default 2 + 2
         Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         nodes.add(n);
         n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,

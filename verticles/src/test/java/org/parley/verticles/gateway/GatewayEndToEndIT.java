@@ -160,7 +160,7 @@ class GatewayEndToEndIT {
         for (Object o : alice.get("/v1/conversations/" + conv + "/messages?limit=20").getJsonArray("messages")) {
             if (((JsonObject) o).getString("id").equals(id)) path = ((JsonObject) o).getJsonArray("path");
         }
-        assertThat(path).as("the circuit the message took").hasSize(3);
+        assertThat(path).as("the circuit the message took (delivery.send-hops = 2)").hasSize(2);
 
         // bob reads it; alice sees read
         String bobConv = seen.getString("conversationId");
