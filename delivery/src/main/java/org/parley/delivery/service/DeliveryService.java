@@ -10,6 +10,9 @@ import org.parley.core.time.Clock;
 import org.parley.core.time.Scheduler;
 import org.parley.delivery.attachment.AttachmentCodec;
 import org.parley.delivery.attachment.AttachmentRef;
+import org.parley.delivery.device.DeviceContact;
+import org.parley.delivery.device.DeviceMessage;
+import org.parley.delivery.device.DeviceMessageCodec;
 import org.parley.delivery.envelope.Envelope;
 import org.parley.delivery.envelope.EnvelopeCodec;
 import org.parley.delivery.envelope.EnvelopeSealer;
@@ -99,6 +102,7 @@ public final class DeliveryService {
     private final DeliveryMetrics metrics;
     private final EnvelopeSealer sealer;
     private final Attachments attachments;
+    private final DeviceFanout devices;
 
     private Account account;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
@@ -125,6 +129,7 @@ public final class DeliveryService {
         this.metrics = metrics;
         this.sealer = new EnvelopeSealer(new SessionCipher(random), random);
         this.attachments = new Attachments(this, store, config, clock, scheduler, random);
+        this.devices = new DeviceFanout(this, store, clock, random, config);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -154,7 +159,10 @@ public final class DeliveryService {
             }
             return chain;
         }).thenCompose(v -> store.conversations()).thenCompose(list -> {
-            for (ConversationRecord c : list) conversations.put(c.conversationId(), c);
+            for (ConversationRecord c : list) {
+                if (!devices.load(c)) conversations.put(c.conversationId(), c);
+            }
+            devices.started(account.identity().publicKey());
             return store.lastEventCursor();
         }).thenCompose(cursor -> {
             lastCursor = cursor;
@@ -198,9 +206,11 @@ public final class DeliveryService {
         try {
             if (!started) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "delivery is not ready: no inbox relay yet");
             if (request instanceof DeliveryMessage.GetMe) return done(me());
+            CompletionStage<DeliveryMessage> device = devices.handle(request);
+            if (device != null) return device;
             if (request instanceof DeliveryMessage.AddContact a) return addContact(a.invite(), a.name()).thenApply(DeliveryMessage.ContactReply::new);
             if (request instanceof DeliveryMessage.ListContacts) {
-                return done(new DeliveryMessage.Contacts(peers.values().stream().map(this::view).toList()));
+                return done(new DeliveryMessage.Contacts(peers.values().stream().filter(p -> !devices.hidden(p.id)).map(this::view).toList()));
             }
             if (request instanceof DeliveryMessage.ListConversations) return listConversations().thenApply(DeliveryMessage.Conversations::new);
             if (request instanceof DeliveryMessage.SendText s) return sendText(s.conversationId(), s.text()).thenApply(DeliveryMessage.MessageReply::new);
@@ -274,9 +284,10 @@ public final class DeliveryService {
             ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
             if (g.members().isEmpty()) throw ParleyException.protocol("we are not a member of this group");
             Bytes body = new WireWriter(64).bytes16(g.groupId()).raw(ServiceCodec.utf8(text)).toBytes();
-            return queue(conversationId, Kind.GROUP_TEXT, text, id, new InnerMessage.Unrecognized(GROUP_TEXT_TYPE, body), g.members());
+            return queue(conversationId, Kind.GROUP_TEXT, text, id, new InnerMessage.Unrecognized(GROUP_TEXT_TYPE, body),
+                    devices.recipients(g.members(), true));
         }
-        return queue(conversationId, Kind.TEXT, text, id, new InnerMessage.Text(text), List.of(conv.contactId()));
+        return queue(conversationId, Kind.TEXT, text, id, new InnerMessage.Text(text), devices.recipients(List.of(conv.contactId()), true));
     }
 
     /** Sends {@code text} (may be empty) with uploaded attachments; each recipient then gets their chunks, windowed. */
@@ -291,10 +302,10 @@ public final class DeliveryService {
         if (conv.isGroup()) {
             ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
             if (g.members().isEmpty()) throw ParleyException.protocol("we are not a member of this group");
-            recipients = g.members();
+            recipients = devices.recipients(g.members(), false);
             groupId = g.groupId();
         } else {
-            recipients = List.of(conv.contactId());
+            recipients = devices.recipients(List.of(conv.contactId()), false);
         }
         InnerMessage inner = new InnerMessage.Unrecognized(AttachmentCodec.MESSAGE_TYPE,
                 AttachmentCodec.encodeMessage(new AttachmentCodec.Message(groupId, body, refs)));
@@ -325,7 +336,9 @@ public final class DeliveryService {
 
     public CompletionStage<List<ConversationView>> listConversations() {
         List<CompletionStage<ConversationView>> views = new ArrayList<>();
-        for (ConversationRecord c : conversations.values()) views.add(conversationView(c));
+        for (ConversationRecord c : conversations.values()) {
+            if (c.isGroup() || !devices.hidden(c.contactId())) views.add(conversationView(c));
+        }
         return all(views);
     }
 
@@ -355,6 +368,7 @@ public final class DeliveryService {
                     }
                 });
             }
+            devices.afterRead(conversationId, bySender, config.readReceipts());
             return allVoid(writes);
         });
     }
@@ -435,6 +449,10 @@ public final class DeliveryService {
             return CompletableFuture.completedFuture(null);
         }
         String cid = contactId(u.sender());
+        if (devices.revoked(cid)) {
+            LOG.debug("dropping a message from unlinked device {}", shortId(cid));
+            return CompletableFuture.completedFuture(null);
+        }
         Peer peer = peers.get(cid);
         Plaintext p = null;
         SessionState accepted = null;
@@ -580,6 +598,12 @@ public final class DeliveryService {
             AttachmentCodec.Chunk chunk = AttachmentCodec.decodeChunk(u.body());
             return attachments.chunkArrived(peer.id, chunk).thenRun(() -> queueReceipt(peer, p.id()));
         }
+        if (m instanceof InnerMessage.Unrecognized du && DeviceMessageCodec.isDeviceType(du.typeCode())) {
+            return devices.onMessage(peer.id, peer.identity, p, du, path).thenAccept(show -> {
+                queueReceipt(peer, p.id());
+                if (p.sequence() >= 1) ordered(peer, p.sequence(), show);
+            });
+        }
         if (p.sequence() < 1) return CompletableFuture.completedFuture(null);
         Kind kind;
         AttachmentCodec.Message withFiles = null;
@@ -587,7 +611,7 @@ public final class DeliveryService {
         String text = "";
         if (m instanceof InnerMessage.Text t) {
             kind = Kind.TEXT;
-            conv = peer.id;
+            conv = devices.conversationOf(peer.id);
             text = t.body();
         } else if (m instanceof InnerMessage.Unrecognized u && u.typeCode() == GROUP_TEXT_TYPE) {
             WireReader r = new WireReader(u.body().toArray(), "group text");
@@ -605,7 +629,7 @@ public final class DeliveryService {
             for (AttachmentRef ref : withFiles.refs()) ref.validate(config.maxAttachmentBytes());
             kind = Kind.ATTACHMENT;
             text = withFiles.text();
-            conv = withFiles.groupId().isEmpty() ? peer.id : groupConversationId(withFiles.groupId());
+            conv = withFiles.groupId().isEmpty() ? devices.conversationOf(peer.id) : groupConversationId(withFiles.groupId());
             if (!withFiles.groupId().isEmpty() && withFiles.groupId().length() != 16) throw ParleyException.protocol("group id must be 16 bytes");
         } else if (m instanceof InnerMessage.Unrecognized u && u.typeCode() == CARD_TYPE) {
             kind = Kind.CARD;
@@ -754,7 +778,9 @@ public final class DeliveryService {
         List<MessageId> ids = receiptBatches.remove(peer.id);
         if (ids == null || closed) return;
         for (int i = 0; i < ids.size(); i += 512) {
-            sendControl(peer, new InnerMessage.DeliveryReceipt(List.copyOf(ids.subList(i, Math.min(ids.size(), i + 512)))), 0);
+            InnerMessage.DeliveryReceipt receipt = new InnerMessage.DeliveryReceipt(List.copyOf(ids.subList(i, Math.min(ids.size(), i + 512))));
+            sendControl(peer, receipt, 0);
+            for (String sibling : devices.siblings(peer.id)) sendReceipt(sibling, receipt); // the sender's other devices show it too
         }
     }
 
@@ -841,6 +867,7 @@ public final class DeliveryService {
                     ? "no delivery receipt within the TTL" : "no inbox relay stored it within the TTL");
             return;
         }
+        if (devices.revoked(r.contactId())) return; // unlinked: nothing more goes to it
         Peer peer = peers.get(r.contactId());
         long gen = ++a.generation;
         int n = a.count++;
@@ -850,7 +877,8 @@ public final class DeliveryService {
             return;
         }
         Plaintext template = PlaintextCodec.decode(o.body.inner());
-        Bytes env = seal(peer, new Plaintext(template.id(), r.sequence(), template.sentAtMillis(), template.message()));
+        InnerMessage inner = devices.innerFor(r.contactId(), o.rec.conversationId(), o.body, template.message());
+        Bytes env = seal(peer, new Plaintext(template.id(), r.sequence(), template.sentAtMillis(), inner));
         Invite.Relay relay = peer.theirInbox.relays().get(n % peer.theirInbox.relays().size());
         a.timer = scheduler.schedule(config.storedTimeoutMillis(), () -> {
             if (a.generation == gen) retryLater(o, r, a, n);
@@ -922,7 +950,7 @@ public final class DeliveryService {
             if (before == null || before >= level) return CompletableFuture.completedFuture(null);
             Map<String, Integer> levels = new HashMap<>(p.recipients());
             levels.put(contactId, level);
-            int min = levels.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+            int min = devices.level(levels); // per account: the best of its devices; our own devices do not count
             MessageState target = switch (min) {
                 case 0 -> MessageState.PENDING;
                 case 1 -> MessageState.SENT;
@@ -938,7 +966,7 @@ public final class DeliveryService {
                         a.generation++;
                     }
                 }
-                if (min >= LEVEL_DELIVERED) {
+                if (devices.settled(levels, LEVEL_DELIVERED)) {
                     live.cancelAll();
                     open.remove(messageId);
                     metrics.deliveredAfter(clock.nowMillis() - rec.createdAtMillis());
@@ -973,15 +1001,20 @@ public final class DeliveryService {
     /** Persists a new contact, its session and direct conversation, opens our inbox for it and sends it our card. */
     private CompletionStage<Void> createContact(Peer p) {
         peers.put(p.id, p);
+        boolean shown = !devices.hidden(p.id); // a device of our own or of a contact's account has no conversation of its own
         ConversationRecord conv = new ConversationRecord(p.id, p.id, p.name, clock.nowMillis(), Bytes.EMPTY);
-        conversations.put(conv.conversationId(), conv);
+        if (shown) conversations.put(conv.conversationId(), conv);
         openInbox(p.our.inbox(), p.our.authSeed(), 0);
         Invite card = InviteCodec.create(account.identity(), account.bundle(), p.our.inbox(), name(),
                 clock.nowMillis() + config.inviteValidityMillis());
         InnerMessage cardMsg = new InnerMessage.Unrecognized(CARD_TYPE, ServiceCodec.utf8(InviteCodec.toLink(card)));
-        return putContact(p).thenCompose(v -> putSessions(p)).thenCompose(v -> store.putConversation(conv))
+        return putContact(p).thenCompose(v -> putSessions(p))
+                .thenCompose(v -> shown ? store.putConversation(conv) : CompletableFuture.<Void>completedFuture(null))
                 .thenCompose(v -> queue(CONTROL, Kind.CARD, "", MessageId.random(random), cardMsg, List.of(p.id)))
-                .thenAccept(v -> emit("contact", null, view(p), null));
+                .thenCompose(v -> devices.afterContact(p.id))
+                .thenAccept(v -> {
+                    if (shown) emit("contact", null, view(p), null);
+                });
     }
 
     private void openInbox(Invite.ContactInbox inbox, Bytes seed, int attempt) {
@@ -1028,6 +1061,110 @@ public final class DeliveryService {
         ConversationRecord c = id == null || id.equals(CONTROL) ? null : conversations.get(id);
         if (c == null) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no conversation " + id);
         return c;
+    }
+
+    // ------------------------------------------------------------------ devices (called by DeviceFanout)
+
+    Account account() {
+        return account;
+    }
+
+    boolean knows(String contactId) {
+        return peers.containsKey(contactId);
+    }
+
+    List<String> peerIds() {
+        return List.copyOf(peers.keySet());
+    }
+
+    Optional<String> peerName(String contactId) {
+        Peer p = peers.get(contactId);
+        return p == null ? Optional.empty() : Optional.of(p.name);
+    }
+
+    /** Starts a session with a device named by a verified device list (or a link code) and sends it our card. */
+    CompletionStage<Void> addDevicePeer(DeviceContact c, String name) {
+        IdentityKey key = c.bundle().identity();
+        String id = contactId(key);
+        if (peers.containsKey(id) || key.equals(account.identity().publicKey())) return CompletableFuture.completedFuture(null);
+        SessionState s = Pqxdh.initiate(account.identity(), c.bundle(), RatchetParams.PARLEY, random);
+        Peer p = newPeer(id, name, key, c.inbox());
+        p.sessions.add(s);
+        return createContact(p);
+    }
+
+    /** Queues a device message as control traffic (persisted, retried until confirmed). */
+    CompletionStage<Void> queueDevice(DeviceMessage m, List<String> to) {
+        InnerMessage inner = new InnerMessage.Unrecognized(DeviceMessageCodec.typeOf(m), DeviceMessageCodec.encode(m));
+        return queue(CONTROL, Kind.CARD, "", MessageId.random(random), inner, to).thenApply(v -> null);
+    }
+
+    /** Sends a device message once, best effort (retried until a relay stores it, not confirmed). */
+    void sendDeviceOnce(String contactId, DeviceMessage m) {
+        Peer p = peers.get(contactId);
+        if (p != null) sendControl(p, new InnerMessage.Unrecognized(DeviceMessageCodec.typeOf(m), DeviceMessageCodec.encode(m)), 0);
+    }
+
+    void sendReceipt(String contactId, InnerMessage receipt) {
+        Peer p = peers.get(contactId);
+        if (p != null) sendControl(p, receipt, 0);
+    }
+
+    /** A notice in a conversation (a device linked or unlinked): an event of type "device", never silent. */
+    void emitNotice(String conversationId, String senderName, String text) {
+        long now = clock.nowMillis();
+        MessageView v = new MessageView("device-" + MessageId.random(random).value().hex(), conversationId, "system", senderName, text,
+                "received", null, now, now, List.of(), List.of());
+        emit("device", v, null, null);
+    }
+
+    /** What another device of ours sent: stored as our outgoing message (same id, so the recipients' receipts move it too). */
+    CompletionStage<Runnable> storeTranscript(DeviceMessage.SentTranscript t, Plaintext p, List<String> path) {
+        Runnable nothing = () -> { };
+        Kind kind = t.kind() >= 0 && t.kind() < Kind.values().length ? Kind.values()[t.kind()] : null;
+        String conv = t.conversationId();
+        if ((kind != Kind.TEXT && kind != Kind.GROUP_TEXT && kind != Kind.ATTACHMENT) || conv.equals(CONTROL)
+                || conv.equals(Attachments.SENDING) || conv.equals(DeviceFanout.STATE_ID)) {
+            return CompletableFuture.completedFuture(nothing);
+        }
+        Kind shown = kind == Kind.ATTACHMENT ? Kind.TEXT : kind; // the files themselves stay on the sending device
+        Map<String, Integer> levels = new HashMap<>();
+        for (String r : t.recipients()) levels.put(r, 0);
+        long now = clock.nowMillis();
+        long at = Math.min(now, Math.max(p.sentAtMillis(), now - config.ttlMillis()));
+        OutBody body = new OutBody(shown, t.text(), PlaintextCodec.encode(new Plaintext(p.id(), 0, p.sentAtMillis(),
+                new InnerMessage.Text(t.text()))), List.of());
+        MessageRecord rec = new MessageRecord(conv, p.id().value().hex(), true, ServiceCodec.encodeOut(body), MessageState.SENT,
+                ServiceCodec.encodeProgress(new Progress("", path, levels)), at, now);
+        CompletionStage<Void> ensured = CompletableFuture.completedFuture(null);
+        if (!conversations.containsKey(conv)) {
+            ConversationRecord c;
+            if (conv.startsWith("g-")) {
+                List<String> members = t.recipients().stream().map(devices::conversationOf).filter(peers::containsKey).distinct().toList();
+                c = new ConversationRecord(conv, "", "group", now, ServiceCodec.encodeGroup(new ServiceCodec.Group(Bytes.fromHex(conv.substring(2)), members)));
+            } else {
+                c = new ConversationRecord(conv, conv, peerName(conv).orElse("contact " + shortId(conv)), now, Bytes.EMPTY);
+            }
+            conversations.put(conv, c);
+            ensured = store.putConversation(c);
+        }
+        return ensured.thenCompose(v -> store.appendMessage(rec)).thenApply(fresh -> fresh ? () -> emit("message", view(rec), null, null) : nothing);
+    }
+
+    /** Another device of ours showed these incoming messages: mark them read here too (no receipts: that device sent them). */
+    CompletionStage<Void> applyReadSync(DeviceMessage.ReadSync r) {
+        if (!conversations.containsKey(r.conversationId())) return CompletableFuture.completedFuture(null);
+        Set<String> ids = new java.util.HashSet<>();
+        for (MessageId id : r.messageIds()) ids.add(id.value().hex());
+        return store.messages(r.conversationId(), Long.MAX_VALUE, 200).thenCompose(list -> {
+            List<CompletionStage<Void>> writes = new ArrayList<>();
+            for (MessageRecord m : list) {
+                if (m.outgoing() || m.status() != MessageState.RECEIVED || !ids.contains(incomingHex(m.messageId()))) continue;
+                writes.add(store.updateMessage(m.messageId(), MessageState.READ, m.extra(), clock.nowMillis())
+                        .thenAccept(after -> emit("status", view(after), null, null)));
+            }
+            return allVoid(writes);
+        });
     }
 
     // ------------------------------------------------------------------ views and events
