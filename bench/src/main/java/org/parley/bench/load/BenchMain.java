@@ -9,7 +9,7 @@ import java.util.Locale;
  * 0 done, 1 the run failed, 2 bad usage (or an option this build cannot do).
  *
  * <pre>
- * bin/parley bench [--mode e2e] [--nodes 20] [--users 10] [--messages 3000] [--rate 1000] [--hops 5]
+ * bin/parley bench [--mode e2e] [--nodes 20] [--users 10] [--messages 3000] [--rate 1000] [--hops 4] [--cover [N]]
  *                  [--size 100] [--warmup 5] [--json FILE] [--html FILE]
  * bin/parley bench --mode routing [--nodes 6] [--circuits 8] [--hops 3] [--duration 10]
  *                  [--builds 200] [--sends 20] [--crypto cgo|tor1] [--json FILE]
@@ -25,8 +25,8 @@ public final class BenchMain {
             "    --users U           user nodes (default 10)",
             "    --messages M        measured messages (default 3000)",
             "    --rate R            offered msgs/s, open loop (default 1000; 0 = as fast as the API accepts)",
-            "    --hops H            relays between two users (default 5: delivery's 3-hop circuits on both sides;",
-            "                        no other value is possible yet)",
+            "    --hops H            relays between two users, 3..5 (default 4: the sender's 2-hop circuit to the",
+            "                        recipient's inbox relay, the recipient's 3-hop circuit from it)",
             "    --size B            message text bytes (default 100)",
             "    --warmup W          unrecorded messages per sender after each pair's first (default 5)",
             "    --warmup-timeout S  bound on each warm-up wait (default 60 s); pairs not through by then are left out",
@@ -36,7 +36,7 @@ public final class BenchMain {
             "    --json FILE         write the numbers, parameters and versions as JSON",
             "    --html FILE         write a self-contained page: latency histogram, percentiles, throughput over time",
             "    --processes         one JVM per node (not implemented yet: exits 2)",
-            "    --cover             cover traffic on (there is no cover traffic in this build yet: exits 2)",
+            "    --cover [N]         cover traffic on every user node, N cell slots a minute (default 60)",
             "  --mode routing        relays in this JVM (TLS links on loopback): circuit build latency,",
             "                        parallel-circuit throughput, one middle relay's rate, inbox sends",
             "    --nodes N           relay nodes to start (default 6, at least hops)",
@@ -88,8 +88,9 @@ public final class BenchMain {
                         return 2;
                     }
                     case "--cover" -> {
-                        err.println("parley bench: --cover: this build has no cover traffic to turn on (nothing to measure yet)");
-                        return 2;
+                        // optional value: cell slots a minute per user (default 60)
+                        String v = i + 1 < args.length && args[i + 1].matches("\\d+") ? args[++i] : "60";
+                        p = p.with("--cover", v);
                     }
                     default -> p = p.with(a, value(args, ++i, a));
                 }

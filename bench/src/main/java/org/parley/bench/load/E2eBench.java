@@ -67,8 +67,14 @@ import java.util.stream.Stream;
  * fewer than {@link #CLOSED_WINDOW} API calls are outstanding and times start at the call.
  */
 public final class E2eBench {
-    /** Relays between two users with delivery's fixed 3-hop circuits on both sides (inbox relay shared). */
-    static final int STACK_HOPS = 5;
+    /** Relays between two users: the sender's circuit to the inbox relay plus the recipient's, the inbox relay shared. */
+    static final int DEFAULT_HOPS = 4;
+
+    /** Circuit lengths {sender's, recipient's} giving {@code hops} relays between two users. */
+    static int[] circuitHops(int hops) {
+        int send = (hops + 1) / 2; // 3 → 2 + 2, 4 → 2 + 3, 5 → 3 + 3
+        return new int[]{send, hops + 1 - send};
+    }
     static final int CLOSED_WINDOW = 64;
     static final int MAX_OUTSTANDING = 20_000;
     static final long BUCKET_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -77,25 +83,26 @@ public final class E2eBench {
 
     /** Parameters of one run; {@code rate} 0 means as fast as the delivery API accepts. */
     public record Params(int nodes, int users, int messages, int rate, int hops, int size, int warmup,
-                         int warmupTimeoutSeconds, int drainSeconds, long seed, Path json, Path html) {
+                         int warmupTimeoutSeconds, int drainSeconds, long seed, Path json, Path html, int cover) {
         public static Params defaults() {
-            return new Params(20, 10, 3_000, 1_000, STACK_HOPS, 100, 5, 60, 60, System.nanoTime(), null, null);
+            return new Params(20, 10, 3_000, 1_000, DEFAULT_HOPS, 100, 5, 60, 60, System.nanoTime(), null, null, 0);
         }
 
         public Params with(String option, String value) {
             return switch (option) {
-                case "--nodes" -> new Params(i(option, value), users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html);
-                case "--users" -> new Params(nodes, i(option, value), messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html);
-                case "--messages" -> new Params(nodes, users, i(option, value), rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html);
-                case "--rate" -> new Params(nodes, users, messages, i(option, value), hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html);
-                case "--hops" -> new Params(nodes, users, messages, rate, i(option, value), size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html);
-                case "--size" -> new Params(nodes, users, messages, rate, hops, i(option, value), warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html);
-                case "--warmup" -> new Params(nodes, users, messages, rate, hops, size, i(option, value), warmupTimeoutSeconds, drainSeconds, seed, json, html);
-                case "--warmup-timeout" -> new Params(nodes, users, messages, rate, hops, size, warmup, i(option, value), drainSeconds, seed, json, html);
-                case "--drain" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, i(option, value), seed, json, html);
-                case "--seed" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, l(option, value), json, html);
-                case "--json" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, Path.of(value), html);
-                case "--html" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, Path.of(value));
+                case "--nodes" -> new Params(i(option, value), users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html, cover);
+                case "--users" -> new Params(nodes, i(option, value), messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html, cover);
+                case "--messages" -> new Params(nodes, users, i(option, value), rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html, cover);
+                case "--rate" -> new Params(nodes, users, messages, i(option, value), hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html, cover);
+                case "--hops" -> new Params(nodes, users, messages, rate, i(option, value), size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html, cover);
+                case "--size" -> new Params(nodes, users, messages, rate, hops, i(option, value), warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html, cover);
+                case "--warmup" -> new Params(nodes, users, messages, rate, hops, size, i(option, value), warmupTimeoutSeconds, drainSeconds, seed, json, html, cover);
+                case "--warmup-timeout" -> new Params(nodes, users, messages, rate, hops, size, warmup, i(option, value), drainSeconds, seed, json, html, cover);
+                case "--drain" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, i(option, value), seed, json, html, cover);
+                case "--seed" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, l(option, value), json, html, cover);
+                case "--json" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, Path.of(value), html, cover);
+                case "--html" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, Path.of(value), cover);
+                case "--cover" -> new Params(nodes, users, messages, rate, hops, size, warmup, warmupTimeoutSeconds, drainSeconds, seed, json, html, i(option, value));
                 default -> throw new IllegalArgumentException("unknown option '" + option + "' for --mode e2e");
             };
         }
@@ -103,11 +110,7 @@ public final class E2eBench {
         /** @throws IllegalArgumentException naming the option that is out of range */
         public void validate() {
             if (hops < 3 || hops > 5) throw new IllegalArgumentException("--hops must be 3..5");
-            if (hops != STACK_HOPS) {
-                throw new IllegalArgumentException("--hops " + hops + " is not possible yet: delivery builds 3-hop circuits on both"
-                        + " sides (sender to the inbox relay, recipient to the inbox relay), " + STACK_HOPS
-                        + " relays between two users, and has no setting for it; use --hops " + STACK_HOPS);
-            }
+            if (cover < 0 || cover > 6000) throw new IllegalArgumentException("--cover must be 0..6000 cell slots a minute");
             if (nodes < 3 || nodes > 100) throw new IllegalArgumentException("--nodes must be 3..100");
             if (users < 2 || users > 50) throw new IllegalArgumentException("--users must be 2..50");
             if (messages < 1 || messages > 1_000_000) throw new IllegalArgumentException("--messages must be 1..1000000");
@@ -225,7 +228,10 @@ public final class E2eBench {
     private Future<Node> startNode(String name, EnumSet<Concern> concerns, boolean user) {
         NodeConfig cfg = NodeConfig.defaults().withDataDir(dataRoot.resolve(name)).withPorts(0, 0).withDistinctSubnets(false)
                 .withCluster(false, 5701, List.of(), concerns);
-        if (user) cfg = cfg.withDelivery(name, 3600, false, List.of());
+        if (user) {
+            int[] h = circuitHops(params.hops());
+            cfg = cfg.withDelivery(name, 3600, false, List.of()).withHops(h[0], h[1]).withCover(params.cover());
+        }
         return Node.start(cfg).map(n -> {
             // stands in for discovery: the fixed directory of this run
             n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
@@ -649,7 +655,8 @@ public final class E2eBench {
         p.put("drain_s", params.drainSeconds());
         p.put("seed", params.seed());
         p.put("processes", false);
-        p.put("cover", false);
+        p.put("cover", params.cover() > 0);
+        p.put("cover_cells_per_minute", params.cover());
         p.put("driven_through", "delivery API on each user node's event bus (" + Addresses.DELIVERY_API + ")");
         p.put("storage", "RocksDB per node (durable)");
         p.put("channels", channels.size());

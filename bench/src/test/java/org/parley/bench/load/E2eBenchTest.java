@@ -22,7 +22,7 @@ class E2eBenchTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = BenchMain.run(new String[]{"--nodes", "6", "--users", "2", "--messages", "20", "--rate", "100",
                         "--warmup", "1", "--warmup-timeout", "40", "--drain", "20", "--size", "64", "--seed", "7",
-                        "--json", json.toString(), "--html", html.toString()},
+                        "--hops", "3", "--cover", "30", "--json", json.toString(), "--html", html.toString()},
                 new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         String printed = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed).isZero();
@@ -37,6 +37,8 @@ class E2eBenchTest {
         assertThat(p.path("rate").asInt()).isEqualTo(100);
         assertThat(p.path("size").asInt()).isEqualTo(64);
         assertThat(p.path("channels").asInt()).isEqualTo(2); // one pair, both directions
+        assertThat(p.path("hops").asInt()).isEqualTo(3);
+        assertThat(p.path("cover_cells_per_minute").asInt()).isEqualTo(30);
         assertThat(j.path("versions").path("java").asText()).isNotBlank();
         assertThat(j.path("sent").asLong()).isEqualTo(20);
         assertThat(j.path("stored").asLong()).isEqualTo(20);
@@ -63,7 +65,7 @@ class E2eBenchTest {
         assertThat(j.path("cpu_ms_per_msg").asDouble()).isPositive();
         assertThat(j.path("wire_bytes_per_msg").asLong()).isGreaterThan(64);
         assertThat(j.path("heap_max_mb").asDouble()).isPositive();
-        assertThat(j.path("relays_between_users").asDouble()).isBetween(3.0, 5.0);
+        assertThat(j.path("relays_between_users").asDouble()).isEqualTo(3.0); // --hops 3: 2-hop circuits on both sides
         long timelineDelivered = 0;
         for (JsonNode t : j.path("timeline")) timelineDelivered += t.path("delivered").asLong();
         assertThat(timelineDelivered).isEqualTo(20);
@@ -75,17 +77,17 @@ class E2eBenchTest {
     }
 
     @Test
-    void optionsThisBuildCannotHonourExitWithTwo() {
+    void badOrUnbuiltOptionsExitWithTwo() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
         PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        assertThat(BenchMain.run(new String[]{"--cover"}, o, e)).isEqualTo(2);
+        assertThat(BenchMain.run(new String[]{"--cover", "9000"}, o, e)).isEqualTo(2);
         assertThat(BenchMain.run(new String[]{"--mode", "e2e", "--processes"}, o, e)).isEqualTo(2);
-        assertThat(BenchMain.run(new String[]{"--hops", "4"}, o, e)).isEqualTo(2);
+        assertThat(BenchMain.run(new String[]{"--hops", "6"}, o, e)).isEqualTo(2);
         assertThat(BenchMain.run(new String[]{"--users", "1"}, o, e)).isEqualTo(2);
         assertThat(BenchMain.run(new String[]{"--builds", "3"}, o, e)).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no cover traffic").contains("--processes")
-                .contains("--hops 4 is not possible yet").contains("--users must be 2..50")
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--cover must be 0..6000").contains("--processes")
+                .contains("--hops must be 3..5").contains("--users must be 2..50")
                 .contains("unknown option '--builds' for --mode e2e");
     }
 }
