@@ -100,6 +100,7 @@ final class ClientApi {
             }
             ask(rc, request, MessageReply.class, r -> ok(rc, 202, DeliveryJson.message(r.message())));
         });
+        new DeviceRoutes(vertx).bind(rb);
         AttachmentRoutes attachments = new AttachmentRoutes(vertx);
         on(rb, "uploadAttachment", attachments::upload);
         rb.getRoute("uploadAttachment").setDoValidation(false); // the body is the file, streamed; AttachmentRoutes checks the rest
