@@ -266,7 +266,8 @@ public final class CircuitRelay {
                 reassemblyTimer = null;
             }
             if (message instanceof RelayMessage.Drop d) {
-                if (d.echo()) sendNow(new RelayMessage.Drop(false)); // cover traffic: answer, then discard
+                // cover traffic: answer (inside the flow window: the client counts the answer toward its SENDMEs), then discard
+                if (d.echo()) send(new RelayMessage.Drop(false));
                 return;
             }
             if (message instanceof RelayMessage.Extend2 e) {

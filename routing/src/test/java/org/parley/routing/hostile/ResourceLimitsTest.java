@@ -128,6 +128,24 @@ class ResourceLimitsTest {
     }
 
     @Test
+    void coverTrafficEchoesStayInsideTheFlowWindowSoTheSendmeBoundNeverTrips() {
+        HostileNet net = new HostileNet(3, config(8, 4, 64, 256 * 1024, 64));
+        HostileNet.Recorder rec = new HostileNet.Recorder();
+        ClientCircuit c = net.build(2, rec, 0, 1);
+        for (int i = 0; i < 200; i++) {
+            c.sendToLast(new RelayMessage.Drop(true));
+            if (i % 4 == 3) net.network.runUntilIdle();
+        }
+        net.network.runUntilIdle();
+        assertThat(rec.closed).isEmpty();
+        assertThat(c.isOpen()).isTrue();
+        for (HostileNet.Counting m : net.metrics) assertThat(m.dropped).isEmpty();
+        c.send(1, new RelayMessage.Data(HostileNet.bytes(10, 1)));
+        net.network.runUntilIdle();
+        assertThat(rec.messages).containsExactly(new RelayMessage.Data(HostileNet.bytes(10, 1)));
+    }
+
+    @Test
     void aFarEndThatNeverAcknowledgesFillsTheBoundedSendQueueAndTheCircuitCloses() {
         RoutingConfig small = config(8, 4, 16, 256 * 1024, 64);
         HostileNet net = new HostileNet(3, small);
