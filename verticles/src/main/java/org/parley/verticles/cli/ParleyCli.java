@@ -11,7 +11,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         version = "parley 0.1.0",
         description = "Parley: a decentralized, onion-routed, end-to-end encrypted messenger node.",
-        subcommands = {NodeCommand.class, ChatCommand.class, DemoCommand.class, TestnetCommand.class, VectorsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, ChatCommand.class, LinkCommand.class, DemoCommand.class, TestnetCommand.class, VectorsCommand.class, CommandLine.HelpCommand.class})
 public final class ParleyCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;

@@ -65,6 +65,7 @@ class DevicesApiIT {
     Node node;
     LocalDelivery delivery;
     String base, token;
+    Path dataDir;
     final SecureRandom rnd = new SecureRandom();
 
     /** The real DeliveryService on a verticle's context; envelopes are "stored" and recorded, nothing is pushed. */
@@ -114,6 +115,7 @@ class DevicesApiIT {
         delivery = new LocalDelivery();
         node.vertx().deployVerticle(delivery).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         base = "http://127.0.0.1:" + node.gatewayPort();
+        dataDir = dir;
         token = GatewayToken.read(dir.resolve(GatewayToken.FILE_NAME)).value();
     }
 
@@ -200,5 +202,20 @@ class DevicesApiIT {
         HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/devices")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void theLinkCommandApprovesOnThePrimaryAndRefusesToMakeACodeThere() {
+        java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
+        String tokenFile = dataDir.resolve(GatewayToken.FILE_NAME).toString();
+        int code = org.parley.verticles.cli.ParleyCli.run(new String[]{"link", "--approve", newDeviceCode("Tablet"), "--gateway", base,
+                "--token-file", tokenFile}, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("approved").contains("Tablet").contains("(this device)");
+        java.io.StringWriter out2 = new java.io.StringWriter(), err2 = new java.io.StringWriter();
+        int refused = org.parley.verticles.cli.ParleyCli.run(new String[]{"link", "--name", "x", "--wait", "1", "--gateway", base,
+                "--token-file", tokenFile}, new java.io.PrintWriter(out2, true), new java.io.PrintWriter(err2, true));
+        assertThat(refused).isEqualTo(org.parley.verticles.cli.ParleyCli.EXIT_USAGE);
+        assertThat(err2.toString()).contains("403");
     }
 }
