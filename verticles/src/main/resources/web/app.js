@@ -157,6 +157,7 @@
     for (const m of list) {
       const d = day(m.sentAt);
       if (d !== lastDay) { box.append(el('div', 'day', d)); lastDay = d; }
+      if (m.direction === 'system') { box.append(el('div', 'msg system', m.text || '')); continue; }
       const b = el('div', 'msg ' + (m.direction === 'out' ? 'out' : 'in'));
       b.dataset.id = m.id;
       b.dataset.status = m.status;
@@ -319,7 +320,8 @@
       if (e.type === 'error') { notice(e.detail); return; }
       if (typeof e.cursor === 'number') { state.cursor = e.cursor; sessionStorage.setItem('parley.cursor', String(e.cursor)); }
       if (e.message) upsertMessage(e.message);
-      if (e.type === 'contact' || e.type === 'group' || e.type === 'identity-changed') refreshConversations();
+      if (e.type === 'contact' || e.type === 'group' || e.type === 'identity-changed' || e.type === 'device') refreshConversations();
+      if (e.type === 'device' && $('dlg-devices').open) showDevices();
       schedule();
     };
     ws.onclose = (ev) => {
@@ -366,6 +368,41 @@
   }
   function showLogin() { $('login').classList.remove('hidden'); }
 
+  // ---- devices ----
+  async function showDevices() {
+    $('devices-error').textContent = '';
+    let d;
+    try { d = await api('GET', '/v1/devices'); } catch (e) { $('devices-error').textContent = e.message; return; }
+    const list = $('devices-list');
+    list.replaceChildren();
+    const primary = d.role === 'solo' || d.role === 'primary';
+    for (const dev of d.devices) {
+      const li = el('li', dev.removedAt > 0 ? 'removed' : '');
+      li.append(el('span', 'name', dev.name));
+      const tags = [];
+      if (dev.primary) tags.push('primary');
+      if (dev.current) tags.push('this device');
+      if (dev.removedAt > 0) tags.push('unlinked ' + day(dev.removedAt));
+      else if (dev.addedAt > 0) tags.push('linked ' + day(dev.addedAt));
+      li.append(el('span', 'sub', tags.join(' \u00b7 ')));
+      if (primary && !dev.current && dev.removedAt === 0) {
+        const b = el('button', 'danger', 'Unlink');
+        b.type = 'button';
+        b.onclick = async () => {
+          if (!confirm('Unlink ' + dev.name + '? It stops receiving your messages for good.')) return;
+          try { await api('DELETE', '/v1/devices/' + encodeURIComponent(dev.id)); showDevices(); } catch (e) { $('devices-error').textContent = e.message; }
+        };
+        li.append(b);
+      }
+      list.append(li);
+    }
+    if (d.role === 'unlinked') list.append(el('li', 'removed', 'This device was unlinked from its account.'));
+    $('form-link-approve').classList.toggle('hidden', !primary);
+    $('link-self').classList.toggle('hidden', d.role !== 'solo');
+    if (d.role === 'linked') $('link-self-coderow').classList.add('hidden');
+    if (!$('dlg-devices').open) $('dlg-devices').showModal();
+  }
+
   function wire() {
     $('btn-invite').onclick = showInvite;
     $('copy-invite').onclick = () => { $('invite').select(); navigator.clipboard && navigator.clipboard.writeText($('invite').value); };
@@ -381,6 +418,23 @@
       $('group-error').textContent = '';
       $('dlg-group').showModal();
     };
+    $('btn-devices').onclick = showDevices;
+    $('form-link-approve').onsubmit = async (ev) => {
+      ev.preventDefault();
+      try {
+        await api('POST', '/v1/devices', { code: $('link-code').value.trim() });
+        $('link-code').value = '';
+        showDevices();
+      } catch (e) { $('devices-error').textContent = e.message; }
+    };
+    $('link-self-go').onclick = async () => {
+      try {
+        const c = await api('POST', '/v1/devices/link', { name: $('link-self-name').value.trim() || 'browser device' });
+        $('link-self-code').value = c.code;
+        $('link-self-coderow').classList.remove('hidden');
+      } catch (e) { $('devices-error').textContent = e.message; }
+    };
+    $('copy-link-code').onclick = () => { $('link-self-code').select(); navigator.clipboard && navigator.clipboard.writeText($('link-self-code').value); };
     document.querySelectorAll('[data-cancel]').forEach((b) => { b.onclick = () => b.closest('dialog').close(); });
     document.querySelectorAll('[data-close]').forEach((b) => { b.onclick = () => $(b.dataset.close).classList.add('hidden'); });
     $('form-add').onsubmit = async (ev) => {
