@@ -23,7 +23,7 @@ import org.parley.routing.circuit.HopSpec;
 import org.parley.routing.circuit.RoutingConfig;
 import org.parley.routing.client.CoverTraffic;
 import org.parley.routing.client.InboxSubscription;
-import org.parley.routing.crypto.OnionKeyPair;
+import org.parley.routing.crypto.OnionKeyRing;
 import org.parley.routing.path.PathSelector;
 import org.parley.routing.path.RelayCandidate;
 import org.parley.verticles.link.TlsLinkTransport;
@@ -61,7 +61,12 @@ public final class RoutingVerticle extends ConcernVerticle {
     private TlsLinkTransport transport;
     private RoutingNode routing;
     private PathSelector selector;
-    private volatile OnionKeyPair onionKey;
+    /**
+     * Onion keys rotate weekly; the previous key is still accepted for a day (descriptors live 3 h and
+     * are re-published within 10 min of a rotation, so every client has the new key long before).
+     */
+    static final long ONION_KEY_LIFETIME_MS = 7 * 86_400_000L, ONION_KEY_OVERLAP_MS = 86_400_000L;
+    private OnionKeyRing onionKeys;
     private volatile List<RelayCandidate> directory = List.of();
     /** Inbox registrations by (inbox id, inbox relay): one inbox is held at several relays, each with its own circuit. */
     private final Map<String, Subscription> inboxes = new HashMap<>();
@@ -98,8 +103,8 @@ public final class RoutingVerticle extends ConcernVerticle {
     protected Future<?> startConcern() {
         RoutingConfig config = RoutingConfig.defaults();
         VertxScheduler scheduler = new VertxScheduler(context);
-        onionKey = OnionKeyPair.generate(random);
-        routing = new RoutingNode(node.identity().nodeId(), () -> List.of(onionKey), new BusInboxStore(vertx, INBOX_TTL_MS),
+        onionKeys = new OnionKeyRing(Clock.system(), random, ONION_KEY_LIFETIME_MS, ONION_KEY_OVERLAP_MS);
+        routing = new RoutingNode(node.identity().nodeId(), onionKeys::keys, new BusInboxStore(vertx, INBOX_TTL_MS),
                 config, Clock.system(), scheduler, random, new org.parley.verticles.routing.MicrometerRoutingMetrics(node.registry()));
         transport = new TlsLinkTransport(vertx, node.identity(), routing.linkListener(), node.registry(), 300);
         routing.attach(transport);
@@ -121,7 +126,7 @@ public final class RoutingVerticle extends ConcernVerticle {
                         e == null ? new RoutingMessage.PeerIdentified(NodeId.ofIdentityKey(key).hex(), key) : null, e)));
         this.<RoutingMessage.DescribeSelf>consumer(Addresses.ROUTING_SELF, msg ->
                 msg.reply(new RoutingMessage.SelfDescriptor(node.identity().nodeId().hex(),
-                        node.config().peerHost() + ":" + transport.actualPort(), onionKey.publicKey())));
+                        node.config().peerHost() + ":" + transport.actualPort(), onionKeys.current().publicKey())));
         this.<RoutingMessage.SendEnvelope>consumer(Addresses.ROUTING_SEND, this::send);
         this.<RoutingMessage.OpenInbox>consumer(Addresses.ROUTING_OPEN_INBOX, this::openInbox);
 
@@ -315,7 +320,7 @@ public final class RoutingVerticle extends ConcernVerticle {
     }
 
     public Bytes onionPublicKey() {
-        return onionKey.publicKey();
+        return onionKeys.current().publicKey();
     }
 
     @Override
