@@ -133,7 +133,7 @@ class MultiDeviceNetworkIT {
         assertThat(linked.devices()).hasSize(2);
         await("laptop linked, bob told, laptop knows bob", () -> role(laptop).equals("linked") && notice(atBob, "new device linked: Laptop")
                 && MultiDeviceNetworkIT.<DeliveryMessage.Contacts>askQuietly(laptop).stream().anyMatch(c -> c.contactId().equals(conv)), 120_000);
-        System.out.println("linking over 3-hop circuits took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        System.out.println("linking over real circuits took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
 
         ask(phone, new DeliveryMessage.SendText(conv, "from the phone"));
         ask(laptop, new DeliveryMessage.SendText(conv, "from the laptop"));
