@@ -12,9 +12,9 @@
 #   testnet/netns.sh loss I PCT               # host I drops PCT % of its packets, both directions (nftables)
 #   testnet/netns.sh list [PREFIX]
 #
-# The Java harness (verticles/src/test/java/org/parley/verticles/netns) does the same with prefix "pnj"
-# and subnet 10.77.1.0/24, so a person's network (default prefix "pn", subnet PN_SUBNET=10.77.0) and a
-# test's never collide.
+# The Java harness (verticles/src/test/java/org/parley/verticles/netns) does the same with namespaces
+# "pnj<pid>-*" and subnets 10.77.X.0/24 from X = 1, so a person's network (default prefix "pn", subnet
+# PN_SUBNET=10.77.0) and a test's never collide.
 #
 # A network of Parley nodes, e.g. 3 relays (the first is the seed) and one user, by hand:
 #   testnet/netns.sh up 4

@@ -12,15 +12,19 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Test hosts on one Linux machine: one network namespace per host, each with a veth pair to a
  * Linux bridge inside a dedicated bridge namespace. Host {@code i} is namespace
- * {@code pnj-NN} with address {@code 10.77.1.(i+1)/24} on its {@code eth0}; its bridge port is
- * {@code pI} in {@code pnj-sw}. The /24 exists only inside these namespaces, and a blackhole
- * route for it in the root namespace (added before anything else, removed last) drops anything
- * a mistake would send to it from the root namespace, so no test packet can leave the machine.
+ * {@code pnj<pid>-NN} with address {@code 10.77.X.(i+1)/24} on its {@code eth0}; its bridge port
+ * is {@code pI} in {@code pnj<pid>-sw} (pid: this JVM's, so test runs of several worktrees at once
+ * keep apart; X: the first 10.77.X.0/24 from 1 that no run holds). The /24 exists only inside
+ * these namespaces, and a blackhole route for it in the root namespace (added before anything
+ * else, metric = pid, removed last) drops anything a mistake would send to it from the root
+ * namespace, so no test packet can leave the machine.
  *
  * <p>Every process of a test — nodes and clients alike — runs under {@code ip netns exec}
  * ({@link #command}). Faults: {@link #cut}/{@link #heal} a host's link, {@link #dropFrom} (one-way,
@@ -30,20 +34,27 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #close} kills every process left in the namespaces, deletes the namespaces and the
  * route; a shutdown hook does the same if the JVM ends early, and {@link #create} first removes
- * leftovers of an earlier run that died (namespaces named {@code pnj-*}).
+ * leftovers of runs that died ({@code pnj<pid>-*} namespaces and routes whose pid is gone).
  */
 public final class Netns implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Netns.class);
     public static final String PREFIX = "pnj";
-    public static final String SUBNET = "10.77.1";
-    static final String SWITCH = PREFIX + "-sw";
+    private static final long PID = ProcessHandle.current().pid();
+    private static final Pattern OURS = Pattern.compile("^" + PREFIX + "(\\d+)-\\S+$");
+    private static final Pattern ROUTE = Pattern.compile("^blackhole (10\\.77\\.(\\d+)\\.0/24)(?: .*metric (\\d+))?.*$");
+
+    /** Namespaces of this run: {@code pnj<pid>-NN}, so runs of several worktrees at once do not touch each other's. */
+    private final String prefix = PREFIX + PID;
+    private final String subnet;
+    private final String sw = prefix + "-sw";
 
     private final int hosts;
     private final Thread hook;
     private volatile boolean closed;
 
-    private Netns(int hosts) {
+    private Netns(int hosts, String subnet) {
         this.hosts = hosts;
+        this.subnet = subnet;
         this.hook = new Thread(this::teardown, "netns-cleanup");
     }
 
@@ -95,20 +106,21 @@ public final class Netns implements AutoCloseable {
     public static Netns create(int hosts) throws IOException {
         if (hosts < 1 || hosts > 200) throw new IllegalArgumentException("hosts must be 1..200");
         cleanupLeftovers();
-        Netns n = new Netns(hosts);
+        Netns n = new Netns(hosts, freeSubnet());
         Runtime.getRuntime().addShutdownHook(n.hook);
         try {
-            sh("ip", "route", "add", "blackhole", SUBNET + ".0/24");
-            sh("ip", "netns", "add", SWITCH);
-            sh("ip", "-n", SWITCH, "link", "add", "br0", "type", "bridge");
-            sh("ip", "-n", SWITCH, "link", "set", "br0", "up");
-            sh("ip", "-n", SWITCH, "link", "set", "lo", "up");
+            // the route's metric is our pid: a later run knows whose it is, and removes it once we are gone
+            sh("ip", "route", "add", "blackhole", n.subnet + ".0/24", "metric", String.valueOf(PID));
+            sh("ip", "netns", "add", n.sw);
+            sh("ip", "-n", n.sw, "link", "add", "br0", "type", "bridge");
+            sh("ip", "-n", n.sw, "link", "set", "br0", "up");
+            sh("ip", "-n", n.sw, "link", "set", "lo", "up");
             for (int i = 0; i < hosts; i++) {
                 String ns = n.ns(i);
                 sh("ip", "netns", "add", ns);
-                sh("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", "p" + i, "netns", SWITCH);
-                sh("ip", "-n", SWITCH, "link", "set", "p" + i, "master", "br0");
-                sh("ip", "-n", SWITCH, "link", "set", "p" + i, "up");
+                sh("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", "p" + i, "netns", n.sw);
+                sh("ip", "-n", n.sw, "link", "set", "p" + i, "master", "br0");
+                sh("ip", "-n", n.sw, "link", "set", "p" + i, "up");
                 sh("ip", "-n", ns, "addr", "add", n.address(i) + "/24", "dev", "eth0");
                 sh("ip", "-n", ns, "link", "set", "eth0", "up");
                 sh("ip", "-n", ns, "link", "set", "lo", "up");
@@ -117,18 +129,49 @@ public final class Netns implements AutoCloseable {
             n.close();
             throw e;
         }
-        LOG.info("netns: {} hosts {}.1-{} behind bridge namespace {}", hosts, SUBNET, hosts, SWITCH);
+        LOG.info("netns: {} hosts {}.1-{} behind bridge namespace {}", hosts, n.subnet, hosts, n.sw);
         return n;
     }
 
-    /** Kills processes in, and deletes, every namespace named {@code pnj-*}; deletes the blackhole route. */
-    public static void cleanupLeftovers() throws IOException {
-        Result list = run(List.of("ip", "netns", "list"), 10);
-        for (String line : list.out.split("\n")) {
-            String name = line.strip().split("\\s+")[0];
-            if (name.startsWith(PREFIX + "-")) deleteNamespace(name);
+    /** 10.77.X (X from 1; 10.77.0 is testnet/netns.sh's) with no blackhole route yet, i.e. no other run on it. */
+    private static String freeSubnet() throws IOException {
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        for (String line : run(List.of("ip", "route", "show", "type", "blackhole"), 10).out.split("\n")) {
+            Matcher m = ROUTE.matcher(line.strip());
+            if (m.matches()) used.add(Integer.parseInt(m.group(2)));
         }
-        run(List.of("ip", "route", "del", "blackhole", SUBNET + ".0/24"), 10);
+        for (int x = 1; x < 255; x++) if (!used.contains(x)) return "10.77." + x;
+        throw new IOException("no free 10.77.X.0/24 for a test network");
+    }
+
+    /**
+     * Removes what runs that died left behind: namespaces {@code pnj<pid>-*} and blackhole routes
+     * for 10.77.X.0/24 with metric {@code pid}, where that pid is no longer a live process (or is us).
+     */
+    public static void cleanupLeftovers() throws IOException {
+        for (String name : listNamespaces()) {
+            Matcher m = OURS.matcher(name);
+            if (m.matches() && deadOrUs(Long.parseLong(m.group(1)))) deleteNamespace(name);
+        }
+        for (String line : run(List.of("ip", "route", "show", "type", "blackhole"), 10).out.split("\n")) {
+            Matcher m = ROUTE.matcher(line.strip());
+            if (m.matches() && m.group(3) != null && deadOrUs(Long.parseLong(m.group(3)))) {
+                run(List.of("ip", "route", "del", "blackhole", m.group(1), "metric", m.group(3)), 10);
+            }
+        }
+    }
+
+    private static boolean deadOrUs(long pid) {
+        return pid == PID || ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+    }
+
+    private static List<String> listNamespaces() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : run(List.of("ip", "netns", "list"), 10).out.split("\n")) {
+            String name = line.strip().split("\\s+")[0];
+            if (!name.isEmpty()) out.add(name);
+        }
+        return out;
     }
 
     private static void deleteNamespace(String name) throws IOException {
@@ -154,11 +197,11 @@ public final class Netns implements AutoCloseable {
     }
 
     public String ns(int i) {
-        return String.format("%s-%02d", PREFIX, i);
+        return String.format("%s-%02d", prefix, i);
     }
 
     public String address(int i) {
-        return SUBNET + "." + (i + 1);
+        return subnet + "." + (i + 1);
     }
 
     /** {@code ip netns exec <ns of host i> cmd...}: {@code ip} enters the namespace and execs the command, so the pid is the command's. */
@@ -179,11 +222,11 @@ public final class Netns implements AutoCloseable {
 
     /** Takes host i's link down at its bridge port: nothing in or out until {@link #heal}. */
     public void cut(int i) throws IOException {
-        sh("ip", "-n", SWITCH, "link", "set", "p" + i, "down");
+        sh("ip", "-n", sw, "link", "set", "p" + i, "down");
     }
 
     public void heal(int i) throws IOException {
-        sh("ip", "-n", SWITCH, "link", "set", "p" + i, "up");
+        sh("ip", "-n", sw, "link", "set", "p" + i, "up");
     }
 
     /** One-way: host i drops every packet arriving from the given hosts (they still receive what i sends). */
@@ -234,18 +277,26 @@ public final class Netns implements AutoCloseable {
         }
     }
 
-    /** Whether the root namespace has the blackhole route for the subnet. */
-    public static boolean blackholeRoutePresent() throws IOException {
-        return run(List.of("ip", "route", "show", "type", "blackhole"), 10).out.contains(SUBNET + ".0/24");
+    /** This run's subnet, e.g. {@code 10.77.1} (hosts are .1, .2, ...). */
+    public String subnet() {
+        return subnet;
     }
 
-    public static List<String> namespaces() throws IOException {
+    /** Whether the root namespace has this run's blackhole route. */
+    public boolean blackholeRoutePresent() throws IOException {
+        return run(List.of("ip", "route", "show", "type", "blackhole"), 10).out.contains(subnet + ".0/24 metric " + PID);
+    }
+
+    /** This run's namespaces that exist now. */
+    public List<String> namespaces() throws IOException {
         List<String> out = new ArrayList<>();
-        for (String line : run(List.of("ip", "netns", "list"), 10).out.split("\n")) {
-            String name = line.strip().split("\\s+")[0];
-            if (name.startsWith(PREFIX + "-")) out.add(name);
-        }
+        for (String name : listNamespaces()) if (name.startsWith(prefix + "-")) out.add(name);
         return out;
+    }
+
+    /** The bridge namespace's name. */
+    public String bridgeNamespace() {
+        return sw;
     }
 
     @Override
@@ -263,8 +314,8 @@ public final class Netns implements AutoCloseable {
         closed = true;
         try {
             for (int i = 0; i < hosts; i++) deleteNamespace(ns(i));
-            deleteNamespace(SWITCH);
-            run(List.of("ip", "route", "del", "blackhole", SUBNET + ".0/24"), 10);
+            deleteNamespace(sw);
+            run(List.of("ip", "route", "del", "blackhole", subnet + ".0/24", "metric", String.valueOf(PID)), 10);
             LOG.info("netns: removed {} hosts, the bridge namespace and the blackhole route", hosts);
         } catch (IOException e) {
             LOG.warn("netns: cleanup failed: {}", e.getMessage());

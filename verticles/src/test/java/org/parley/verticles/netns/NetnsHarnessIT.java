@@ -56,12 +56,13 @@ class NetnsHarnessIT {
     void faultToolsDoWhatTheySayAndCloseLeavesNothing() throws Exception {
         Netns.unavailable().ifPresent(reason -> assumeTrue(false, reason));
         Netns.nftUnavailable().ifPresent(reason -> assumeTrue(false, reason));
-        Process echo;
-        Process relay;
-        Process sleeper;
-        try (Netns net = Netns.create(3)) {
-            assertThat(Netns.blackholeRoutePresent()).as("blackhole route for " + Netns.SUBNET + ".0/24").isTrue();
-            assertThat(Netns.namespaces()).contains("pnj-sw", "pnj-00", "pnj-01", "pnj-02");
+        Process echo = null;
+        Process relay = null;
+        Process sleeper = null;
+        Netns net = Netns.create(3);
+        try {
+            assertThat(net.blackholeRoutePresent()).as("blackhole route for " + net.subnet() + ".0/24").isTrue();
+            assertThat(net.namespaces()).containsExactlyInAnyOrder(net.bridgeNamespace(), net.ns(0), net.ns(1), net.ns(2));
             // the subnet is unreachable from the root namespace (the route drops it)
             Netns.Result fromRoot = Netns.run(List.of("timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/" + net.address(0) + "/7001"), 10);
             assertThat(fromRoot.code()).as("connect from the root namespace").isNotZero();
@@ -95,11 +96,39 @@ class NetnsHarnessIT {
             assertThat(loopback.err()).as("loopback is not subject to the link loss").contains("refused");
             net.clearRules(1);
             assertThat(echo(net, 1, net.address(0), 7001).reply()).isEqualTo("ping-1");
+        } finally {
+            net.close();
         }
         assertThat(echo.waitFor(10, TimeUnit.SECONDS)).as("echo server killed on close").isTrue();
         assertThat(relay.waitFor(10, TimeUnit.SECONDS)).as("relay killed on close").isTrue();
         assertThat(sleeper.waitFor(10, TimeUnit.SECONDS)).as("other processes killed on close").isTrue();
-        assertThat(Netns.namespaces()).as("no pnj-* namespace left").isEmpty();
-        assertThat(Netns.blackholeRoutePresent()).as("blackhole route removed").isFalse();
+        assertThat(net.namespaces()).as("none of the run's namespaces left").isEmpty();
+        assertThat(net.blackholeRoutePresent()).as("blackhole route removed").isFalse();
+    }
+
+    @Test
+    void leftoversOfADeadRunAreRemovedAndALiveRunsAreNot() throws Exception {
+        Netns.unavailable().ifPresent(reason -> assumeTrue(false, reason));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor(10, TimeUnit.SECONDS);
+        long dead = gone.pid();
+        long alive = ProcessHandle.current().parent().map(ProcessHandle::pid).orElseThrow(); // a live process that is not us
+        String deadNs = Netns.PREFIX + dead + "-00";
+        String liveNs = Netns.PREFIX + alive + "-00";
+        try {
+            Netns.sh("ip", "netns", "add", deadNs);
+            Netns.sh("ip", "netns", "add", liveNs);
+            Netns.sh("ip", "route", "add", "blackhole", "10.77.254.0/24", "metric", String.valueOf(dead));
+            Netns.cleanupLeftovers();
+            String names = Netns.run(List.of("ip", "netns", "list"), 10).out();
+            String routes = Netns.run(List.of("ip", "route", "show", "type", "blackhole"), 10).out();
+            assertThat(names).as("a dead run's namespace is removed").doesNotContain(deadNs);
+            assertThat(names).as("a live run's namespace is kept").contains(liveNs);
+            assertThat(routes).as("a dead run's route is removed").doesNotContain("10.77.254.0/24");
+        } finally {
+            Netns.run(List.of("ip", "netns", "del", deadNs), 10);
+            Netns.run(List.of("ip", "netns", "del", liveNs), 10);
+            Netns.run(List.of("ip", "route", "del", "blackhole", "10.77.254.0/24", "metric", String.valueOf(dead)), 10);
+        }
     }
 }
