@@ -35,7 +35,7 @@ class WebPageIT {
         Assumptions.assumeTrue(new File("/usr/bin/chromedriver").canExecute(), "/usr/bin/chromedriver is not installed");
         Assumptions.assumeTrue(new File("/usr/bin/chromium").canExecute(), "/usr/bin/chromium is not installed");
         Files.createDirectories(SCREENS);
-        try (GatewayFixture g = GatewayFixture.start(dir, "alice", true, 700)) {
+        try (GatewayFixture g = GatewayFixture.start(dir, "alice", true, 2_500)) {
             assertThat(g.post("/v1/contacts", "{\"invite\":\"parley://invite/bob/qwertyuiop\",\"name\":\"Bob\"}").statusCode()).isEqualTo(201);
             String carol = new JsonObject(g.post("/v1/contacts", "{\"invite\":\"parley://invite/carol/asdfghjkl\",\"name\":\"Carol Jones\"}").body()).getString("id");
             g.post("/v1/groups", new JsonObject().put("name", "Weekend trip").put("members", new io.vertx.core.json.JsonArray().add(carol)).encode());
@@ -46,7 +46,7 @@ class WebPageIT {
             WebDriver driver = new ChromeDriver(service, opts);
             try {
                 // the page re-renders the conversation on every event: elements go stale, look them up again
-                WebDriverWait wait = (WebDriverWait) new WebDriverWait(driver, Duration.ofSeconds(15))
+                WebDriverWait wait = (WebDriverWait) new WebDriverWait(driver, Duration.ofSeconds(30))
                         .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
                 driver.get(g.base + "/#token=" + g.token);
                 wait.until(ExpectedConditions.textToBe(By.id("conn"), "connected"));
