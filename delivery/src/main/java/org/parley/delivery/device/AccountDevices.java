@@ -163,15 +163,34 @@ public final class AccountDevices {
      * changed, or empty if it is the list we already hold. PROTOCOL_VIOLATION if it does not verify.
      */
     public Optional<Update> onAnnounce(IdentityKey me, IdentityKey sender, DeviceMessage.Announce a) {
+        return onAnnounce(me, sender, a, id -> false);
+    }
+
+    /**
+     * As {@link #onAnnounce(IdentityKey, IdentityKey, DeviceMessage.Announce)}; {@code knownContact}
+     * tells which device ids we already know as contacts: a contact's list may not claim one of them
+     * for its account unless it is that account's own device (nor claim us or our own devices), so a
+     * contact cannot pull someone else's device — and their messages — into its conversation.
+     */
+    public Optional<Update> onAnnounce(IdentityKey me, IdentityKey sender, DeviceMessage.Announce a,
+                                       java.util.function.Predicate<String> knownContact) {
         DeviceList list = a.list();
         if (!list.isActive(sender)) throw ParleyException.protocol("device list from a device it does not list as active");
-        boolean mine = own != null ? list.primary().equals(own.primary()) : list.find(me).isPresent();
+        // our own account only ever through our primary's signature (a first list comes with the link approval)
+        boolean mine = own != null && list.primary().equals(own.primary());
         String accountId = id(list.primary());
         DeviceList prev = mine ? own : accounts.get(accountId);
         if (prev != null && prev.version() == list.version() && prev.signature().equals(list.signature())) return Optional.empty();
         if (!mine) {
-            String known = accountOfDevice.get(id(sender));
-            if (known != null && !known.equals(accountId)) throw ParleyException.protocol("a device announced another account");
+            for (Device d : list.devices()) {
+                String id = id(d.key());
+                if (d.key().equals(me) || isOwnDevice(id)) throw ParleyException.protocol("a contact's device list claims one of our devices");
+                String known = accountOfDevice.get(id);
+                if (known != null && !known.equals(accountId)) throw ParleyException.protocol("a device list claims a device of another account");
+                if (known == null && !id.equals(accountId) && knownContact.test(id)) {
+                    throw ParleyException.protocol("a device list claims a device we know as another contact");
+                }
+            }
         }
         DeviceListVerifier.Change change = DeviceListVerifier.verify(list, Optional.ofNullable(prev));
         List<DeviceContact> reach = new ArrayList<>();

@@ -241,7 +241,7 @@ final class DeviceFanout {
         DeviceMessage m = DeviceMessageCodec.decode(u.typeCode(), u.body());
         IdentityKey me = svc.account().identity().publicKey();
         if (m instanceof DeviceMessage.Announce a) {
-            Optional<AccountDevices.Update> up = state.onAnnounce(me, from, a);
+            Optional<AccountDevices.Update> up = state.onAnnounce(me, from, a, svc::knows);
             if (up.isEmpty()) return done(nothing);
             AccountDevices.Update update = up.get();
             List<CompletionStage<Void>> steps = new ArrayList<>();

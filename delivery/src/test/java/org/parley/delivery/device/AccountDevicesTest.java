@@ -137,4 +137,33 @@ class AccountDevicesTest {
         clock.advance(1_000);
         assertThatThrownBy(() -> LinkCodec.parse(code, clock)).hasMessageContaining("expired");
     }
+
+    @Test
+    void aContactCannotClaimOurDevicesOrAnotherContactsDevices() {
+        IdentityKeyPair mallory = IdentityKeyPair.generate(rnd), carol = IdentityKeyPair.generate(rnd);
+        AccountDevices atBob = new AccountDevices(AccountDevicesTest::id);
+        // a solo device is never pulled into someone's account by an announce naming it
+        DeviceList claimsBob = DeviceListCodec.sign(mallory, 1, List.of(new Device(mallory.publicKey(), "M", 1, 0),
+                new Device(bob.publicKey(), "bob?", 1, 0)));
+        assertThatThrownBy(() -> atBob.onAnnounce(bob.publicKey(), mallory.publicKey(), new DeviceMessage.Announce(claimsBob, List.of())))
+                .isInstanceOf(ParleyException.class);
+        assertThat(atBob.role()).isEqualTo(AccountDevices.Role.SOLO);
+        assertThat(atBob.ownOthers(id(bob.publicKey()))).isEmpty();
+        // nor can mallory claim carol, whom bob knows as a contact, or alice's laptop
+        DeviceList claimsCarol = DeviceListCodec.sign(mallory, 1, List.of(new Device(mallory.publicKey(), "M", 1, 0),
+                new Device(carol.publicKey(), "carol?", 1, 0)));
+        String carolId = id(carol.publicKey());
+        assertThatThrownBy(() -> atBob.onAnnounce(bob.publicKey(), mallory.publicKey(), new DeviceMessage.Announce(claimsCarol, List.of()),
+                carolId::equals)).isInstanceOf(ParleyException.class);
+        assertThat(atBob.accountOf(carolId)).isEqualTo(carolId);
+        AccountDevices atPhone = new AccountDevices(AccountDevicesTest::id);
+        atPhone.approve(phone, "Phone", reach(phone), new AccountDevices(AccountDevicesTest::id).beginLink(laptop, reach(laptop).bundle(),
+                inbox, "Laptop", clock.nowMillis(), 600_000, rnd), clock);
+        atBob.onAnnounce(bob.publicKey(), phone.publicKey(), atPhone.ownAnnounce().orElseThrow());
+        DeviceList claimsLaptop = DeviceListCodec.sign(mallory, 2, List.of(new Device(mallory.publicKey(), "M", 1, 0),
+                new Device(laptop.publicKey(), "laptop?", 1, 0)));
+        assertThatThrownBy(() -> atBob.onAnnounce(bob.publicKey(), mallory.publicKey(), new DeviceMessage.Announce(claimsLaptop, List.of())))
+                .isInstanceOf(ParleyException.class);
+        assertThat(atBob.accountOf(id(laptop.publicKey()))).isEqualTo(id(phone.publicKey()));
+    }
 }
