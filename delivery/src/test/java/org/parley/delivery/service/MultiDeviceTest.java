@@ -128,4 +128,32 @@ class MultiDeviceTest {
         net.scheduler.advance(10_000);
         assertThat(texts(bob, "in", aliceAtBob)).hasSize(atBob);
     }
+
+    @Test
+    void theDeviceStateSurvivesARestartOfBothAliceDevices() {
+        SimNet net = new SimNet(8, 4);
+        SimNet.Peer phone = net.peer("alice", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("bob"), 2);
+        SimNet.Peer laptop = net.peer("laptop", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("alice"), 3);
+        String bobAtAlice = DeliveryServiceTest.connect(net, phone, bob)[0];
+        String code = ((DeliveryMessage.LinkCode) ask(laptop, new DeliveryMessage.BeginLink("Laptop"))).code();
+        ask(phone, new DeliveryMessage.LinkDevice(code));
+        assertThat(net.runUntil(() -> devices(laptop).role().equals("linked") && notices(bob).contains("new device linked: Laptop")
+                && DeliveryServiceTest.contacts(laptop).stream().anyMatch(c -> c.contactId().equals(bobAtAlice))
+                && DeliveryServiceTest.controlSettled(phone) && DeliveryServiceTest.controlSettled(laptop), 120_000)).isTrue();
+
+        phone.service.stop();
+        laptop.service.stop();
+        net.start(phone, DeliveryServiceTest.fast("alice"), 101);
+        net.start(laptop, DeliveryServiceTest.fast("alice"), 103);
+        assertThat(devices(phone).role()).isEqualTo("primary");
+        assertThat(devices(phone).devices()).extracting(DeliveryMessage.DeviceView::name).containsExactly("alice", "Laptop");
+        assertThat(devices(laptop).role()).isEqualTo("linked");
+        assertThat(DeliveryServiceTest.contacts(laptop)).extracting(DeliveryMessage.ContactView::contactId).containsExactly(bobAtAlice);
+
+        String id = send(phone, bobAtAlice, "after the restart");
+        assertThat(net.runUntil(() -> texts(laptop, "out", bobAtAlice).contains("after the restart")
+                && status(phone, id) == MessageState.DELIVERED && status(laptop, id) == MessageState.DELIVERED, 60_000)).isTrue();
+        assertThat(texts(bob, "in", DeliveryServiceTest.contacts(bob).get(0).contactId())).containsExactly("after the restart");
+    }
 }
