@@ -156,4 +156,30 @@ class MultiDeviceTest {
                 && status(phone, id) == MessageState.DELIVERED && status(laptop, id) == MessageState.DELIVERED, 60_000)).isTrue();
         assertThat(texts(bob, "in", DeliveryServiceTest.contacts(bob).get(0).contactId())).containsExactly("after the restart");
     }
+
+    @Test
+    void aContactAddedAfterLinkingReachesBothDevicesAndTheLaptopCanAnswer() {
+        SimNet net = new SimNet(9, 4);
+        SimNet.Peer phone = net.peer("alice", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("alice"), 1);
+        SimNet.Peer laptop = net.peer("laptop", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("alice"), 3);
+        String code = ((DeliveryMessage.LinkCode) ask(laptop, new DeliveryMessage.BeginLink("Laptop"))).code();
+        ask(phone, new DeliveryMessage.LinkDevice(code));
+        assertThat(net.runUntil(() -> devices(laptop).role().equals("linked") && DeliveryServiceTest.controlSettled(phone)
+                && DeliveryServiceTest.controlSettled(laptop), 60_000)).isTrue();
+        assertThat(DeliveryServiceTest.contacts(laptop)).isEmpty(); // the phone is not a contact of its own laptop
+
+        SimNet.Peer carol = net.peer("carol", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("carol"), 2);
+        String[] conv = DeliveryServiceTest.connect(net, phone, carol);
+        String carolAtAlice = conv[0], aliceAtCarol = conv[1];
+        // carol learns the laptop from the phone's announce (told, not silent) and the laptop learns carol from her card
+        assertThat(net.runUntil(() -> notices(carol).contains("new device linked: Laptop")
+                && DeliveryServiceTest.contacts(laptop).stream().anyMatch(c -> c.contactId().equals(carolAtAlice)), 60_000)).isTrue();
+        send(carol, aliceAtCarol, "hello alice");
+        assertThat(net.runUntil(() -> texts(phone, "in", carolAtAlice).size() == 1 && texts(laptop, "in", carolAtAlice).size() == 1, 60_000)).isTrue();
+        String answer = send(laptop, carolAtAlice, "hi carol, from the laptop");
+        assertThat(net.runUntil(() -> texts(carol, "in", aliceAtCarol).contains("hi carol, from the laptop")
+                && texts(phone, "out", carolAtAlice).contains("hi carol, from the laptop")
+                && status(laptop, answer) == MessageState.DELIVERED, 60_000)).isTrue();
+        assertThat(DeliveryServiceTest.contacts(carol)).hasSize(1);
+    }
 }
