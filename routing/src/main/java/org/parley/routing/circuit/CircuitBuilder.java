@@ -48,6 +48,12 @@ public final class CircuitBuilder {
         if (new HashSet<>(path.stream().map(HopSpec::id).toList()).size() != path.size()) {
             throw new IllegalArgumentException("a node may appear only once in a path");
         }
+        for (HopSpec h : path) {
+            // an unknown relay's key arrives as empty: refuse here, not in the middle of the telescoping build
+            if (h.onionKey() == null || h.onionKey().length() != 32) {
+                throw new IllegalArgumentException("no usable onion key for relay " + h.id().shortHex());
+            }
+        }
         return new ClientCircuit(sw, config, clock, scheduler, random, path, listener, observer).start();
     }
 }

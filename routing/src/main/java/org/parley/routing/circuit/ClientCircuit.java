@@ -205,7 +205,13 @@ public final class ClientCircuit {
             return;
         }
         HopSpec next = path.get(have);
-        pending = handshake(next);
+        try {
+            pending = handshake(next);
+        } catch (ParleyException e) {
+            LOG.debug("cannot extend to hop {}: {}", have, e.getMessage());
+            closeLocally(DestroyReason.INTERNAL, true);
+            return;
+        }
         RelayMessage.Extend2 extend = new RelayMessage.Extend2(
                 List.of(LinkSpecifier.nodeId(next.id()), LinkSpecifier.address(next.address())),
                 NtorV3.HTYPE, pending.message());

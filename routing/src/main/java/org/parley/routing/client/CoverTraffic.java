@@ -117,7 +117,9 @@ public final class CoverTraffic {
             return;
         }
         building = true;
-        builder.build(path, new CircuitListener() {
+        java.util.concurrent.CompletionStage<ClientCircuit> stage;
+        try {
+            stage = builder.build(path, new CircuitListener() {
             @Override
             public void onMessage(int hop, RelayMessage message) {
                 // the echoes are discarded by the circuit itself; nothing else is expected here
@@ -127,7 +129,13 @@ public final class CoverTraffic {
             public void onClosed(DestroyReason reason) {
                 circuit = null;
             }
-        }).whenComplete((c, e) -> {
+            });
+        } catch (IllegalArgumentException e) {
+            building = false;
+            LOG.debug("unusable path for the cover circuit: {}", e.getMessage());
+            return;
+        }
+        stage.whenComplete((c, e) -> {
             building = false;
             if (e == null) {
                 if (running) circuit = c;

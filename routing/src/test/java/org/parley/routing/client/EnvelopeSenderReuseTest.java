@@ -142,6 +142,18 @@ class EnvelopeSenderReuseTest {
         assertThat(s.circuitsBuilt()).isEqualTo(4);
     }
 
+    @Test
+    void aHopWithoutAnOnionKeyFailsTheSendAtOnce() {
+        EnvelopeSender s = sender(EnvelopeSender.Reuse.defaults());
+        HopSpec keyless = new HopSpec(hops.get(INBOX).id(), hops.get(INBOX).address(), Bytes.EMPTY);
+        CompletableFuture<EnvelopeSender.Sent> f = s.send(List.of(hops.get(0), keyless), inbox, rnd(16, 1), rnd(10, 1)).toCompletableFuture();
+        assertThat(f).isCompletedExceptionally();
+        assertThat(f.handle((v, e) -> ((org.parley.core.ParleyException) (e instanceof java.util.concurrent.CompletionException ? e.getCause() : e)).kind()).join())
+                .isEqualTo(org.parley.core.ParleyException.Kind.CONFIG);
+        network.runUntilIdle();
+        assertThat(s.openCircuits()).isZero();
+    }
+
     private static final class Quiet implements InboxSubscription.Listener {
         public void onEstablished(long pending, List<NodeId> path) {}
         public void onEnvelope(Bytes messageId, Bytes envelope) {}

@@ -202,7 +202,8 @@ public final class RoutingVerticle extends ConcernVerticle {
         long start = System.nanoTime();
         List<HopSpec> path;
         try {
-            path = path(candidate(s.inboxRelay()), s.circuitHops());
+            // the directory's onion key wins over the caller's (relays rotate keys; a restarted relay has a new one)
+            path = path(current(candidate(s.inboxRelay())), s.circuitHops());
         } catch (ParleyException e) {
             sendFailures.increment();
             msg.fail(FailureCodes.of(e.kind()), e.getMessage());
