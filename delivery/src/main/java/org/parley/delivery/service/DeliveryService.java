@@ -1123,8 +1123,8 @@ public final class DeliveryService {
         Runnable nothing = () -> { };
         Kind kind = t.kind() >= 0 && t.kind() < Kind.values().length ? Kind.values()[t.kind()] : null;
         String conv = t.conversationId();
-        if ((kind != Kind.TEXT && kind != Kind.GROUP_TEXT && kind != Kind.ATTACHMENT) || conv.equals(CONTROL)
-                || conv.equals(Attachments.SENDING) || conv.equals(DeviceFanout.STATE_ID)) {
+        if ((kind != Kind.TEXT && kind != Kind.GROUP_TEXT && kind != Kind.ATTACHMENT) || conv.startsWith("_")
+                || (conv.startsWith("g-") && !conv.matches("g-[0-9a-f]{32}"))) {
             return CompletableFuture.completedFuture(nothing);
         }
         Kind shown = kind == Kind.ATTACHMENT ? Kind.TEXT : kind; // the files themselves stay on the sending device
