@@ -32,6 +32,16 @@ public interface Store extends AutoCloseable {
     MetaRepository meta();
 
     /**
+     * Runs {@code work} on the committer thread against a {@link StoreBatch}; everything it writes
+     * reaches the disk in one synced write batch (all or none). The future completes with
+     * {@code work}'s result once that batch is durable, or exceptionally (and nothing is written)
+     * if {@code work} throws or the disk fails. Each write of the batch is counted in
+     * {@link StoreMetrics} under its own repository, and the batch once under {@link Repository#SYSTEM}.
+     * {@code work} must not block or call the store's other methods.
+     */
+    <T> java.util.concurrent.CompletableFuture<T> batch(java.util.function.Function<StoreBatch, T> work);
+
+    /**
      * Purges inbox envelopes, replay tags and DHT records whose expiry is at or before
      * {@code nowMillis}, using the expiry index. Blocks until the deletions are durable.
      */

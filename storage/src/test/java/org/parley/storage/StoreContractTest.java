@@ -243,6 +243,85 @@ public abstract class StoreContractTest {
         assertThat(store.messages().unfinished(10)).extracting(StoredMessage::messageId).containsExactly(b("early"));
     }
 
+    // ------------------------------------------------------------ batches
+
+    @Test
+    void aBatchWritesEverythingInCallOrderAndLaterCallsSeeEarlierOnes() {
+        Contact bob = new Contact(b("bob"), "Bob", b("ik"), b("si"), b("oi"), T0);
+        Conversation conv = new Conversation(b("c1"), b("bob"), "Bob", T0);
+        writes.clear();
+        List<Object> seen = await(store.batch(batch -> {
+            List<Object> out = new ArrayList<>();
+            batch.putKey("k1", b("secret"));
+            batch.putContact(bob);
+            batch.putSession(new StoredSession(b("bob"), b("s1"), T0));
+            batch.putSession(new StoredSession(b("bob"), b("s2"), T0 + 1)); // the later put of a key wins
+            batch.putConversation(conv);
+            out.add(batch.appendMessage(msg("c1", "m1", T0, "hi")));
+            out.add(batch.appendMessage(msg("c1", "m1", T0 + 5, "again"))); // sees the first append
+            out.add(batch.updateMessageStatus(b("m1"), MessageStatus.SENT, T0 + 2).status()); // sees it too
+            batch.putMeta("x", b("1"));
+            return out;
+        }));
+        assertThat(seen).containsExactly(true, false, MessageStatus.SENT);
+        assertThat(store.keys().get("k1")).contains(b("secret"));
+        assertThat(store.contacts().get(b("bob"))).contains(bob);
+        assertThat(store.sessions().get(b("bob"))).map(StoredSession::state).contains(b("s2"));
+        assertThat(store.conversations().get(b("c1"))).contains(conv);
+        assertThat(store.messages().get(b("m1"))).map(m -> m.body().equals(b("hi")) && m.status() == MessageStatus.SENT).contains(true);
+        assertThat(store.messages().unfinished(10)).extracting(StoredMessage::messageId).containsExactly(b("m1"));
+        assertThat(store.meta().get("x")).contains(b("1"));
+        // each write counted under its repository, the batch once under SYSTEM
+        assertThat(writes).filteredOn(r -> r == Repository.SESSIONS).hasSize(2);
+        assertThat(writes).filteredOn(r -> r == Repository.MESSAGES).hasSize(3);
+        assertThat(writes).filteredOn(r -> r == Repository.SYSTEM).hasSize(1);
+        if (durable()) {
+            reopen();
+            assertThat(store.sessions().get(b("bob"))).map(StoredSession::state).contains(b("s2"));
+            assertThat(store.messages().get(b("m1"))).map(StoredMessage::status).contains(MessageStatus.SENT);
+        }
+    }
+
+    @Test
+    void aFailedWriteInABatchLeavesNothingOfItselfAndTheRestIsKept() {
+        Object[] failure = new Object[2];
+        await(store.batch(batch -> {
+            batch.putMeta("before", b("1"));
+            try {
+                batch.updateMessageStatus(b("nope"), MessageStatus.SENT, T0);
+            } catch (ParleyException e) {
+                failure[0] = e.kind();
+            }
+            try {
+                batch.appendMessage(new StoredMessage(b("c1"), b("m1"), Direction.OUTGOING, b("x"), MessageStatus.PENDING, -1, 0));
+            } catch (ParleyException e) {
+                failure[1] = e.kind();
+            }
+            batch.putMeta("after", b("2"));
+            return null;
+        }));
+        assertThat(failure).containsExactly(ParleyException.Kind.NOT_FOUND, ParleyException.Kind.MALFORMED_INPUT);
+        assertThat(store.meta().get("before")).contains(b("1"));
+        assertThat(store.meta().get("after")).contains(b("2"));
+        assertThat(store.messages().get(b("m1"))).isEmpty();
+    }
+
+    @Test
+    void aBatchWhoseFunctionThrowsWritesNothing() {
+        assertThatThrownBy(() -> await(store.batch(batch -> {
+            batch.putMeta("x", b("1"));
+            batch.appendMessage(msg("c1", "m1", T0, "hi"));
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "changed my mind");
+        }))).isInstanceOf(ParleyException.class).hasMessageContaining("changed my mind");
+        assertThat(store.meta().get("x")).isEmpty();
+        assertThat(store.messages().get(b("m1"))).isEmpty();
+        // a batch cannot be used once its function returned
+        StoreBatch[] kept = new StoreBatch[1];
+        await(store.batch(batch -> kept[0] = batch));
+        assertThatThrownBy(() -> kept[0].putMeta("late", b("1"))).isInstanceOf(ParleyException.class);
+        assertThat(store.meta().get("late")).isEmpty();
+    }
+
     @Test
     void updatingAMissingMessageIsNotFound() {
         assertThatThrownBy(() -> await(store.messages().updateStatus(b("nope"), MessageStatus.SENT, T0)))

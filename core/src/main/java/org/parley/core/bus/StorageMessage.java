@@ -1,5 +1,7 @@
 package org.parley.core.bus;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import org.parley.core.Bytes;
 
 import java.util.List;
@@ -99,4 +101,38 @@ public sealed interface StorageMessage extends BusMessage {
     record DeliveryLastCursorGet() implements StorageMessage {}
 
     record DeliveryLastCursor(long cursor) implements StorageMessage {}
+
+    /**
+     * Several delivery writes ({@link DeliveryAccountPut}, {@link DeliveryContactPut}, {@link DeliverySessionPut},
+     * {@link DeliveryConversationPut}, {@link DeliveryMessageAppend}, {@link DeliveryMessageUpdate},
+     * {@link DeliveryEventPut}) applied in this order and made durable by one synced write. Reply
+     * {@link DeliveryBatchDone} with one reply per write, in the same order, once all are durable; a
+     * write that fails on its own gets a {@link DeliveryFailure} there and leaves nothing written.
+     */
+    record DeliveryBatch(@JsonTypeInfo(use = JsonTypeInfo.Id.NAME) @JsonSubTypes({
+            @JsonSubTypes.Type(value = DeliveryAccountPut.class, name = "account"),
+            @JsonSubTypes.Type(value = DeliveryContactPut.class, name = "contact"),
+            @JsonSubTypes.Type(value = DeliverySessionPut.class, name = "session"),
+            @JsonSubTypes.Type(value = DeliveryConversationPut.class, name = "conversation"),
+            @JsonSubTypes.Type(value = DeliveryMessageAppend.class, name = "append"),
+            @JsonSubTypes.Type(value = DeliveryMessageUpdate.class, name = "update"),
+            @JsonSubTypes.Type(value = DeliveryEventPut.class, name = "event")}) List<StorageMessage> writes) implements StorageMessage {
+        public DeliveryBatch {
+            writes = List.copyOf(writes);
+        }
+    }
+
+    /** One reply per write of a {@link DeliveryBatch}: {@link Done}, {@link DeliveryAppended}, {@link DeliveryMessages} or {@link DeliveryFailure}. */
+    record DeliveryBatchDone(@JsonTypeInfo(use = JsonTypeInfo.Id.NAME) @JsonSubTypes({
+            @JsonSubTypes.Type(value = Done.class, name = "done"),
+            @JsonSubTypes.Type(value = DeliveryAppended.class, name = "appended"),
+            @JsonSubTypes.Type(value = DeliveryMessages.class, name = "messages"),
+            @JsonSubTypes.Type(value = DeliveryFailure.class, name = "failure")}) List<StorageMessage> replies) implements StorageMessage {
+        public DeliveryBatchDone {
+            replies = List.copyOf(replies);
+        }
+    }
+
+    /** A write of a batch that failed: {@code code} as in {@link FailureCodes}. */
+    record DeliveryFailure(int code, String message) implements StorageMessage {}
 }

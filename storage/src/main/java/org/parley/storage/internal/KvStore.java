@@ -27,6 +27,7 @@ import org.parley.storage.ReplayCache;
 import org.parley.storage.Repository;
 import org.parley.storage.SessionRepository;
 import org.parley.storage.Store;
+import org.parley.storage.StoreBatch;
 import org.parley.storage.StoreOptions;
 import org.parley.storage.StoredEnvelope;
 import org.parley.storage.StoredMessage;
@@ -214,12 +215,13 @@ public final class KvStore implements Store {
         return engine.submit(repo, op);
     }
 
-    private CompletableFuture<Void> putOne(Repository repo, Cf cf, byte[] key, byte[] plain) {
+    /** Seals now; the returned op writes the sealed value. */
+    private Op<Void> putOp(Cf cf, byte[] key, byte[] plain) {
         byte[] sealed = seal(cf, key, plain);
-        return submit(repo, tx -> {
+        return tx -> {
             tx.put(cf, key, sealed);
             return null;
-        });
+        };
     }
 
     private CompletableFuture<Boolean> deleteOne(Repository repo, Cf cf, byte[] key) {
@@ -261,7 +263,11 @@ public final class KvStore implements Store {
     private final class Keys implements KeyRepository {
         @Override
         public CompletableFuture<Void> put(String name, Bytes secret) {
-            return putOne(Repository.KEYS, Cf.KEYS, Codec.name(name, "key name"), secret.toArray());
+            return submit(Repository.KEYS, putOp(name, secret));
+        }
+
+        Op<Void> putOp(String name, Bytes secret) {
+            return KvStore.this.putOp(Cf.KEYS, Codec.name(name, "key name"), secret.toArray());
         }
 
         @Override
@@ -296,10 +302,14 @@ public final class KvStore implements Store {
     private final class Contacts implements ContactRepository {
         @Override
         public CompletableFuture<Void> put(Contact c) {
+            return submit(Repository.CONTACTS, putOp(c));
+        }
+
+        Op<Void> putOp(Contact c) {
             byte[] k = Codec.id(c.contactId(), "contact id").toArray();
             byte[] v = new Codec.Writer().str(c.displayName()).bytes(c.identityKey()).bytes(c.sendInbox())
                     .bytes(c.ourInbox()).i64(c.addedAtMillis()).toArray();
-            return putOne(Repository.CONTACTS, Cf.CONTACTS, k, v);
+            return KvStore.this.putOp(Cf.CONTACTS, k, v);
         }
 
         @Override
@@ -325,9 +335,12 @@ public final class KvStore implements Store {
     private final class Sessions implements SessionRepository {
         @Override
         public CompletableFuture<Void> put(StoredSession s) {
+            return submit(Repository.SESSIONS, putOp(s));
+        }
+
+        Op<Void> putOp(StoredSession s) {
             byte[] k = Codec.id(s.sessionId(), "session id").toArray();
-            return putOne(Repository.SESSIONS, Cf.SESSIONS, k,
-                    new Codec.Writer().bytes(s.state()).i64(s.updatedAtMillis()).toArray());
+            return KvStore.this.putOp(Cf.SESSIONS, k, new Codec.Writer().bytes(s.state()).i64(s.updatedAtMillis()).toArray());
         }
 
         @Override
@@ -359,8 +372,12 @@ public final class KvStore implements Store {
     private final class Conversations implements ConversationRepository {
         @Override
         public CompletableFuture<Void> put(Conversation c) {
+            return submit(Repository.CONVERSATIONS, putOp(c));
+        }
+
+        Op<Void> putOp(Conversation c) {
             byte[] k = Codec.id(c.conversationId(), "conversation id").toArray();
-            return putOne(Repository.CONVERSATIONS, Cf.CONVERSATIONS, k,
+            return KvStore.this.putOp(Cf.CONVERSATIONS, k,
                     new Codec.Writer().bytes(c.contactId()).str(c.title()).i64(c.createdAtMillis()).toArray());
         }
 
@@ -435,6 +452,11 @@ public final class KvStore implements Store {
     private final class Messages implements MessageRepository {
         @Override
         public CompletableFuture<Boolean> append(StoredMessage m) {
+            return submit(Repository.MESSAGES, appendOp(m));
+        }
+
+        /** Validates and seals now; the op writes unless the message id is taken. */
+        Op<Boolean> appendOp(StoredMessage m) {
             Codec.id(m.conversationId(), "conversation id");
             byte[] id = Codec.id(m.messageId(), "message id").toArray();
             if (m.createdAtMillis() < 0) throw ParleyException.malformed("message createdAt must not be negative");
@@ -443,20 +465,24 @@ public final class KvStore implements Store {
             byte[] idx = seal(Cf.MESSAGE_INDEX, id, k);
             byte[] ok = outboxKey(m);
             byte[] outbox = schema >= 3 && isUnfinished(m) ? seal(Cf.OUTBOX, ok, k) : null;
-            return submit(Repository.MESSAGES, tx -> {
+            return tx -> {
                 if (tx.get(Cf.MESSAGE_INDEX, id) != null) return false;
                 tx.put(Cf.MESSAGES, k, v);
                 tx.put(Cf.MESSAGE_INDEX, id, idx);
                 if (outbox != null) tx.put(Cf.OUTBOX, ok, outbox);
                 return true;
-            });
+            };
         }
 
         @Override
         public CompletableFuture<StoredMessage> updateStatus(Bytes messageId, MessageStatus status, long atMillis) {
+            return submit(Repository.MESSAGES, updateStatusOp(messageId, status, atMillis));
+        }
+
+        Op<StoredMessage> updateStatusOp(Bytes messageId, MessageStatus status, long atMillis) {
             byte[] id = Codec.id(messageId, "message id").toArray();
             java.util.Objects.requireNonNull(status, "status");
-            return submit(Repository.MESSAGES, tx -> {
+            return tx -> {
                 byte[] idx = tx.get(Cf.MESSAGE_INDEX, id);
                 if (idx == null) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no such message");
                 byte[] k = open(Cf.MESSAGE_INDEX, id, idx);
@@ -472,7 +498,7 @@ public final class KvStore implements Store {
                     else tx.delete(Cf.OUTBOX, ok);
                 }
                 return next;
-            });
+            };
         }
 
         @Override
@@ -722,7 +748,11 @@ public final class KvStore implements Store {
     private final class Meta implements MetaRepository {
         @Override
         public CompletableFuture<Void> put(String key, Bytes value) {
-            return putOne(Repository.META, Cf.META, Codec.name(key, "meta key"), value.toArray());
+            return submit(Repository.META, putOp(key, value));
+        }
+
+        Op<Void> putOp(String key, Bytes value) {
+            return KvStore.this.putOp(Cf.META, Codec.name(key, "meta key"), value.toArray());
         }
 
         @Override
@@ -733,6 +763,100 @@ public final class KvStore implements Store {
         @Override
         public CompletableFuture<Boolean> delete(String key) {
             return deleteOne(Repository.META, Cf.META, Codec.name(key, "meta key"));
+        }
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    @Override
+    public <T> CompletableFuture<T> batch(java.util.function.Function<StoreBatch, T> work) {
+        java.util.Objects.requireNonNull(work, "work");
+        long start = System.nanoTime();
+        Batch[] ran = new Batch[1];
+        CompletableFuture<T> f = submit(Repository.SYSTEM, tx -> {
+            Batch b = new Batch(tx);
+            try {
+                return work.apply(b);
+            } finally {
+                b.open = false;
+                ran[0] = b;
+            }
+        });
+        return f.thenApply(r -> {
+            long nanos = System.nanoTime() - start;
+            Batch b = ran[0];
+            for (int i = 0; i < b.repos.size(); i++) {
+                try {
+                    opts.metrics().onWrite(b.repos.get(i), nanos, b.bytes.get(i));
+                } catch (RuntimeException e) {
+                    LOG.warn("store metrics listener failed", e);
+                }
+            }
+            return r;
+        });
+    }
+
+    /** A {@link StoreBatch} over one op's transaction; each write runs in its own layer, kept only if it succeeds. */
+    private final class Batch implements StoreBatch {
+        private final Tx tx;
+        private final List<Repository> repos = new ArrayList<>();
+        private final List<Long> bytes = new ArrayList<>();
+        private boolean open = true;
+
+        Batch(Tx tx) {
+            this.tx = tx;
+        }
+
+        private <R> R apply(Repository repo, java.util.function.Supplier<Op<R>> make) {
+            if (!open) throw new ParleyException(ParleyException.Kind.INTERNAL, "store batch used after its function returned");
+            Op<R> op = make.get();
+            BufferedTx layer = new BufferedTx((cf, key) -> {
+                byte[] v = tx.get(cf, key);
+                return v == null ? BufferedTx.DELETED : v;
+            }, engine);
+            R r = op.apply(layer);
+            for (BufferedTx.Write w : layer.writes()) {
+                if (w.value() == null) tx.delete(w.cf(), w.key());
+                else tx.put(w.cf(), w.key(), w.value());
+            }
+            repos.add(repo);
+            bytes.add(layer.bytesWritten());
+            return r;
+        }
+
+        @Override
+        public void putKey(String name, Bytes secret) {
+            apply(Repository.KEYS, () -> keys.putOp(name, secret));
+        }
+
+        @Override
+        public void putContact(Contact contact) {
+            apply(Repository.CONTACTS, () -> contacts.putOp(contact));
+        }
+
+        @Override
+        public void putSession(StoredSession session) {
+            apply(Repository.SESSIONS, () -> sessions.putOp(session));
+        }
+
+        @Override
+        public void putConversation(Conversation conversation) {
+            apply(Repository.CONVERSATIONS, () -> conversations.putOp(conversation));
+        }
+
+        @Override
+        public boolean appendMessage(StoredMessage message) {
+            return apply(Repository.MESSAGES, () -> messages.appendOp(message));
+        }
+
+        @Override
+        public StoredMessage updateMessageStatus(Bytes messageId, MessageStatus status, long atMillis) {
+            return apply(Repository.MESSAGES, () -> messages.updateStatusOp(messageId, status, atMillis));
+        }
+
+        @Override
+        public void putMeta(String key, Bytes value) {
+            apply(Repository.META, () -> meta.putOp(key, value));
         }
     }
 

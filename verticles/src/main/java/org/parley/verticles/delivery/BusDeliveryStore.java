@@ -1,6 +1,9 @@
 package org.parley.verticles.delivery;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
@@ -28,11 +31,25 @@ import java.util.concurrent.CompletionStage;
  * {@link DeliveryStore} over the event bus: requests to the storage verticle at
  * {@link Addresses#STORAGE_DELIVERY}. Replies arrive on the calling verticle's context, so the
  * stages complete on its event loop. Events are stored as JSON.
+ *
+ * <p>Writes issued on a Vert.x context are gathered until the end of the event-loop turn (or
+ * {@link #MAX_BATCH} of them) and sent as one {@link StorageMessage.DeliveryBatch}, which the storage
+ * verticle makes durable with one synced write; each write's stage completes only once that batch is
+ * durable. A read first sends the writes gathered before it, so the storage verticle sees requests in
+ * call order.
  */
 public final class BusDeliveryStore implements DeliveryStore {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Most writes in one batch request. */
+    static final int MAX_BATCH = 32;
     private final EventBus bus;
     private final DeliveryOptions options;
+
+    private record Gathered(StorageMessage write, Promise<StorageMessage> done) {}
+
+    private final Object lock = new Object();
+    private List<Gathered> gathered = new ArrayList<>();
+    private boolean flushQueued;
 
     public BusDeliveryStore(EventBus bus, long timeoutMillis) {
         this.bus = bus;
@@ -41,10 +58,73 @@ public final class BusDeliveryStore implements DeliveryStore {
 
     @SuppressWarnings("unchecked")
     private <T extends StorageMessage> CompletionStage<T> ask(StorageMessage request) {
+        flush();
+        return send(request);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends StorageMessage> CompletionStage<T> send(StorageMessage request) {
         return bus.<StorageMessage>request(Addresses.STORAGE_DELIVERY, request, options)
                 .<T>map(m -> (T) m.body())
                 .recover(e -> io.vertx.core.Future.failedFuture(translate(e)))
                 .toCompletionStage();
+    }
+
+    /** Gathers {@code w} into the batch of this event-loop turn; off a Vert.x context it is sent at once. */
+    @SuppressWarnings("unchecked")
+    private <T extends StorageMessage> CompletionStage<T> write(StorageMessage w) {
+        Context ctx = Vertx.currentContext();
+        if (ctx == null) return ask(w);
+        Promise<StorageMessage> p = Promise.promise();
+        boolean full;
+        boolean queue = false;
+        synchronized (lock) {
+            gathered.add(new Gathered(w, p));
+            full = gathered.size() >= MAX_BATCH;
+            if (!full && !flushQueued) {
+                flushQueued = true;
+                queue = true;
+            }
+        }
+        if (full) flush();
+        else if (queue) ctx.runOnContext(v -> flush());
+        return p.future().<T>map(m -> (T) m).toCompletionStage();
+    }
+
+    /** Sends the gathered writes: one alone as itself, more as one {@link StorageMessage.DeliveryBatch}. */
+    private void flush() {
+        List<Gathered> batch;
+        synchronized (lock) {
+            flushQueued = false;
+            if (gathered.isEmpty()) return;
+            batch = gathered;
+            gathered = new ArrayList<>();
+        }
+        if (batch.size() == 1) {
+            Gathered g = batch.get(0);
+            send(g.write()).whenComplete((r, e) -> {
+                if (e != null) g.done().fail(e);
+                else g.done().complete((StorageMessage) r);
+            });
+            return;
+        }
+        List<StorageMessage> writes = new ArrayList<>(batch.size());
+        for (Gathered g : batch) writes.add(g.write());
+        this.<StorageMessage.DeliveryBatchDone>send(new StorageMessage.DeliveryBatch(writes)).whenComplete((r, e) -> {
+            if (e == null && r.replies().size() != batch.size()) {
+                e = new ParleyException(ParleyException.Kind.INTERNAL, "batch of " + batch.size() + " writes got " + r.replies().size() + " replies");
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                Promise<StorageMessage> done = batch.get(i).done();
+                if (e != null) {
+                    done.fail(e);
+                } else if (r.replies().get(i) instanceof StorageMessage.DeliveryFailure f) {
+                    done.fail(new ParleyException(FailureCodes.kindOf(f.code()), String.valueOf(f.message())));
+                } else {
+                    done.complete(r.replies().get(i));
+                }
+            }
+        });
     }
 
     static Throwable translate(Throwable e) {
@@ -63,7 +143,7 @@ public final class BusDeliveryStore implements DeliveryStore {
 
     @Override
     public CompletionStage<Void> saveAccount(Bytes account) {
-        return ask(new StorageMessage.DeliveryAccountPut(account)).thenApply(x -> null);
+        return write(new StorageMessage.DeliveryAccountPut(account)).thenApply(x -> null);
     }
 
     @Override
@@ -74,7 +154,7 @@ public final class BusDeliveryStore implements DeliveryStore {
 
     @Override
     public CompletionStage<Void> putContact(ContactRecord c) {
-        return ask(new StorageMessage.DeliveryContactPut(new StorageMessage.DeliveryContact(c.contactId(), c.name(), c.identityKey(),
+        return write(new StorageMessage.DeliveryContactPut(new StorageMessage.DeliveryContact(c.contactId(), c.name(), c.identityKey(),
                 c.theirInbox(), c.ourSide(), c.addedAtMillis()))).thenApply(x -> null);
     }
 
@@ -86,7 +166,7 @@ public final class BusDeliveryStore implements DeliveryStore {
 
     @Override
     public CompletionStage<Void> putSession(String contactId, Bytes sessions) {
-        return ask(new StorageMessage.DeliverySessionPut(contactId, sessions, System.currentTimeMillis())).thenApply(x -> null);
+        return write(new StorageMessage.DeliverySessionPut(contactId, sessions, System.currentTimeMillis())).thenApply(x -> null);
     }
 
     @Override
@@ -97,19 +177,19 @@ public final class BusDeliveryStore implements DeliveryStore {
 
     @Override
     public CompletionStage<Void> putConversation(ConversationRecord c) {
-        return ask(new StorageMessage.DeliveryConversationPut(new StorageMessage.DeliveryConversation(c.conversationId(), c.contactId(),
+        return write(new StorageMessage.DeliveryConversationPut(new StorageMessage.DeliveryConversation(c.conversationId(), c.contactId(),
                 c.title(), c.createdAtMillis(), c.data()))).thenApply(x -> null);
     }
 
     @Override
     public CompletionStage<Boolean> appendMessage(MessageRecord m) {
-        return this.<StorageMessage.DeliveryAppended>ask(new StorageMessage.DeliveryMessageAppend(wire(m)))
+        return this.<StorageMessage.DeliveryAppended>write(new StorageMessage.DeliveryMessageAppend(wire(m)))
                 .thenApply(StorageMessage.DeliveryAppended::fresh);
     }
 
     @Override
     public CompletionStage<MessageRecord> updateMessage(String messageId, MessageState status, Bytes extra, long atMillis) {
-        return this.<StorageMessage.DeliveryMessages>ask(new StorageMessage.DeliveryMessageUpdate(messageId, status.label(), extra, atMillis))
+        return this.<StorageMessage.DeliveryMessages>write(new StorageMessage.DeliveryMessageUpdate(messageId, status.label(), extra, atMillis))
                 .thenApply(r -> record(r.messages().get(0)));
     }
 
@@ -133,7 +213,7 @@ public final class BusDeliveryStore implements DeliveryStore {
 
     @Override
     public CompletionStage<Void> appendEvent(DeliveryMessage.Event event) {
-        return ask(new StorageMessage.DeliveryEventPut(event.cursor(), encode(event))).thenApply(x -> null);
+        return write(new StorageMessage.DeliveryEventPut(event.cursor(), encode(event))).thenApply(x -> null);
     }
 
     @Override

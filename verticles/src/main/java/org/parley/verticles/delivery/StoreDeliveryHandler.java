@@ -2,6 +2,7 @@ package org.parley.verticles.delivery;
 
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
+import org.parley.core.bus.FailureCodes;
 import org.parley.core.bus.StorageMessage;
 import org.parley.core.bus.StorageMessage.DeliveryStoredMessage;
 import org.parley.storage.Contact;
@@ -9,6 +10,7 @@ import org.parley.storage.Conversation;
 import org.parley.storage.Direction;
 import org.parley.storage.MessageStatus;
 import org.parley.storage.Store;
+import org.parley.storage.StoreBatch;
 import org.parley.storage.StoredMessage;
 import org.parley.storage.StoredSession;
 
@@ -27,7 +29,8 @@ import java.util.concurrent.CompletionStage;
  * contacts, sessions (by contact id), conversations (a group's member blob in {@code meta}),
  * messages (status in {@code messages}; the changing progress blob in {@code meta}), and events in
  * {@code meta} by cursor. Runs on the storage verticle's worker threads (reads block); writes
- * complete once durable.
+ * complete once durable. Every write, and every {@link StorageMessage.DeliveryBatch} of writes, is one
+ * {@link Store#batch}: its parts reach the disk in one synced write.
  */
 public final class StoreDeliveryHandler {
     static final String ACCOUNT = "delivery.account";
@@ -47,21 +50,21 @@ public final class StoreDeliveryHandler {
     public CompletionStage<? extends StorageMessage> handle(StorageMessage body) {
         if (body instanceof StorageMessage.DeliveryAccountGet) {
             return done(blob(store.keys().get(ACCOUNT)));
-        } else if (body instanceof StorageMessage.DeliveryAccountPut p) {
-            return store.keys().put(ACCOUNT, p.account()).thenApply(v -> new StorageMessage.Done());
+        } else if (body instanceof StorageMessage.DeliveryBatch b) {
+            return batch(b.writes());
+        } else if (isWrite(body)) {
+            return store.batch(batch -> {
+                long[] last = {-1};
+                StorageMessage reply = write(batch, body, last);
+                if (last[0] >= 0) putLast(batch, last[0]);
+                return reply;
+            });
         } else if (body instanceof StorageMessage.DeliveryContactsList) {
             return done(new StorageMessage.DeliveryContacts(store.contacts().list().stream()
                     .map(c -> new StorageMessage.DeliveryContact(str(c.contactId()), c.displayName(), c.identityKey(), c.sendInbox(),
                             c.ourInbox(), c.addedAtMillis())).toList()));
-        } else if (body instanceof StorageMessage.DeliveryContactPut p) {
-            StorageMessage.DeliveryContact c = p.contact();
-            return store.contacts().put(new Contact(utf8(c.contactId()), c.name(), c.identityKey(), c.sendInbox(), c.ourInbox(),
-                    c.addedAtMillis())).thenApply(v -> new StorageMessage.Done());
         } else if (body instanceof StorageMessage.DeliverySessionGet g) {
             return done(blob(store.sessions().get(utf8(g.contactId())).map(StoredSession::state)));
-        } else if (body instanceof StorageMessage.DeliverySessionPut p) {
-            return store.sessions().put(new StoredSession(utf8(p.contactId()), p.sessions(), p.atMillis()))
-                    .thenApply(v -> new StorageMessage.Done());
         } else if (body instanceof StorageMessage.DeliveryConversationsList) {
             return done(new StorageMessage.DeliveryConversations(store.conversations().list().stream().map(c -> {
                 String id = str(c.conversationId());
@@ -69,26 +72,6 @@ public final class StoreDeliveryHandler {
                 return new StorageMessage.DeliveryConversation(id, NO_CONTACT.equals(contact) ? "" : contact, c.title(),
                         c.createdAtMillis(), store.meta().get(GROUP + id).orElse(Bytes.EMPTY));
             }).toList()));
-        } else if (body instanceof StorageMessage.DeliveryConversationPut p) {
-            StorageMessage.DeliveryConversation c = p.conversation();
-            CompletableFuture<Void> data = c.data().isEmpty() ? CompletableFuture.completedFuture(null) : store.meta().put(GROUP + c.conversationId(), c.data());
-            return data.thenCompose(v -> store.conversations().put(new Conversation(utf8(c.conversationId()),
-                    utf8(c.contactId().isEmpty() ? NO_CONTACT : c.contactId()), c.title(), c.createdAtMillis())))
-                    .thenApply(v -> new StorageMessage.Done());
-        } else if (body instanceof StorageMessage.DeliveryMessageAppend a) {
-            DeliveryStoredMessage m = a.message();
-            if (store.messages().get(utf8(m.messageId())).isPresent()) return done(new StorageMessage.DeliveryAppended(false));
-            CompletableFuture<Void> extra = store.meta().put(EXTRA + m.messageId(), m.extra());
-            return extra.thenCompose(v -> store.messages().append(new StoredMessage(utf8(m.conversationId()), utf8(m.messageId()),
-                    m.outgoing() ? Direction.OUTGOING : Direction.INCOMING, m.body(), status(m.status()), m.createdAtMillis(),
-                    m.updatedAtMillis()))).thenApply(StorageMessage.DeliveryAppended::new);
-        } else if (body instanceof StorageMessage.DeliveryMessageUpdate u) {
-            if (store.messages().get(utf8(u.messageId())).isEmpty()) {
-                return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.NOT_FOUND, "no message " + u.messageId()));
-            }
-            CompletableFuture<Void> extra = store.meta().put(EXTRA + u.messageId(), u.extra());
-            return extra.thenCompose(v -> store.messages().updateStatus(utf8(u.messageId()), status(u.status()), u.atMillis()))
-                    .thenApply(m -> new StorageMessage.DeliveryMessages(List.of(view(m, u.extra()))));
         } else if (body instanceof StorageMessage.DeliveryMessageGet g) {
             return done(new StorageMessage.DeliveryMessages(store.messages().get(utf8(g.messageId())).map(this::view).stream().toList()));
         } else if (body instanceof StorageMessage.DeliveryMessagesBefore b) {
@@ -105,10 +88,6 @@ public final class StoreDeliveryHandler {
                 }
             }
             return done(new StorageMessage.DeliveryMessages(out));
-        } else if (body instanceof StorageMessage.DeliveryEventPut e) {
-            return store.meta().put(EVENT + key(e.cursor()), e.event())
-                    .thenCompose(v -> store.meta().put(LAST, Bytes.wrap(ByteBuffer.allocate(8).putLong(e.cursor()).array())))
-                    .thenApply(v -> new StorageMessage.Done());
         } else if (body instanceof StorageMessage.DeliveryEventsSince s) {
             List<Bytes> out = new ArrayList<>();
             for (long c = s.cursor() + 1; out.size() < Math.min(s.max(), 1000); c++) {
@@ -122,6 +101,86 @@ public final class StoreDeliveryHandler {
                     .map(b -> ByteBuffer.wrap(b.toArray()).getLong()).orElse(0L)));
         }
         return CompletableFuture.failedFuture(ParleyException.malformed("not a delivery storage request: " + body.getClass().getSimpleName()));
+    }
+
+    private static boolean isWrite(StorageMessage m) {
+        return m instanceof StorageMessage.DeliveryAccountPut || m instanceof StorageMessage.DeliveryContactPut
+                || m instanceof StorageMessage.DeliverySessionPut || m instanceof StorageMessage.DeliveryConversationPut
+                || m instanceof StorageMessage.DeliveryMessageAppend || m instanceof StorageMessage.DeliveryMessageUpdate
+                || m instanceof StorageMessage.DeliveryEventPut;
+    }
+
+    /**
+     * Applies {@code writes} in order in one store batch (one synced write). A write that fails on its own
+     * (unknown message, bad input) gets a {@link StorageMessage.DeliveryFailure} and leaves nothing written; the
+     * last-event cursor is written once, for the last event of the batch.
+     */
+    private CompletionStage<StorageMessage.DeliveryBatchDone> batch(List<StorageMessage> writes) {
+        for (StorageMessage w : writes) {
+            if (!isWrite(w)) {
+                return CompletableFuture.failedFuture(ParleyException.malformed("not a delivery write in a batch: " + w.getClass().getSimpleName()));
+            }
+        }
+        return store.batch(batch -> {
+            List<StorageMessage> replies = new ArrayList<>(writes.size());
+            long[] last = {-1};
+            for (StorageMessage w : writes) {
+                try {
+                    replies.add(write(batch, w, last));
+                } catch (ParleyException e) {
+                    replies.add(new StorageMessage.DeliveryFailure(FailureCodes.of(e.kind()), String.valueOf(e.getMessage())));
+                }
+            }
+            if (last[0] >= 0) putLast(batch, last[0]);
+            return new StorageMessage.DeliveryBatchDone(replies);
+        });
+    }
+
+    /** One write into {@code batch}, all or nothing; {@code last[0]} takes the cursor of an event. */
+    private static StorageMessage write(StoreBatch batch, StorageMessage body, long[] last) {
+        if (body instanceof StorageMessage.DeliveryAccountPut p) {
+            batch.putKey(ACCOUNT, p.account());
+            return new StorageMessage.Done();
+        } else if (body instanceof StorageMessage.DeliveryContactPut p) {
+            StorageMessage.DeliveryContact c = p.contact();
+            batch.putContact(new Contact(utf8(c.contactId()), c.name(), c.identityKey(), c.sendInbox(), c.ourInbox(), c.addedAtMillis()));
+            return new StorageMessage.Done();
+        } else if (body instanceof StorageMessage.DeliverySessionPut p) {
+            batch.putSession(new StoredSession(utf8(p.contactId()), p.sessions(), p.atMillis()));
+            return new StorageMessage.Done();
+        } else if (body instanceof StorageMessage.DeliveryConversationPut p) {
+            StorageMessage.DeliveryConversation c = p.conversation();
+            batch.putConversation(new Conversation(utf8(c.conversationId()), utf8(c.contactId().isEmpty() ? NO_CONTACT : c.contactId()),
+                    c.title(), c.createdAtMillis()));
+            if (!c.data().isEmpty()) batch.putMeta(GROUP + c.conversationId(), c.data());
+            return new StorageMessage.Done();
+        } else if (body instanceof StorageMessage.DeliveryMessageAppend a) {
+            DeliveryStoredMessage m = a.message();
+            boolean fresh = batch.appendMessage(new StoredMessage(utf8(m.conversationId()), utf8(m.messageId()),
+                    m.outgoing() ? Direction.OUTGOING : Direction.INCOMING, m.body(), status(m.status()), m.createdAtMillis(),
+                    m.updatedAtMillis()));
+            if (fresh) batch.putMeta(EXTRA + m.messageId(), m.extra());
+            return new StorageMessage.DeliveryAppended(fresh);
+        } else if (body instanceof StorageMessage.DeliveryMessageUpdate u) {
+            StoredMessage m;
+            try {
+                m = batch.updateMessageStatus(utf8(u.messageId()), status(u.status()), u.atMillis());
+            } catch (ParleyException e) {
+                if (e.kind() != ParleyException.Kind.NOT_FOUND) throw e;
+                throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no message " + u.messageId());
+            }
+            batch.putMeta(EXTRA + u.messageId(), u.extra());
+            return new StorageMessage.DeliveryMessages(List.of(view(m, u.extra())));
+        } else if (body instanceof StorageMessage.DeliveryEventPut e) {
+            batch.putMeta(EVENT + key(e.cursor()), e.event());
+            last[0] = e.cursor();
+            return new StorageMessage.Done();
+        }
+        throw ParleyException.malformed("not a delivery write: " + body.getClass().getSimpleName());
+    }
+
+    private static void putLast(StoreBatch batch, long cursor) {
+        batch.putMeta(LAST, Bytes.wrap(ByteBuffer.allocate(8).putLong(cursor).array()));
     }
 
     private DeliveryStoredMessage view(StoredMessage m) {

@@ -100,6 +100,49 @@ class StoreDeliveryHandlerTest {
     }
 
     @Test
+    void aBatchAppliesItsWritesInOrderAndAFailingOneFailsAlone(@TempDir Path dir) {
+        store = InMemoryStore.open(StoreOptions.of(dir, KeySource.none()));
+        h = new StoreDeliveryHandler(store);
+        StorageMessage.DeliveryContact c = new StorageMessage.DeliveryContact("c1", "Bob", Bytes.fromHex("01"), Bytes.fromHex("02"),
+                Bytes.fromHex("03"), 5);
+        StorageMessage.DeliveryConversation group = new StorageMessage.DeliveryConversation("g-1", "", "team", 2, Bytes.fromHex("99"));
+        StorageMessage.DeliveryBatchDone done = ask(new StorageMessage.DeliveryBatch(List.of(
+                new StorageMessage.DeliveryContactPut(c),
+                new StorageMessage.DeliveryMessageAppend(msg("c1", "m1", true, "pending", 10)),
+                new StorageMessage.DeliveryEventPut(1, Bytes.fromHex("e1")),
+                new StorageMessage.DeliveryMessageUpdate("m1", "sent", Bytes.fromHex("bb"), 11), // sees the append before it
+                new StorageMessage.DeliveryMessageUpdate("nope", "sent", Bytes.fromHex("bb"), 11),
+                new StorageMessage.DeliveryMessageAppend(msg("c1", "m1", true, "pending", 12)),
+                new StorageMessage.DeliveryMessageAppend(msg("c1", "m2", true, "bogus", 12)),
+                new StorageMessage.DeliveryConversationPut(group),
+                new StorageMessage.DeliveryEventPut(2, Bytes.fromHex("e2")),
+                new StorageMessage.DeliverySessionPut("c1", Bytes.fromHex("5e"), 6))));
+        List<StorageMessage> r = done.replies();
+        assertThat(r).hasSize(10);
+        assertThat(r.get(0)).isInstanceOf(StorageMessage.Done.class);
+        assertThat(r.get(1)).isEqualTo(new StorageMessage.DeliveryAppended(true));
+        assertThat(((StorageMessage.DeliveryMessages) r.get(3)).messages().get(0).status()).isEqualTo("sent");
+        assertThat(r.get(4)).isInstanceOfSatisfying(StorageMessage.DeliveryFailure.class, f -> assertThat(f.code()).isEqualTo(404));
+        assertThat(r.get(5)).isEqualTo(new StorageMessage.DeliveryAppended(false));
+        assertThat(r.get(6)).isInstanceOfSatisfying(StorageMessage.DeliveryFailure.class, f -> assertThat(f.code()).isEqualTo(400));
+        // what the batch kept is in the store; the failed writes left nothing
+        assertThat(this.<StorageMessage.DeliveryContacts>ask(new StorageMessage.DeliveryContactsList()).contacts()).containsExactly(c);
+        StorageMessage.DeliveryMessages m1 = ask(new StorageMessage.DeliveryMessageGet("m1"));
+        assertThat(m1.messages().get(0).status()).isEqualTo("sent");
+        assertThat(m1.messages().get(0).extra()).isEqualTo(Bytes.fromHex("bb"));
+        assertThat(this.<StorageMessage.DeliveryMessages>ask(new StorageMessage.DeliveryMessageGet("m2")).messages()).isEmpty();
+        assertThat(this.<StorageMessage.DeliveryConversations>ask(new StorageMessage.DeliveryConversationsList()).conversations())
+                .containsExactly(group);
+        assertThat(this.<StorageMessage.DeliveryBlob>ask(new StorageMessage.DeliverySessionGet("c1")).value()).isEqualTo(Bytes.fromHex("5e"));
+        assertThat(this.<StorageMessage.DeliveryLastCursor>ask(new StorageMessage.DeliveryLastCursorGet()).cursor()).isEqualTo(2);
+        assertThat(this.<StorageMessage.DeliveryEvents>ask(new StorageMessage.DeliveryEventsSince(0, 10)).events())
+                .containsExactly(Bytes.fromHex("e1"), Bytes.fromHex("e2"));
+        // a batch may hold only writes
+        assertThatThrownBy(() -> ask(new StorageMessage.DeliveryBatch(List.of(new StorageMessage.DeliveryAccountGet()))))
+                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(ParleyException.class);
+    }
+
+    @Test
     void openOutgoingFindsControlAndChunkMessagesOutsideListedConversationsAndEventsKeepAttachments(@TempDir Path dir) {
         store = InMemoryStore.open(StoreOptions.of(dir, KeySource.none()));
         h = new StoreDeliveryHandler(store);
