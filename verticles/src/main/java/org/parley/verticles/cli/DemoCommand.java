@@ -151,6 +151,9 @@ public final class DemoCommand implements Callable<Integer> {
         flags.put("peer.port", String.valueOf(basePort == 0 ? 0 : basePort + 2 * k + 1));
         flags.put("peer.host", "127.0." + (k + 1) + ".1");
         flags.put("routing.distinct-subnets", "false");
+        // a local network is small: ask neighbours for relay descriptors every 5 s instead of every 5 min,
+        // so every node knows every relay within seconds of the last one starting
+        flags.put("discovery.sync-interval-ms", "5000");
         if (bootstrap != null) flags.put("discovery.bootstrap", bootstrap);
         return flags;
     }

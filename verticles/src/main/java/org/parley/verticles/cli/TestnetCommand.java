@@ -84,7 +84,8 @@ public final class TestnetCommand implements Callable<Integer> {
         });
         List<Entry> table = new ArrayList<>();
         try {
-            long deadline = System.currentTimeMillis() + 120_000;
+            // one JVM per node: N JVMs start at once on this host's cores, which takes a while
+            long deadline = System.currentTimeMillis() + (processes ? 300_000 : 120_000);
             Entry seed = start(names.get(0), 0, null, deadline);
             table.add(seed);
             String bootstrap = "127.0.1.1:" + seed.peerPort() + "@" + seed.id();
@@ -100,7 +101,7 @@ public final class TestnetCommand implements Callable<Integer> {
                     }
                 }));
             }
-            for (CompletableFuture<Entry> f : rest) table.add(f.get(150, TimeUnit.SECONDS));
+            for (CompletableFuture<Entry> f : rest) table.add(f.get(Math.max(1, deadline - System.currentTimeMillis()) + 30_000, TimeUnit.MILLISECONDS));
             for (Entry e : table) DemoCommand.awaitReady(e.name(), e.gatewayPort(), deadline);
             print(table);
             if (json != null) {
@@ -128,7 +129,10 @@ public final class TestnetCommand implements Callable<Integer> {
         }
         Files.createDirectories(dir);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), ParleyCli.class.getName(), "node"));
+                // small heap, C1 only and the serial collector: a node starts in about half the CPU, which is
+                // what bounds starting many JVMs at once on a small machine (a testnet node is no benchmark)
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+                "-cp", System.getProperty("java.class.path"), ParleyCli.class.getName(), "node"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve("node.log").toFile());
         // the child reads its settings as PARLEY_* environment variables (the config layering of every node)
         Map<String, org.parley.verticles.config.ConfigKey> keys = org.parley.verticles.config.NodeSchema.byName();
