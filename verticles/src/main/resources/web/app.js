@@ -119,7 +119,11 @@
     $('app').classList.add('in-chat');
     const c = state.conversations.get(id);
     $('conv-title').textContent = c ? c.title : '';
-    $('conv-sub').textContent = c && c.kind === 'group' ? 'group \u00b7 ' + members(c) : 'end-to-end encrypted \u00b7 onion-routed';
+    const who = c && c.kind !== 'group' ? state.contacts.get(c.id) : null;
+    $('conv-sub').textContent = c && c.kind === 'group' ? 'group \u00b7 ' + members(c)
+      : who && who.identityChanged ? '\u26a0 new key under a known name \u2014 compare safety numbers (' + (who.safetyNumber || '') + ') before trusting'
+      : 'end-to-end encrypted \u00b7 onion-routed';
+    $('conv-sub').classList.toggle('warn', !!(who && who.identityChanged));
     $('composer').classList.remove('hidden');
     if (c) c.unread = 0;
     renderChats();

@@ -990,11 +990,20 @@ public final class DeliveryService {
 
     // ------------------------------------------------------------------ contacts and inboxes
 
+    /**
+     * A new contact. A key is the identity here (there is no phone number): a contact whose key
+     * changed (a reinstall, or someone else) can never take over the old conversation; it comes as
+     * a new contact with its own safety number. When it carries the name of a contact we already
+     * have, it is flagged {@code identityChanged} so the client warns before anyone trusts it.
+     */
     private Peer newPeer(String id, String name, IdentityKey identity, Invite.ContactInbox theirInbox) {
         byte[] seed = new byte[32];
         random.nextBytes(seed);
+        boolean sameName = peers.values().stream().anyMatch(q -> !devices.hidden(q.id) && !q.identity.equals(identity)
+                && q.name.strip().equalsIgnoreCase(name.strip()));
+        if (sameName) LOG.info("a new key arrived under the name of an existing contact; flagged as an identity change");
         OurSide our = new OurSide(new Invite.ContactInbox(InboxId.random(random), account.requestInbox().relays()),
-                Bytes.wrap(seed), 1, 1, false);
+                Bytes.wrap(seed), 1, 1, sameName);
         return new Peer(id, name, identity, theirInbox, our, clock.nowMillis());
     }
 

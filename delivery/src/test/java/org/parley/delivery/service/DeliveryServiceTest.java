@@ -55,6 +55,30 @@ class DeliveryServiceTest {
     }
 
     @Test
+    void aNewKeyUnderAKnownContactsNameIsANewFlaggedContactNeverATakeover() {
+        SimNet net = new SimNet(9, 4);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        String[] ids = connect(net, bob, alice); // bob adds alice; alice learns "bob" from his card
+        // bob reinstalls: a new key, the same name, and he adds alice's invite again
+        SimNet.Peer bob2 = net.peer("bob-2", new InMemoryDeliveryStore(), fast("bob"), 3); // shows itself as "bob"
+        bob2.service.addContact(alice.service.me().invite(), "").toCompletableFuture().join();
+        assertThat(net.runUntil(() -> contacts(alice).size() == 2, 60_000)).isTrue();
+        List<DeliveryMessage.ContactView> cs = contacts(alice);
+        DeliveryMessage.ContactView old = cs.stream().filter(c -> c.contactId().equals(ids[1])).findFirst().orElseThrow();
+        DeliveryMessage.ContactView fresh = cs.stream().filter(c -> !c.contactId().equals(ids[1])).findFirst().orElseThrow();
+        assertThat(old.identityChanged()).isFalse();
+        assertThat(fresh.identityChanged()).as("flagged: same name, another key").isTrue();
+        assertThat(fresh.safetyNumber()).isNotEqualTo(old.safetyNumber());
+        // a contact with a name nobody else has is not flagged
+        SimNet.Peer carol = net.peer("carol", new InMemoryDeliveryStore(), fast("carol"), 4);
+        carol.service.addContact(alice.service.me().invite(), "").toCompletableFuture().join();
+        assertThat(net.runUntil(() -> contacts(alice).size() == 3, 60_000)).isTrue();
+        assertThat(contacts(alice).stream().filter(c -> !c.contactId().equals(ids[1]) && !c.contactId().equals(fresh.contactId()))
+                .findFirst().orElseThrow().identityChanged()).isFalse();
+    }
+
+    @Test
     void aFirstMessageThatOvertakesTheSendersContactCardWaitsForItInsteadOfBeingDropped() {
         SimNet net = new SimNet(7, 4);
         // receipts wait 20 s before a resend: a dropped first message would show as a 20 s delay and a retry
