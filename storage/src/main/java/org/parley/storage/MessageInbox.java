@@ -16,9 +16,10 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>Stored value: {@code len(messageId) | messageId | envelope}, so listing yields message ids.</li>
  *   <li>Index {@code meta["inbox-msg:" + inbox + ":" + msg] = seq} finds an envelope to delete.</li>
- *   <li>Duplicates: the replay cache remembers (inbox, message) until the envelope expires; it is
- *       marked only after the append is durable, so a refused append (quota) never hides a retry.
- *       Two identical puts racing may both store; the recipient drops duplicates by message id.</li>
+ *   <li>Duplicates: the replay cache remembers (inbox, message) until the envelope expires. The
+ *       mark, the envelope and the index are written in one {@link Store#batch} (one synced write),
+ *       so a refused append (quota) marks nothing and never hides a retry, and of two identical
+ *       puts racing only the first stores.</li>
  *   <li>Authorization keys: {@code meta["inbox-auth:" + inbox]}.</li>
  * </ul>
  * Blocking reads: call from worker threads.
@@ -48,12 +49,14 @@ public final class MessageInbox {
         Bytes tag = tag(inboxId, messageId);
         if (store.replay().isSeen(tag)) return CompletableFuture.completedFuture(PutOutcome.DUPLICATE);
         Bytes value = Bytes.concat(Bytes.wrap(new byte[]{(byte) messageId.length()}), messageId, envelope);
-        // two group-commit rounds: the append, then index and replay tag together (one batch)
-        return store.inbox().append(inboxId, value, expiresAtMillis)
-                .thenCompose(seq -> CompletableFuture.allOf(
-                        store.meta().put(indexKey(inboxId, messageId), Bytes.wrap(ByteBuffer.allocate(8).putLong(seq).array())),
-                        store.replay().markSeenAsync(tag, expiresAtMillis)))
-                .thenApply(v -> PutOutcome.STORED);
+        String index = indexKey(inboxId, messageId);
+        // one synced write: tag, envelope and index; a full inbox throws and leaves none of them
+        return store.batch(b -> {
+            if (!b.markSeen(tag, expiresAtMillis)) return PutOutcome.DUPLICATE;
+            long seq = b.appendEnvelope(inboxId, value, expiresAtMillis);
+            b.putMeta(index, Bytes.wrap(ByteBuffer.allocate(8).putLong(seq).array()));
+            return PutOutcome.STORED;
+        });
     }
 
     /** Unexpired envelopes, oldest first, at most {@code max}. */
@@ -76,8 +79,11 @@ public final class MessageInbox {
                     ? DeleteOutcome.EXPIRED : DeleteOutcome.NOT_FOUND);
         }
         long s = ByteBuffer.wrap(seq.get().toArray()).getLong();
-        return store.inbox().remove(inboxId, s)
-                .thenCompose(was -> store.meta().delete(key).thenApply(x -> was ? DeleteOutcome.DELETED : DeleteOutcome.EXPIRED));
+        return store.batch(b -> {
+            boolean was = b.removeEnvelope(inboxId, s);
+            b.deleteMeta(key);
+            return was ? DeleteOutcome.DELETED : DeleteOutcome.EXPIRED;
+        });
     }
 
     public Optional<Bytes> authKey(Bytes inboxId) {

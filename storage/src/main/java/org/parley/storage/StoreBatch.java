@@ -25,4 +25,16 @@ public interface StoreBatch {
     StoredMessage updateMessageStatus(Bytes messageId, MessageStatus status, long atMillis);
 
     void putMeta(String key, Bytes value);
+
+    /** As {@link MetaRepository#delete}: whether the key was there. */
+    boolean deleteMeta(String key);
+
+    /** As {@link InboxRepository#append}: the sequence number; RESOURCE_LIMIT ("QUOTA ...") on a full inbox. */
+    long appendEnvelope(Bytes inboxId, Bytes envelope, long expiresAtMillis);
+
+    /** As {@link InboxRepository#remove}: whether it was there. */
+    boolean removeEnvelope(Bytes inboxId, long seq);
+
+    /** As {@link ReplayCache#markSeen}: false if the tag is already seen and unexpired. */
+    boolean markSeen(Bytes tag, long expiresAtMillis);
 }

@@ -46,8 +46,20 @@ class MessageInboxTest {
             assertThat(inbox.authKey(INBOX)).contains(Bytes.fromHex("11".repeat(32)));
         }
         try (Store reopened = RocksDbStore.open(StoreOptions.of(dir, KeySource.none()))) {
+            // two identical puts racing (neither durable when the other checks): only one stores
+            MessageInbox inbox = new MessageInbox(reopened);
+            long now = System.currentTimeMillis();
+            inbox.delete(INBOX, Bytes.fromHex("03"), now).join();
+            var first = inbox.put(INBOX, Bytes.fromHex("04"), Bytes.fromHex("01"), now, now + 60_000);
+            var second = inbox.put(INBOX, Bytes.fromHex("04"), Bytes.fromHex("01"), now, now + 60_000);
+            assertThat(java.util.List.of(first.join(), second.join()))
+                    .containsExactlyInAnyOrder(MessageInbox.PutOutcome.STORED, MessageInbox.PutOutcome.DUPLICATE);
+            assertThat(inbox.list(INBOX, now, 10)).extracting(MessageInbox.Item::messageId)
+                    .containsExactly(Bytes.fromHex("02"), Bytes.fromHex("04"));
+        }
+        try (Store reopened = RocksDbStore.open(StoreOptions.of(dir, KeySource.none()))) {
             assertThat(new MessageInbox(reopened).list(INBOX, System.currentTimeMillis(), 10)).extracting(MessageInbox.Item::messageId)
-                    .containsExactly(Bytes.fromHex("02"), Bytes.fromHex("03"));
+                    .containsExactly(Bytes.fromHex("02"), Bytes.fromHex("04"));
         }
     }
 }

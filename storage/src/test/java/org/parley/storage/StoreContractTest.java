@@ -307,6 +307,42 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void aBatchCoversInboxReplayAndMetaDeletesAndAFullInboxRefusesInIt() {
+        await(store.meta().put("idx", b("1")));
+        long[] seqs = await(store.batch(batch -> {
+            long first = batch.appendEnvelope(b("in"), b("e0"), T0 + 1000);
+            long second = batch.appendEnvelope(b("in"), b("e1"), T0 + 1000);
+            boolean removed = batch.removeEnvelope(b("in"), first);
+            boolean gone = batch.removeEnvelope(b("in"), 99);
+            boolean marked = batch.markSeen(b("tag"), T0 + 1000);
+            boolean again = batch.markSeen(b("tag"), T0 + 1000);
+            boolean deleted = batch.deleteMeta("idx");
+            boolean deletedAgain = batch.deleteMeta("idx");
+            return new long[] {first, second, removed ? 1 : 0, gone ? 1 : 0, marked ? 1 : 0, again ? 1 : 0, deleted ? 1 : 0,
+                    deletedAgain ? 1 : 0};
+        }));
+        assertThat(seqs).containsExactly(0, 1, 1, 0, 1, 0, 1, 0);
+        assertThat(store.inbox().list(b("in"), 0, 10)).extracting(StoredEnvelope::envelope).containsExactly(b("e1"));
+        assertThat(store.inbox().usage(b("in"))).isEqualTo(new InboxUsage(1, 2));
+        assertThat(store.replay().isSeen(b("tag"))).isTrue();
+        assertThat(store.meta().get("idx")).isEmpty();
+        // quota 5: the sixth append of one batch is refused and leaves nothing of itself
+        Object[] refused = new Object[1];
+        await(store.batch(batch -> {
+            for (int i = 0; i < 5; i++) {
+                try {
+                    batch.appendEnvelope(b("in"), b("x" + i), T0 + 1000);
+                } catch (ParleyException e) {
+                    refused[0] = e;
+                }
+            }
+            return null;
+        }));
+        assertThat(refused[0]).isInstanceOfSatisfying(ParleyException.class, e -> assertThat(e.getMessage()).startsWith("QUOTA"));
+        assertThat(store.inbox().usage(b("in")).envelopes()).isEqualTo(5);
+    }
+
+    @Test
     void aBatchWhoseFunctionThrowsWritesNothing() {
         assertThatThrownBy(() -> await(store.batch(batch -> {
             batch.putMeta("x", b("1"));

@@ -225,11 +225,15 @@ public final class KvStore implements Store {
     }
 
     private CompletableFuture<Boolean> deleteOne(Repository repo, Cf cf, byte[] key) {
-        return submit(repo, tx -> {
+        return submit(repo, deleteOp(cf, key));
+    }
+
+    private static Op<Boolean> deleteOp(Cf cf, byte[] key) {
+        return tx -> {
             boolean existed = tx.get(cf, key) != null;
             if (existed) tx.delete(cf, key);
             return existed;
-        });
+        };
     }
 
     private void index(Tx tx, long expiresAt, Cf cf, byte[] key, long accounted) {
@@ -569,16 +573,25 @@ public final class KvStore implements Store {
     private final class Inbox implements InboxRepository {
         @Override
         public CompletableFuture<Long> append(Bytes inboxId, Bytes envelope, long expiresAtMillis) {
+            Op<Long> op;
+            try {
+                op = appendOp(inboxId, envelope, expiresAtMillis);
+            } catch (ParleyException e) {
+                if (e.kind() != ParleyException.Kind.RESOURCE_LIMIT) throw e;
+                return CompletableFuture.failedFuture(e);
+            }
+            return submit(Repository.INBOX, op);
+        }
+
+        Op<Long> appendOp(Bytes inboxId, Bytes envelope, long expiresAtMillis) {
             byte[] ik = Codec.id(inboxId, "inbox id").toArray();
             var quota = opts.inboxQuota();
             if (envelope.length() > quota.maxEnvelopeBytes()) {
-                CompletableFuture<Long> f = new CompletableFuture<>();
-                f.completeExceptionally(ParleyException.limit("QUOTA: envelope of " + envelope.length()
-                        + " bytes exceeds the " + quota.maxEnvelopeBytes() + "-byte limit"));
-                return f;
+                throw ParleyException.limit("QUOTA: envelope of " + envelope.length()
+                        + " bytes exceeds the " + quota.maxEnvelopeBytes() + "-byte limit");
             }
             byte[] plain = new EnvelopeValue(envelope, now(), expiresAtMillis).encode();
-            return submit(Repository.INBOX, tx -> {
+            return tx -> {
                 long[] s = stats(tx, cipher, ik);
                 if (s[0] + 1 > quota.maxEnvelopes() || s[1] + envelope.length() > quota.maxBytes()) {
                     // expired envelopes not yet swept must not keep a live sender out
@@ -595,7 +608,7 @@ public final class KvStore implements Store {
                 index(tx, expiresAtMillis, Cf.INBOX, k, envelope.length());
                 putStats(tx, ik, new long[] {s[0] + 1, s[1] + envelope.length(), seq + 1});
                 return seq;
-            });
+            };
         }
 
         @Override
@@ -612,15 +625,19 @@ public final class KvStore implements Store {
 
         @Override
         public CompletableFuture<Boolean> remove(Bytes inboxId, long seq) {
+            return submit(Repository.INBOX, removeOp(inboxId, seq));
+        }
+
+        Op<Boolean> removeOp(Bytes inboxId, long seq) {
             byte[] ik = Codec.id(inboxId, "inbox id").toArray();
             byte[] k = Codec.prefixed(inboxId, seq);
-            return submit(Repository.INBOX, tx -> {
+            return tx -> {
                 byte[] raw = tx.get(Cf.INBOX, k);
                 if (raw == null) return false;
                 EnvelopeValue e = EnvelopeValue.decode(open(Cf.INBOX, k, raw));
                 removeEnvelope(tx, ik, k, e);
                 return true;
-            });
+            };
         }
 
         @Override
@@ -715,9 +732,13 @@ public final class KvStore implements Store {
     private final class Replay implements ReplayCache {
         @Override
         public CompletableFuture<Boolean> markSeenAsync(Bytes tag, long expiresAtMillis) {
+            return submit(Repository.REPLAY, markOp(tag, expiresAtMillis));
+        }
+
+        Op<Boolean> markOp(Bytes tag, long expiresAtMillis) {
             byte[] k = Codec.id(tag, "replay tag").toArray();
             byte[] v = seal(Cf.REPLAY, k, Codec.longBytes(expiresAtMillis));
-            return submit(Repository.REPLAY, tx -> {
+            return tx -> {
                 byte[] old = tx.get(Cf.REPLAY, k);
                 if (old != null) {
                     long oldExp = Codec.getLong(open(Cf.REPLAY, k, old), 0);
@@ -727,7 +748,7 @@ public final class KvStore implements Store {
                 tx.put(Cf.REPLAY, k, v);
                 index(tx, expiresAtMillis, Cf.REPLAY, k, 0);
                 return true;
-            });
+            };
         }
 
         @Override
@@ -857,6 +878,26 @@ public final class KvStore implements Store {
         @Override
         public void putMeta(String key, Bytes value) {
             apply(Repository.META, () -> meta.putOp(key, value));
+        }
+
+        @Override
+        public boolean deleteMeta(String key) {
+            return apply(Repository.META, () -> deleteOp(Cf.META, Codec.name(key, "meta key")));
+        }
+
+        @Override
+        public long appendEnvelope(Bytes inboxId, Bytes envelope, long expiresAtMillis) {
+            return apply(Repository.INBOX, () -> inbox.appendOp(inboxId, envelope, expiresAtMillis));
+        }
+
+        @Override
+        public boolean removeEnvelope(Bytes inboxId, long seq) {
+            return apply(Repository.INBOX, () -> inbox.removeOp(inboxId, seq));
+        }
+
+        @Override
+        public boolean markSeen(Bytes tag, long expiresAtMillis) {
+            return apply(Repository.REPLAY, () -> replay.markOp(tag, expiresAtMillis));
         }
     }
 
