@@ -116,7 +116,8 @@ class TwoPageBrowserIT {
         WebDriver driver = new ChromeDriver(service, opts);
         try {
             WebDriverWait wait = (WebDriverWait) new WebDriverWait(driver, Duration.ofSeconds(60))
-                    .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+                    .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .ignoring(org.openqa.selenium.NoSuchElementException.class);
             driver.get(bobBase + "/#token=" + bobToken);
             String bobTab = driver.getWindowHandle();
             wait.until(ExpectedConditions.textToBe(By.id("conn"), "connected"));
@@ -136,7 +137,12 @@ class TwoPageBrowserIT {
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("add-name"))).sendKeys("Bob");
             driver.findElement(By.id("add-invite")).sendKeys(invite);
             driver.findElement(By.cssSelector("#form-add button[type=submit]")).click();
-            wait.until(ExpectedConditions.presenceOfElementLocated(By.xpath("//ul[@id='chats']/li[.//span[@class='name' and text()='Bob']]"))).click();
+            // the list re-renders on every event: find and click in one step, again if the element went stale
+            By bobChat = By.xpath("//ul[@id='chats']/li[.//span[@class='name' and text()='Bob']]");
+            wait.until(d -> {
+                d.findElement(bobChat).click();
+                return true;
+            });
             wait.until(ExpectedConditions.elementToBeClickable(By.id("text"))).sendKeys("Hello Bob, from a browser", Keys.ENTER);
             By mine = By.xpath("//div[contains(@class,'msg') and contains(@class,'out') and contains(., 'Hello Bob, from a browser')]");
             wait.until(d -> {
@@ -148,7 +154,11 @@ class TwoPageBrowserIT {
             shot(driver, "two-pages-alice.png");
 
             driver.switchTo().window(bobTab);
-            wait.until(ExpectedConditions.presenceOfElementLocated(By.xpath("//ul[@id='chats']/li[.//span[@class='name' and text()='Alice']]"))).click();
+            By aliceChat = By.xpath("//ul[@id='chats']/li[.//span[@class='name' and text()='Alice']]");
+            wait.until(d -> {
+                d.findElement(aliceChat).click();
+                return true;
+            });
             wait.until(ExpectedConditions.presenceOfElementLocated(
                     By.xpath("//div[contains(@class,'msg') and contains(@class,'in') and contains(., 'Hello Bob, from a browser')]")));
             shot(driver, "two-pages-bob.png");
