@@ -159,7 +159,8 @@ class GatewayAttachmentIT {
         assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
         assertThat(new JsonObject(posted.body()).getJsonArray("attachments").getJsonObject(0).getString("name")).isEqualTo("holiday.jpg");
 
-        await(() -> incomingWithFile(bob) != null, 60_000);
+        // generous bounds: on a loaded 2-core CI box, 26 chunks and their receipts take their time
+        await(() -> incomingWithFile(bob) != null, 120_000);
         JsonObject got = incomingWithFile(bob).getJsonArray("attachments").getJsonObject(0);
         String bobId = got.getString("id");
         HttpResponse<byte[]> early = bob.download(bobId);
@@ -168,7 +169,7 @@ class GatewayAttachmentIT {
         } else {
             assertThat(early.statusCode()).isEqualTo(200);
         }
-        await(() -> "received".equals(incomingWithFile(bob).getJsonArray("attachments").getJsonObject(0).getString("status")), 60_000);
+        await(() -> "received".equals(incomingWithFile(bob).getJsonArray("attachments").getJsonObject(0).getString("status")), 120_000);
         HttpResponse<byte[]> file = bob.download(bobId);
         assertThat(file.statusCode()).isEqualTo(200);
         assertThat(file.headers().firstValue("content-type")).contains("image/jpeg");
@@ -184,7 +185,7 @@ class GatewayAttachmentIT {
                 return false;
             }
             return false;
-        }, 60_000);
+        }, 120_000);
 
         // refusals
         assertThat(alice.upload("big.bin", "application/octet-stream", new byte[16 * 1024 * 1024 + 1]).statusCode()).isEqualTo(413);
