@@ -1,7 +1,6 @@
 package org.parley.verticles.delivery;
 
 import io.vertx.core.eventbus.DeliveryContext;
-import io.vertx.core.eventbus.DeliveryOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -11,15 +10,14 @@ import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.DeliveryMessage;
 import org.parley.core.bus.DiscoveryMessage;
 import org.parley.core.bus.Ping;
-import org.parley.core.bus.RoutingMessage;
 import org.parley.core.bus.Status;
 import org.parley.core.bus.StorageMessage;
 import org.parley.verticles.config.NodeConfig;
 import org.parley.verticles.node.Node;
+import org.parley.verticles.testing.FixedDirectoryNet;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -29,9 +27,10 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.parley.verticles.testing.FixedDirectoryNet.ask;
+import static org.parley.verticles.testing.FixedDirectoryNet.await;
 
 /**
  * Issue 6's load check on the real stack: 10 relay nodes and two users in this JVM over TLS links;
@@ -47,31 +46,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DeliveryLoadIT {
     static final int RELAYS = 10;
     static final int MESSAGES = Integer.getInteger("parley.loadit.messages", 1000);
-    final List<Node> nodes = new ArrayList<>();
-    final List<DiscoveryMessage.RelayInfo> directory = new CopyOnWriteArrayList<>();
+    final FixedDirectoryNet net = new FixedDirectoryNet();
     final Random faults = new Random(11);
     final AtomicInteger failedWrites = new AtomicInteger(), lostPushes = new AtomicInteger(), heldPushes = new AtomicInteger();
-
-    @AfterEach
-    void stopAll() {
-        for (Node n : nodes) {
-            try {
-                n.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // best effort
-            }
-        }
-    }
-
-    Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
-        NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
-                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of());
-        Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        nodes.add(n);
-        n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
-                m -> m.reply(new DiscoveryMessage.RelayList(List.copyOf(directory))));
-        return n;
-    }
 
     synchronized boolean roll(double p) {
         return faults.nextDouble() < p;
@@ -113,17 +90,6 @@ class DeliveryLoadIT {
         });
     }
 
-    static <T> T ask(Node n, String address, Object body) throws Exception {
-        return n.vertx().eventBus().<T>request(address, body, new DeliveryOptions().setSendTimeout(30_000))
-                .toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS).body();
-    }
-
-    static void await(BooleanSupplier c, long ms) throws InterruptedException {
-        long end = System.currentTimeMillis() + ms;
-        while (!c.getAsBoolean() && System.currentTimeMillis() < end) Thread.sleep(100);
-        assertThat(c.getAsBoolean()).isTrue();
-    }
-
     static boolean ready(Node n) {
         try {
             Status s = ask(n, Concern.DELIVERY.pingAddress(), new Ping("it"));
@@ -151,19 +117,16 @@ class DeliveryLoadIT {
                 && e.message().text().startsWith(prefix)).map(e -> e.message().text()).toList();
     }
 
+    @AfterEach
+    void stopAll() {
+        net.close();
+    }
+
     @Test
     void aThousandMessagesEachWayThroughFaultyInboxRelaysArriveOnceInOrderAndAreDelivered(@TempDir Path dir) throws Exception {
-        EnumSet<Concern> relayOnly = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY);
-        EnumSet<Concern> user = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.DELIVERY, Concern.GATEWAY);
-        List<Node> relays = new ArrayList<>();
-        for (int i = 0; i < RELAYS; i++) {
-            Node r = start(dir.resolve("relay" + i), relayOnly, "");
-            relays.add(r);
-            RoutingMessage.SelfDescriptor self = ask(r, Addresses.ROUTING_SELF, new RoutingMessage.DescribeSelf());
-            directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
-        }
-        Node alice = start(dir.resolve("alice"), user, "Alice");
-        Node bob = start(dir.resolve("bob"), user, "Bob");
+        List<Node> relays = net.relays(dir, RELAYS);
+        Node alice = net.start(dir.resolve("alice"), FixedDirectoryNet.USER, "Alice");
+        Node bob = net.start(dir.resolve("bob"), FixedDirectoryNet.USER, "Bob");
         await(() -> ready(alice) && ready(bob), 60_000);
         List<DeliveryMessage.Event> aliceEvents = new CopyOnWriteArrayList<>(), bobEvents = new CopyOnWriteArrayList<>();
         alice.vertx().eventBus().<DeliveryMessage.Event>consumer(Addresses.DELIVERY_EVENTS, m -> aliceEvents.add(m.body()));

@@ -1,6 +1,5 @@
 package org.parley.verticles.delivery;
 
-import io.vertx.core.eventbus.DeliveryOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -10,20 +9,18 @@ import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.DeliveryMessage;
 import org.parley.core.bus.DiscoveryMessage;
 import org.parley.core.bus.Ping;
-import org.parley.core.bus.RoutingMessage;
 import org.parley.core.bus.Status;
 import org.parley.verticles.config.NodeConfig;
 import org.parley.verticles.node.Node;
+import org.parley.verticles.testing.FixedDirectoryNet;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.parley.verticles.testing.FixedDirectoryNet.ask;
+import static org.parley.verticles.testing.FixedDirectoryNet.await;
 
 /**
  * The real path end to end: six relay nodes and two users in this JVM over TLS links on loopback;
@@ -35,40 +32,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("testnet")
 class DeliveryNetworkIT {
     static final int RELAYS = 6;
-    final List<Node> nodes = new ArrayList<>();
-    final List<DiscoveryMessage.RelayInfo> directory = new CopyOnWriteArrayList<>();
+    final FixedDirectoryNet net = new FixedDirectoryNet();
+    final List<DiscoveryMessage.RelayInfo> directory = net.directory;
 
     @AfterEach
     void stopAll() {
-        for (Node n : nodes) {
-            try {
-                n.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        net.close();
     }
 
-    Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
-        NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
-                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of())
-                .withHops(3, 3); // the longest end-to-end route (5 relays); DeliveryLoadIT runs the default 2 + 2
-        Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        nodes.add(n);
-        n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
-                m -> m.reply(new DiscoveryMessage.RelayList(List.copyOf(directory))));
-        return n;
-    }
-
-    static <T> T ask(Node n, String address, Object body) throws Exception {
-        return n.vertx().eventBus().<T>request(address, body, new DeliveryOptions().setSendTimeout(20_000))
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).body();
-    }
-
-    static void await(BooleanSupplier c, long ms) throws InterruptedException {
-        long end = System.currentTimeMillis() + ms;
-        while (!c.getAsBoolean() && System.currentTimeMillis() < end) Thread.sleep(50);
-        assertThat(c.getAsBoolean()).isTrue();
+    /** The longest end-to-end route (5 relays): 3-hop circuits on both sides; DeliveryLoadIT runs the default 2 + 2. */
+    static NodeConfig hops(NodeConfig c) {
+        return c.withHops(3, 3);
     }
 
     static String state(Node n) {
@@ -82,16 +56,10 @@ class DeliveryNetworkIT {
 
     @Test
     void twoUsersChatOverRealCircuitsAndInboxRelays(@TempDir Path dir) throws Exception {
-        EnumSet<Concern> relayOnly = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY);
-        EnumSet<Concern> user = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.DELIVERY, Concern.GATEWAY);
-        Node alice = start(dir.resolve("alice"), user, "Alice");
+        Node alice = net.start(dir.resolve("alice"), FixedDirectoryNet.USER, "Alice", DeliveryNetworkIT::hops);
         assertThat(state(alice)).isEqualTo("NOT_READY: no inbox relay yet"); // the directory is still empty (status details)
-        for (int i = 0; i < RELAYS; i++) {
-            Node r = start(dir.resolve("relay" + i), relayOnly, "");
-            RoutingMessage.SelfDescriptor self = ask(r, Addresses.ROUTING_SELF, new RoutingMessage.DescribeSelf());
-            directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
-        }
-        Node bob = start(dir.resolve("bob"), user, "Bob");
+        net.relays(dir, RELAYS, DeliveryNetworkIT::hops);
+        Node bob = net.start(dir.resolve("bob"), FixedDirectoryNet.USER, "Bob", DeliveryNetworkIT::hops);
         await(() -> state(alice).equals("ready") && state(bob).equals("ready"), 40_000);
         List<DeliveryMessage.Event> aliceEvents = new CopyOnWriteArrayList<>(), bobEvents = new CopyOnWriteArrayList<>();
         alice.vertx().eventBus().<DeliveryMessage.Event>consumer(Addresses.DELIVERY_EVENTS, m -> aliceEvents.add(m.body()));

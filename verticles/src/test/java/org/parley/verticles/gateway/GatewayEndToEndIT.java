@@ -7,11 +7,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.core.bus.Addresses;
-import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.DiscoveryMessage;
-import org.parley.core.bus.RoutingMessage;
 import org.parley.verticles.config.NodeConfig;
 import org.parley.verticles.node.Node;
+import org.parley.verticles.testing.FixedDirectoryNet;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,14 +18,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.parley.verticles.testing.FixedDirectoryNet.ask;
+import static org.parley.verticles.testing.FixedDirectoryNet.await;
 
 /**
  * The product path through the gateway, with real nodes: six relays and two users over TLS
@@ -38,18 +34,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GatewayEndToEndIT {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
-    final List<Node> nodes = new ArrayList<>();
-    final List<DiscoveryMessage.RelayInfo> directory = new CopyOnWriteArrayList<>();
+    final FixedDirectoryNet net = new FixedDirectoryNet();
 
     @AfterEach
     void stopAll() {
-        for (Node n : nodes) {
-            try {
-                n.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        net.close();
     }
 
     record User(Node node, String base, String token) {
@@ -67,25 +56,9 @@ class GatewayEndToEndIT {
         }
     }
 
-    Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
-        NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
-                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of());
-        Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        nodes.add(n);
-        n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
-                m -> m.reply(new DiscoveryMessage.RelayList(List.copyOf(directory))));
-        return n;
-    }
-
     User user(Path dir, String name) throws Exception {
-        Node n = start(dir, EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.DELIVERY, Concern.GATEWAY), name);
+        Node n = net.start(dir, FixedDirectoryNet.USER, name);
         return new User(n, "http://127.0.0.1:" + n.gatewayPort(), GatewayToken.read(dir.resolve(GatewayToken.FILE_NAME)).value());
-    }
-
-    static void await(BooleanSupplier c, long ms) throws InterruptedException {
-        long end = System.currentTimeMillis() + ms;
-        while (!c.getAsBoolean() && System.currentTimeMillis() < end) Thread.sleep(100);
-        assertThat(c.getAsBoolean()).isTrue();
     }
 
     /** GET /v1/me answers 200 once the account has its inbox relays (503 before). */
@@ -113,12 +86,7 @@ class GatewayEndToEndIT {
 
     @Test
     void aliceMessagesBobThroughTheGatewaysAndSeesSentDeliveredRead(@TempDir Path dir) throws Exception {
-        for (int i = 0; i < 6; i++) {
-            Node r = start(dir.resolve("relay" + i), EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY), "");
-            RoutingMessage.SelfDescriptor self = r.vertx().eventBus().<RoutingMessage.SelfDescriptor>request(Addresses.ROUTING_SELF,
-                    new RoutingMessage.DescribeSelf()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
-            directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
-        }
+        net.relays(dir, 6);
         User alice = user(dir.resolve("alice"), "Alice");
         User bob = user(dir.resolve("bob"), "Bob");
         await(() -> ready(alice) && ready(bob), 60_000);

@@ -17,11 +17,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.parley.core.bus.Addresses;
-import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.DiscoveryMessage;
-import org.parley.core.bus.RoutingMessage;
 import org.parley.verticles.config.NodeConfig;
 import org.parley.verticles.node.Node;
+import org.parley.verticles.testing.FixedDirectoryNet;
 
 import java.io.File;
 import java.net.URI;
@@ -31,11 +30,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,28 +46,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TwoPageBrowserIT {
     static final Path SCREENS = Path.of("target", "screens");
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    final List<Node> nodes = new ArrayList<>();
-    final List<DiscoveryMessage.RelayInfo> directory = new CopyOnWriteArrayList<>();
+    final FixedDirectoryNet net = new FixedDirectoryNet();
 
     @AfterEach
     void stopAll() {
-        for (Node n : nodes) {
-            try {
-                n.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // best effort
-            }
-        }
-    }
-
-    Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
-        NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
-                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of());
-        Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        nodes.add(n);
-        n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
-                m -> m.reply(new DiscoveryMessage.RelayList(List.copyOf(directory))));
-        return n;
+        net.close();
     }
 
     static boolean ready(String base, String token) {
@@ -93,15 +71,9 @@ class TwoPageBrowserIT {
     void aliceAddsBobFromHisPageAndTheirPagesShowTheMessageAndTheDoubleTick(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
                 "needs Debian's chromium and chromium-driver (.ci/run installs them)");
-        for (int i = 0; i < 6; i++) {
-            Node r = start(dir.resolve("relay" + i), EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY), "");
-            RoutingMessage.SelfDescriptor self = r.vertx().eventBus().<RoutingMessage.SelfDescriptor>request(Addresses.ROUTING_SELF,
-                    new RoutingMessage.DescribeSelf()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
-            directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
-        }
-        EnumSet<Concern> user = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.DELIVERY, Concern.GATEWAY);
-        Node alice = start(dir.resolve("alice"), user, "Alice");
-        Node bob = start(dir.resolve("bob"), user, "Bob");
+        net.relays(dir, 6);
+        Node alice = net.start(dir.resolve("alice"), FixedDirectoryNet.USER, "Alice");
+        Node bob = net.start(dir.resolve("bob"), FixedDirectoryNet.USER, "Bob");
         String aliceBase = "http://127.0.0.1:" + alice.gatewayPort(), bobBase = "http://127.0.0.1:" + bob.gatewayPort();
         String aliceToken = GatewayToken.read(dir.resolve("alice").resolve(GatewayToken.FILE_NAME)).value();
         String bobToken = GatewayToken.read(dir.resolve("bob").resolve(GatewayToken.FILE_NAME)).value();
