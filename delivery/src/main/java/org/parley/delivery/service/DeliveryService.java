@@ -110,6 +110,7 @@ public final class DeliveryService {
     private final Map<String, Outgoing> open = new HashMap<>();
     private final Map<String, List<MessageId>> receiptBatches = new HashMap<>();
     private final Map<String, List<Parked>> parked = new HashMap<>();
+    private int parkedCount;
     static final int MAX_PARKED_PER_SENDER = 16, MAX_PARKED = 256;
     private long lastCursor;
     private CompletionStage<Void> eventChain = CompletableFuture.completedFuture(null);
@@ -191,6 +192,7 @@ public final class DeliveryService {
             }
         }
         parked.clear();
+        parkedCount = 0;
     }
 
     public boolean started() {
@@ -540,8 +542,7 @@ public final class DeliveryService {
      */
     private CompletionStage<Void> park(String cid, Bytes envelope, List<String> path) {
         List<Parked> list = parked.computeIfAbsent(cid, k -> new ArrayList<>());
-        int held = parked.values().stream().mapToInt(List::size).sum(); // at most MAX_PARKED: cheap to count
-        if (list.size() >= MAX_PARKED_PER_SENDER || held >= MAX_PARKED) {
+        if (list.size() >= MAX_PARKED_PER_SENDER || parkedCount >= MAX_PARKED) {
             if (list.isEmpty()) parked.remove(cid);
             LOG.debug("dropping a first message without a contact card from {}: too many waiting", shortId(cid));
             return CompletableFuture.completedFuture(null);
@@ -551,12 +552,14 @@ public final class DeliveryService {
         Scheduler.Cancellable timer = scheduler.schedule(config.reorderWaitMillis(), () -> {
             List<Parked> now = parked.get(cid);
             if (now == null || !now.remove(self[0])) return;
+            parkedCount--;
             if (now.isEmpty()) parked.remove(cid);
             LOG.debug("dropping a first message from {}: its contact card did not come", shortId(cid));
             done.complete(null);
         });
         self[0] = new Parked(envelope, path, done, timer);
         list.add(self[0]);
+        parkedCount++;
         LOG.debug("holding a first message from {} until its contact card comes", shortId(cid));
         return done;
     }
@@ -565,6 +568,7 @@ public final class DeliveryService {
     private CompletionStage<Void> unpark(String cid) {
         List<Parked> list = parked.remove(cid);
         if (list == null) return CompletableFuture.completedFuture(null);
+        parkedCount -= list.size();
         List<CompletionStage<Void>> replays = new ArrayList<>();
         for (Parked w : list) {
             w.timer().cancel();

@@ -188,11 +188,11 @@ public final class EnvelopeSender {
 
     private void evictIfFull() {
         while (active.size() + spare.size() >= reuse.maxCircuits()) {
-            // spares first (nothing waits on them), then the least recently used circuit
-            Pooled victim = spare.isEmpty() ? active.values().stream().min(java.util.Comparator.comparingLong(c -> c.lastUsed)).orElse(null)
-                    : spare.values().iterator().next();
-            if (victim == null) return;
-            retire(victim);
+            Pooled lru = null;
+            for (Pooled c : active.values()) if (lru == null || c.lastUsed < lru.lastUsed) lru = c;
+            if (spare.isEmpty() && lru == null) return;
+            if (!spare.isEmpty()) lru = spare.values().iterator().next();
+            retire(lru);
         }
     }
 

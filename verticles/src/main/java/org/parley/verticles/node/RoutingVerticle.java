@@ -68,9 +68,6 @@ public final class RoutingVerticle extends ConcernVerticle {
     static final long ONION_KEY_LIFETIME_MS = 7 * 86_400_000L, ONION_KEY_OVERLAP_MS = 86_400_000L;
     private OnionKeyRing onionKeys;
     private volatile List<RelayCandidate> directory = List.of();
-    /** Built with each directory refresh, not per send: the relays a path may use (this node left out) and entries by id. */
-    private volatile List<RelayCandidate> pathRelays = List.of();
-    private volatile Map<NodeId, RelayCandidate> byId = Map.of();
     /** Inbox registrations by (inbox id, inbox relay): one inbox is held at several relays, each with its own circuit. */
     private final Map<String, Subscription> inboxes = new HashMap<>();
     private long directoryTimer = -1;
@@ -93,9 +90,13 @@ public final class RoutingVerticle extends ConcernVerticle {
 
     /** The directory's entry for this relay (newest onion key), else the one given. */
     private RelayCandidate current(RelayCandidate relay) {
-        RelayCandidate c = byId.get(relay.id());
-        return c == null || c.onionKey().equals(relay.onionKey()) ? relay
-                : new RelayCandidate(relay.id(), relay.address(), c.onionKey(), relay.familyName(), relay.family(), relay.bandwidth(), relay.flags());
+        for (RelayCandidate c : directory) {
+            if (c.id().equals(relay.id()) && !c.onionKey().equals(relay.onionKey())) {
+                return new RelayCandidate(relay.id(), relay.address(), c.onionKey(), relay.familyName(), relay.family(),
+                        relay.bandwidth(), relay.flags());
+            }
+        }
+        return relay;
     }
 
     @Override
@@ -134,7 +135,8 @@ public final class RoutingVerticle extends ConcernVerticle {
         if (cover > 0) {
             int hops = node.config().deliverySendHops();
             coverTraffic = new CoverTraffic(routing.circuits(), scheduler, random, cover,
-                    () -> selector.select(pathRelays, hops).stream().map(RelayCandidate::hop).toList(),
+                    () -> selector.select(directory.stream().filter(c -> !c.id().equals(node.identity().nodeId())).toList(), hops)
+                            .stream().map(RelayCandidate::hop).toList(),
                     routing.circuitSwitch()::cellsSent);
             coverTraffic.start();
             LOG.info("cover traffic on: {} cell slots a minute", cover);
@@ -169,11 +171,6 @@ public final class RoutingVerticle extends ConcernVerticle {
                             LOG.debug("skipping an unusable relay entry: {}", e.getMessage());
                         }
                     }
-                    Map<NodeId, RelayCandidate> ids = new HashMap<>();
-                    for (RelayCandidate c : fresh) ids.put(c.id(), c);
-                    // a relay never extends a circuit to itself: leave this node out of its own paths
-                    pathRelays = fresh.stream().filter(c -> !c.id().equals(node.identity().nodeId())).toList();
-                    byId = Map.copyOf(ids);
                     directory = List.copyOf(fresh);
                 })
                 .onFailure(e -> LOG.debug("relay directory not available yet: {}", e.getMessage()));
@@ -195,7 +192,9 @@ public final class RoutingVerticle extends ConcernVerticle {
     /** A path of {@code hops} relays ending at {@code last}; fails UNAVAILABLE when the directory is too small. */
     private List<HopSpec> path(RelayCandidate last, int hops) {
         if (hops < 1 || hops > 4) throw ParleyException.malformed("circuitHops must be 1..4, got " + hops);
-        return selector.select(pathRelays, hops, last).stream().map(RelayCandidate::hop).toList();
+        // a relay never extends a circuit to itself: leave this node out of its own paths
+        List<RelayCandidate> others = directory.stream().filter(c -> !c.id().equals(node.identity().nodeId())).toList();
+        return selector.select(others, hops, last).stream().map(RelayCandidate::hop).toList();
     }
 
     private void send(Message<RoutingMessage.SendEnvelope> msg) {
