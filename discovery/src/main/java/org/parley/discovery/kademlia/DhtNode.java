@@ -102,8 +102,9 @@ public final class DhtNode {
         this.random = random;
         this.metrics = metrics;
         this.validator = new RecordValidator(config.records());
-        this.store = new RecordStore(config.maxRecords(), config.maxPublishersPerKey());
-        this.table = new RoutingTable(identity.nodeId(), config.k(), config.maxPerPrefix(),
+        this.store = new RecordStore(config.maxRecords(), config.maxPublishersPerKey(), config.maxRecordsPerPeer(),
+                config.maxRecordsPerSubnet());
+        this.table = new RoutingTable(identity.nodeId(), config.k(), config.maxPerPrefix(), config.maxPerSubnet16(),
                 config.records().powDifficulty(), config.maxFailures());
         this.rateLimiter = new RateLimiter(clock, config.rateLimitPerSecond(), config.rateLimitBurst(), 4096);
         this.nextRequestId = random.nextLong();
@@ -459,7 +460,7 @@ public final class DhtNode {
             List<Contact> closest = closestExcluding(f.key(), from);
             reply(m, hh -> new DhtMessage.Value(hh, out, closest));
         } else if (m instanceof DhtMessage.Store s) {
-            DhtMessage.StoreStatus status = accept(s.record(), now);
+            DhtMessage.StoreStatus status = accept(s.record(), h.sender(), now);
             reply(m, hh -> new DhtMessage.StoreAck(hh, status));
         } else if (m instanceof DhtMessage.GetRelays g) {
             List<SignedRecord> relays = relaySample(g.max(), now);
@@ -493,7 +494,12 @@ public final class DhtNode {
         return all.size() > max ? all.subList(0, max) : all;
     }
 
-    private DhtMessage.StoreStatus accept(SignedRecord r, long now) {
+    /**
+     * A STORE from {@code sender}. Refused (REFUSED, counted as {@code store_refused} with reason
+     * per_peer or per_subnet) when that peer, or the peers of its /24 (/48), already placed their
+     * limit of records here; FULL (reason full) when the store or the key is full.
+     */
+    private DhtMessage.StoreStatus accept(SignedRecord r, Contact sender, long now) {
         if (config.lightMode()) return DhtMessage.StoreStatus.REFUSED;
         try {
             validator.validate(r, now);
@@ -501,7 +507,7 @@ public final class DhtNode {
             metrics.dropped("invalid_record");
             return DhtMessage.StoreStatus.INVALID;
         }
-        RecordStore.Outcome o = store.put(r);
+        RecordStore.Outcome o = store.put(r, new RecordStore.Origin(sender.id(), sender.address().prefixKey()));
         switch (o) {
             case STORED, REPLACED -> {
                 notifyRecord(r);
@@ -510,7 +516,17 @@ public final class DhtNode {
             case STALE -> {
                 return DhtMessage.StoreStatus.STALE;
             }
+            case REFUSED_PER_PEER, REFUSED_PER_SUBNET -> {
+                boolean peer = o == RecordStore.Outcome.REFUSED_PER_PEER;
+                metrics.storeRefused(peer ? "per_peer" : "per_subnet");
+                LOG.debug("STORE from {} refused: {} already placed {} records here (limit {})", sender.id().shortHex(),
+                        peer ? "this peer" : "its /24", peer ? store.heldFor(sender.id())
+                                : store.heldForSubnet(sender.address().prefixKey()),
+                        peer ? config.maxRecordsPerPeer() : config.maxRecordsPerSubnet());
+                return DhtMessage.StoreStatus.REFUSED;
+            }
             default -> {
+                metrics.storeRefused("full");
                 return DhtMessage.StoreStatus.FULL;
             }
         }

@@ -22,7 +22,9 @@ import java.util.concurrent.CompletableFuture;
  * unqueried contacts among its k closest live ones; it ends when those k have all answered or
  * failed. A contact belongs to at most one path (the first that learns of it), so d paths
  * query d disjoint node sets and an adversary must sit on every path to hide a value.
- * With d = 1 this is plain Kademlia. Runs on the node's thread; not thread-safe.
+ * Each path admits at most maxPerPrefix contacts per /24 (/48) and maxPerSubnet16 per /16 (/32)
+ * into its shortlist, and the result applies both limits again, so Sybils in one subnet that
+ * answer with each other cannot crowd out the rest. With d = 1 this is plain Kademlia. Runs on the node's thread; not thread-safe.
  */
 final class Lookup {
     enum Mode { NODE, VALUE }
@@ -43,6 +45,7 @@ final class Lookup {
     private final class Path {
         final TreeMap<Bytes, Candidate> shortlist = new TreeMap<>();
         final Map<Bytes, Integer> perPrefix = new HashMap<>();
+        final Map<Bytes, Integer> per16 = new HashMap<>();
         int inflight;
         boolean done;
     }
@@ -53,6 +56,7 @@ final class Lookup {
     private final int k;
     private final int alpha;
     private final int maxPerPrefix;
+    private final int maxPer16;
     private final int maxQueries;
     private final long startedAt;
     private final List<Path> paths = new ArrayList<>();
@@ -68,6 +72,7 @@ final class Lookup {
         this.k = cfg.k();
         this.alpha = cfg.alpha();
         this.maxPerPrefix = cfg.maxPerPrefix();
+        this.maxPer16 = cfg.maxPerSubnet16() >= cfg.k() ? Integer.MAX_VALUE : cfg.maxPerSubnet16(); // ≥ k: off
         this.maxQueries = cfg.maxLookupQueries();
         this.startedAt = now;
         for (int i = 0; i < disjointPaths; i++) paths.add(new Path());
@@ -88,8 +93,11 @@ final class Lookup {
         if (!claimed.add(c.id())) return false;
         if (!node.acceptable(c)) return false;
         Bytes prefix = c.address().prefixKey();
+        Bytes subnet = c.address().subnetKey();
         if (p.perPrefix.getOrDefault(prefix, 0) >= maxPerPrefix) return false;
+        if (p.per16.getOrDefault(subnet, 0) >= maxPer16) return false;
         p.perPrefix.merge(prefix, 1, Integer::sum);
+        p.per16.merge(subnet, 1, Integer::sum);
         p.shortlist.put(Distance.xor(c.id().value(), target), new Candidate(c, depth));
         return true;
     }
@@ -177,7 +185,7 @@ final class Lookup {
         List<Contact> sorted = new ArrayList<>(all.size());
         int deepest = 0;
         for (Candidate c : all.values()) sorted.add(c.contact);
-        List<Contact> closest = PrefixLimit.apply(sorted, maxPerPrefix, k);
+        List<Contact> closest = PrefixLimit.apply(sorted, maxPerPrefix, maxPer16, k);
         for (Candidate c : all.values()) {
             if (closest.contains(c.contact)) deepest = Math.max(deepest, c.depth);
         }

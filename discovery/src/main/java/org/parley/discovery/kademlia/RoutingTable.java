@@ -15,12 +15,12 @@ import java.util.Optional;
 /**
  * The Kademlia routing table: 256 k-buckets indexed by the length of the prefix a contact's id
  * shares with ours. Each bucket keeps at most {@code k} contacts ordered least- to most-recently
- * seen, at most {@code maxPerPrefix} from one /24 (IPv4) or /48 (IPv6), and a small replacement
- * cache. A full bucket never drops a live old contact for a new one: {@link #insert} reports
+ * seen, at most {@code maxPerPrefix} from one /24 (IPv4) or /48 (IPv6) and at most
+ * {@code maxPer16} from one /16 (IPv4) or /32 (IPv6), and a small replacement cache. A full bucket never drops a live old contact for a new one: {@link #insert} reports
  * {@link Status#BUCKET_FULL} with the least-recently-seen contact, which the caller pings and
  * then either {@link #insert touches} (it answered) or {@link #evict evicts} (it did not).
  * Invariants (checked by {@link #checkInvariants}): no self, no duplicate id, every contact in
- * the bucket its id maps to, bucket size ≤ k, prefix limit per bucket, proof-of-work on every
+ * the bucket its id maps to, bucket size ≤ k, both prefix limits per bucket, proof-of-work on every
  * entry. Not thread-safe.
  */
 public final class RoutingTable {
@@ -57,15 +57,28 @@ public final class RoutingTable {
     private final NodeId self;
     private final int k;
     private final int maxPerPrefix;
+    private final int maxPer16;
     private final int powDifficulty;
     private final int maxFailures;
     private final Bucket[] buckets = new Bucket[Distance.BITS];
     private int size;
 
+    /** A table with the /24 limit only (no /16 limit beyond {@code k}). */
     public RoutingTable(NodeId self, int k, int maxPerPrefix, int powDifficulty, int maxFailures) {
+        this(self, k, maxPerPrefix, k, powDifficulty, maxFailures);
+    }
+
+    /**
+     * @param maxPerPrefix contacts per bucket (and per {@link #closest} result) from one /24 or /48
+     * @param maxPer16     contacts per bucket (and per {@link #closest} result) from one /16 or /32;
+     *                     {@code >= k} switches this limit off (a test network in one /16)
+     */
+    public RoutingTable(NodeId self, int k, int maxPerPrefix, int maxPer16, int powDifficulty, int maxFailures) {
+        if (maxPerPrefix < 1 || maxPer16 < 1) throw new IllegalArgumentException("prefix limits must be at least 1");
         this.self = self;
         this.k = k;
         this.maxPerPrefix = maxPerPrefix;
+        this.maxPer16 = maxPer16 >= k ? Integer.MAX_VALUE : maxPer16; // ≥ k: off (a bucket never holds more than k)
         this.powDifficulty = powDifficulty;
         this.maxFailures = maxFailures;
     }
@@ -97,14 +110,14 @@ public final class RoutingTable {
         Entry e = b.entries.remove(id);
         if (e != null) {
             // Refresh: move to the most-recently-seen end; accept a new address only if the prefix limit allows.
-            if (!e.contact.address().equals(c.address()) && prefixCount(b, c, id) < maxPerPrefix) e.contact = c;
+            if (!e.contact.address().equals(c.address()) && fits(b, c, id)) e.contact = c;
             e.lastSeen = now;
             e.failures = 0;
             b.entries.put(id, e);
             b.lastChanged = now;
             return InsertResult.of(Status.UPDATED);
         }
-        if (prefixCount(b, c, null) >= maxPerPrefix) return InsertResult.of(Status.REJECTED_PREFIX);
+        if (!fits(b, c, null)) return InsertResult.of(Status.REJECTED_PREFIX);
         if (b.entries.size() < k) {
             b.entries.put(id, new Entry(c, now));
             b.lastChanged = now;
@@ -117,13 +130,18 @@ public final class RoutingTable {
         return new InsertResult(Status.BUCKET_FULL, Optional.of(b.entries.values().iterator().next().contact));
     }
 
-    private int prefixCount(Bucket b, Contact c, NodeId except) {
-        Bytes p = c.address().prefixKey();
-        int n = 0;
+    /** Whether {@code c} may join bucket {@code b} (ignoring entry {@code except}) under both prefix limits. */
+    private boolean fits(Bucket b, Contact c, NodeId except) {
+        Bytes p24 = c.address().prefixKey();
+        Bytes p16 = c.address().subnetKey();
+        int n24 = 0;
+        int n16 = 0;
         for (Entry e : b.entries.values()) {
-            if (!e.contact.id().equals(except) && e.contact.address().prefixKey().equals(p)) n++;
+            if (e.contact.id().equals(except)) continue;
+            if (e.contact.address().prefixKey().equals(p24)) n24++;
+            if (e.contact.address().subnetKey().equals(p16)) n16++;
         }
-        return n;
+        return n24 < maxPerPrefix && n16 < maxPer16;
     }
 
     /**
@@ -138,7 +156,7 @@ public final class RoutingTable {
         b.lastChanged = now;
         while (!b.replacements.isEmpty()) {
             Contact r = b.replacements.pollLast();
-            if (!b.entries.containsKey(r.id()) && prefixCount(b, r, null) < maxPerPrefix) {
+            if (!b.entries.containsKey(r.id()) && fits(b, r, null)) {
                 b.entries.put(r.id(), new Entry(r, now));
                 size++;
                 break;
@@ -174,12 +192,24 @@ public final class RoutingTable {
 
     /**
      * The {@code n} contacts closest to {@code target} (XOR), closest first, with at most
-     * {@code maxPerPrefix} per address prefix in the result.
+     * {@code maxPerPrefix} per /24 (/48) and at most {@code maxPer16} per /16 (/32) in the result.
+     * The /16 limit on the result is what keeps a Sybil group in one /16 with ids mined close to
+     * {@code target} from filling it: its members sit in many deep buckets (a few per bucket), all
+     * closer than any honest contact, so a per-bucket limit alone would still let them take all n.
      */
     public List<Contact> closest(Bytes target, int n) {
-        // Keep the best 2n (so the prefix limit below can still fill n) in a small sorted array;
+        List<Contact> out = closest(target, n, 2 * n);
+        if (out.size() < n && size > 2 * n) {
+            // The limits dropped too many of the best 2n (many contacts from one /16): take them all.
+            out = closest(target, n, size);
+        }
+        return out;
+    }
+
+    private List<Contact> closest(Bytes target, int n, int keep) {
+        // Keep the best {@code keep} in a small sorted array, then apply the prefix limits;
         // distances are compared as four unsigned 64-bit words.
-        int keep = 2 * n;
+        if (keep <= 0) return List.of();
         long[] t = words(target);
         long[][] dist = new long[keep][];
         Contact[] best = new Contact[keep];
@@ -202,7 +232,7 @@ public final class RoutingTable {
         }
         List<Contact> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) out.add(best[i]);
-        return PrefixLimit.apply(out, maxPerPrefix, n);
+        return PrefixLimit.apply(out, maxPerPrefix, maxPer16, n);
     }
 
     private static long[] words(Bytes id) {
@@ -276,6 +306,7 @@ public final class RoutingTable {
             if (b == null) continue;
             if (b.entries.size() > k) throw new IllegalStateException("bucket " + i + " over k");
             java.util.Map<Bytes, Integer> perPrefix = new java.util.HashMap<>();
+            java.util.Map<Bytes, Integer> per16 = new java.util.HashMap<>();
             for (Iterator<Entry> it = b.entries.values().iterator(); it.hasNext(); ) {
                 Contact c = it.next().contact;
                 if (c.id().equals(self)) throw new IllegalStateException("self in table");
@@ -284,6 +315,9 @@ public final class RoutingTable {
                 if (!ProofOfWork.satisfies(c.id(), powDifficulty)) throw new IllegalStateException("PoW failing entry");
                 if (perPrefix.merge(c.address().prefixKey(), 1, Integer::sum) > maxPerPrefix) {
                     throw new IllegalStateException("prefix limit broken in bucket " + i);
+                }
+                if (per16.merge(c.address().subnetKey(), 1, Integer::sum) > maxPer16) {
+                    throw new IllegalStateException("/16 limit broken in bucket " + i);
                 }
                 count++;
             }

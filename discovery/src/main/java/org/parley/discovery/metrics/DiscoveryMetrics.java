@@ -21,6 +21,12 @@ public interface DiscoveryMetrics {
     String RPCS_TOTAL = "parley.discovery.rpcs";
     /** Counter, tag {@code reason}: malformed, spoofed, rate_limited, invalid_record, timeout. */
     String DROPPED_TOTAL = "parley.discovery.dropped";
+    /**
+     * Counter, tag {@code reason}: per_peer (the sending peer holds its limit of records here),
+     * per_subnet (the peers of its /24 or /48 do), full (the store or the key is full). Prometheus:
+     * {@code parley_dht_store_refused_total{reason}}.
+     */
+    String STORE_REFUSED_TOTAL = "parley.dht.store.refused";
 
     /** Outcome tag of a lookup. */
     enum LookupResult {
@@ -50,6 +56,10 @@ public interface DiscoveryMetrics {
     }
 
     default void dropped(String reason) {
+    }
+
+    /** A STORE was not kept; {@code reason} per_peer, per_subnet or full (see {@link #STORE_REFUSED_TOTAL}). */
+    default void storeRefused(String reason) {
     }
 
     DiscoveryMetrics NOOP = new DiscoveryMetrics() {

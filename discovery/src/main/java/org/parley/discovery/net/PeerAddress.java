@@ -35,6 +35,15 @@ public record PeerAddress(Bytes ip, int port) {
         return isIpv4() ? ip.slice(0, 3) : ip.slice(0, 6);
     }
 
+    /**
+     * The coarser network prefix of the second eclipse limit: the /16 for IPv4, the /32 for IPv6
+     * (a typical provider allocation; Tor's EnforceDistinctSubnets uses the same two sizes). Keys
+     * of the two families never collide (2 vs 4 bytes), nor with {@link #prefixKey} (3 vs 6).
+     */
+    public Bytes subnetKey() {
+        return isIpv4() ? ip.slice(0, 2) : ip.slice(0, 4);
+    }
+
     public void encode(WireWriter w) {
         w.u8(isIpv4() ? 4 : 6).bytes(ip).u16(port);
     }

@@ -33,10 +33,13 @@ public final class SimNetwork {
         return NodeIdentity.fromSeed(Bytes.wrap(seed));
     }
 
-    /** A fresh address in its own /24 (10.a.b.1). */
+    /**
+     * A fresh address in its own /16, as honest nodes of a real network mostly are: a.b.1.1 with
+     * a = 20..219 (outside 10/8, where the attackers of the hostile tests live).
+     */
     public PeerAddress newAddress() {
         int n = nextAddress++;
-        return PeerAddress.ipv4(10, (n >> 8) & 0xff, n & 0xff, 1, 7000);
+        return PeerAddress.ipv4(20 + n % 200, (n / 200) & 0xff, 1, 1, 7000);
     }
 
     public SimNode addNode(DhtConfig config) {
