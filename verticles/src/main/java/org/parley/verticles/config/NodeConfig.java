@@ -40,13 +40,34 @@ public record NodeConfig(
         int gatewayRequestTimeoutMs,
         int deliverySendHops,
         int deliveryInboxHops,
-        int routingCoverCellsPerMinute) {
+        int routingCoverCellsPerMinute,
+        int discoveryMaxPerSubnet16,
+        int discoveryMaxRecordsPerPeer,
+        int discoveryMaxRecordsPerSubnet) {
 
     public NodeConfig {
         bootstrap = List.copyOf(bootstrap);
         clusterMembers = List.copyOf(clusterMembers);
         deliveryInboxRelays = List.copyOf(deliveryInboxRelays);
         only = only.isEmpty() ? EnumSet.allOf(Concern.class) : EnumSet.copyOf(only);
+    }
+
+    /** The configuration before the discovery limits existed; they take their defaults. */
+    public NodeConfig(Path dataDir, String gatewayHost, int gatewayPort, String peerHost, int peerPort, List<String> bootstrap,
+                      String discoveryDnsSeed, boolean discoveryLight, int discoveryPowBits, int discoverySyncIntervalMs,
+                      int discoveryRpcTimeoutMs, int discoveryRefreshIntervalMs, boolean clusterEnabled, String clusterName,
+                      String clusterHost, int clusterPort, List<String> clusterMembers, Set<Concern> only, boolean metricsEnabled,
+                      int gatewayRateLimit, int gatewayRateBurst, int gatewayMaxBodyBytes, boolean routingDistinctSubnets,
+                      String deliveryName, int deliveryTtlSeconds, boolean deliveryReadReceipts, List<String> deliveryInboxRelays,
+                      int gatewayRequestTimeoutMs, int deliverySendHops, int deliveryInboxHops, int routingCoverCellsPerMinute) {
+        this(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost,
+                clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes,
+                routingDistinctSubnets, deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays,
+                gatewayRequestTimeoutMs, deliverySendHops, deliveryInboxHops, routingCoverCellsPerMinute,
+                (Integer) NodeSchema.byName().get("discovery.max-per-subnet16").defaultValue(),
+                (Integer) NodeSchema.byName().get("discovery.max-records-per-peer").defaultValue(),
+                (Integer) NodeSchema.byName().get("discovery.max-records-per-subnet").defaultValue());
     }
 
     public static NodeConfig defaults() {
@@ -89,7 +110,10 @@ public record NodeConfig(
                 (Integer) m.get("gateway.request-timeout-ms"),
                 (Integer) m.get("delivery.send-hops"),
                 (Integer) m.get("delivery.inbox-hops"),
-                (Integer) m.get("routing.cover-cells-per-minute"));
+                (Integer) m.get("routing.cover-cells-per-minute"),
+                (Integer) m.get("discovery.max-per-subnet16"),
+                (Integer) m.get("discovery.max-records-per-peer"),
+                (Integer) m.get("discovery.max-records-per-subnet"));
     }
 
     public boolean runs(Concern c) {
@@ -138,6 +162,15 @@ public record NodeConfig(
         return with("gateway.request-timeout-ms", millis);
     }
 
+    /**
+     * Discovery's eclipse and resource limits: contacts per bucket and lookup result from one /16
+     * (/32), DHT records one peer and one /24 (/48) may place here.
+     */
+    public NodeConfig withDiscoveryLimits(int maxPerSubnet16, int maxRecordsPerPeer, int maxRecordsPerSubnet) {
+        return with("discovery.max-per-subnet16", maxPerSubnet16, "discovery.max-records-per-peer", maxRecordsPerPeer,
+                "discovery.max-records-per-subnet", maxRecordsPerSubnet);
+    }
+
     /** Path selection's distinct-subnet rule; off only for a test network on one host. */
     public NodeConfig withDistinctSubnets(boolean on) {
         return with("routing.distinct-subnets", on);
@@ -179,6 +212,9 @@ public record NodeConfig(
         m.put("discovery.sync-interval-ms", discoverySyncIntervalMs);
         m.put("discovery.rpc-timeout-ms", discoveryRpcTimeoutMs);
         m.put("discovery.refresh-interval-ms", discoveryRefreshIntervalMs);
+        m.put("discovery.max-per-subnet16", discoveryMaxPerSubnet16);
+        m.put("discovery.max-records-per-peer", discoveryMaxRecordsPerPeer);
+        m.put("discovery.max-records-per-subnet", discoveryMaxRecordsPerSubnet);
         m.put("routing.distinct-subnets", routingDistinctSubnets);
         m.put("routing.cover-cells-per-minute", routingCoverCellsPerMinute);
         m.put("delivery.name", deliveryName);

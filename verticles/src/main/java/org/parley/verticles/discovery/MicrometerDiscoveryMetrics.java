@@ -17,7 +17,7 @@ import java.util.function.IntSupplier;
  * Discovery's metric hooks on Micrometer. Prometheus names: {@code parley_discovery_relays_known},
  * {@code parley_discovery_routing_table_size}, {@code parley_discovery_lookups_total{result}},
  * {@code parley_discovery_lookup_seconds} (histogram), {@code parley_discovery_rpcs_total{type,direction}},
- * {@code parley_discovery_dropped_total{reason}}.
+ * {@code parley_discovery_dropped_total{reason}}, {@code parley_dht_store_refused_total{reason}}.
  *
  * <p>The two gauges read snapshots: the directory and routing table are confined to the DHT's
  * event loop, so {@link #sample()} (called there, periodically) copies their sizes for scrapers
@@ -77,6 +77,12 @@ public final class MicrometerDiscoveryMetrics implements DiscoveryMetrics {
     @Override
     public void dropped(String reason) {
         counter(DROPPED_TOTAL, "reason", reason, null, null, "DHT messages or records dropped, by reason").increment();
+    }
+
+    @Override
+    public void storeRefused(String reason) {
+        counter(STORE_REFUSED_TOTAL, "reason", reason, null, null,
+                "DHT STOREs not kept: per_peer / per_subnet (the sender or its /24 holds its limit of records here), full").increment();
     }
 
     private Counter counter(String name, String k1, String v1, String k2, String v2, String description) {

@@ -119,11 +119,21 @@ public final class DiscoveryVerticle extends ConcernVerticle {
         VertxScheduler scheduler = new VertxScheduler(context);
         DhtConfig d = DhtConfig.DEFAULTS;
         long refresh = cfg.discoveryRefreshIntervalMs();
-        DhtConfig dhtConfig = new DhtConfig(d.k(), d.alpha(), d.disjointPaths(), cfg.discoveryRpcTimeoutMs(), d.maxPerPrefix(),
-                d.maxFailures(), d.maxLookupQueries(), refresh, Math.min(d.maintenanceIntervalMillis(), refresh),
-                d.republishIntervalMillis(), cfg.discoveryLight(), d.rateLimitPerSecond(), d.rateLimitBurst(), d.maxRecords(),
-                d.maxPublishersPerKey(), new RecordLimits(RecordLimits.DEFAULTS.maxRecordBytes(), RecordLimits.DEFAULTS.maxTtlMillis(),
-                cfg.discoveryPowBits()));
+        // routing.distinct-subnets=false marks a test network whose nodes share one /16 (one host, one pod
+        // network): there the /16 contact limit and the per-/24 record limit would only starve the DHT.
+        boolean subnets = cfg.routingDistinctSubnets();
+        DhtConfig dhtConfig;
+        try {
+            dhtConfig = new DhtConfig(d.k(), d.alpha(), d.disjointPaths(), cfg.discoveryRpcTimeoutMs(), d.maxPerPrefix(),
+                    d.maxFailures(), d.maxLookupQueries(), refresh, Math.min(d.maintenanceIntervalMillis(), refresh),
+                    d.republishIntervalMillis(), cfg.discoveryLight(), d.rateLimitPerSecond(), d.rateLimitBurst(), d.maxRecords(),
+                    d.maxPublishersPerKey(), new RecordLimits(RecordLimits.DEFAULTS.maxRecordBytes(), RecordLimits.DEFAULTS.maxTtlMillis(),
+                    cfg.discoveryPowBits()), subnets ? cfg.discoveryMaxPerSubnet16() : d.k(), cfg.discoveryMaxRecordsPerPeer(),
+                    subnets ? cfg.discoveryMaxRecordsPerSubnet() : Math.max(d.maxRecords(), cfg.discoveryMaxRecordsPerPeer()));
+        } catch (ParleyException e) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "discovery.max-per-subnet16 / max-records-per-peer / "
+                    + "max-records-per-subnet: " + e.getMessage(), e);
+        }
         // routing may need a TCP connect and a TLS handshake before it can queue the message
         transport = new BusDhtTransport(vertx, context, BusDhtTransport.Wiring.DEFAULT, 10_000);
         try {
