@@ -211,5 +211,7 @@ class HostilePeerTest {
         assertThat(packed.table()).isGreaterThanOrEqualTo(0.75);
         // one /16 over many /24s: the Sybils take the victim's empty near buckets but the honest majority stays
         assertThat(spread.table()).isGreaterThanOrEqualTo(0.40);
+        // and the /16 limit (4 of k = 20) keeps them to a fifth of its closest (0 % honest before that limit)
+        assertThat(spread.closest()).isGreaterThanOrEqualTo(1 - PLAIN.maxPerSubnet16() / (double) PLAIN.k());
     }
 }

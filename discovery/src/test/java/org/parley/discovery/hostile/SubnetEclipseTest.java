@@ -123,5 +123,7 @@ class SubnetEclipseTest {
         assertThat(without.lookupShare()).isLessThan(0.5);
         // and a Sybil holds at most 4 slots per bucket with it (the /24 limit alone allows k per bucket from one /16)
         assertThat(with.sybilsInTable()).isLessThan(without.sybilsInTable());
+        // and the limit costs no honest contact
+        assertThat(with.tableSize() - with.sybilsInTable()).isGreaterThanOrEqualTo(without.tableSize() - without.sybilsInTable());
     }
 }
