@@ -33,7 +33,8 @@ import java.util.function.BiConsumer;
  * in); its replacement is built ahead of need when the old one has used {@code renewAt} of its
  * budget, so a busy conversation never waits for a circuit build. Circuits idle for
  * {@code idleCloseMillis} are closed, and at most {@code maxCircuits} are kept (least recently
- * used closed first). Single-threaded.
+ * used closed first). A circuit that leaves a send unanswered for {@code replyTimeoutMillis} is
+ * retired at once: it may be dead without knowing it. Single-threaded.
  */
 public final class EnvelopeSender {
     public enum Outcome { STORED, DUPLICATE }
@@ -136,7 +137,9 @@ public final class EnvelopeSender {
             pooled.pending.remove(messageId);
             f.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE,
                     "no answer from the inbox relay in " + replyTimeoutMillis + " ms"));
-            pooled.closeIfDone();
+            // a circuit that leaves a send unanswered may be dead without knowing it (a hop gone silent):
+            // no new sends over it; the next one builds a fresh circuit, maybe through other relays
+            retire(pooled);
         }));
         p.pending.put(messageId, pending);
         BiConsumer<ClientCircuit, Throwable> go = (circuit, failure) -> {

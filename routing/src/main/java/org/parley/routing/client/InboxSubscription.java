@@ -15,14 +15,19 @@ import org.parley.routing.inbox.InboxProof;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * Keeps an inbox registered at its inbox relay: builds a circuit (path from {@code paths}, last hop
  * = the inbox relay), sends the signed ESTABLISH_INBOX, reports pushed envelopes, sends ACKs, and
  * after losing the circuit builds a new one (backoff from {@code retryDelayMillis}, doubling up to
- * 64 times that) until {@link #close()} or an UNAUTHORIZED refusal. Single-threaded.
+ * 64 times that) until {@link #close()} or an UNAUTHORIZED refusal of the registration itself.
+ * An ACK goes back over the circuit its PUSH came on: the relay only takes ACKs from the circuit
+ * registered there, and a rebuilt circuit may not be registered yet (the relay pushes the envelope
+ * again on the new registration, so an ACK whose circuit is gone is simply dropped). Single-threaded.
  */
 public final class InboxSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(InboxSubscription.class);
@@ -53,6 +58,8 @@ public final class InboxSubscription {
     private boolean ended;
     private long delay;
     private Scheduler.Cancellable retry;
+    /** The circuit each pushed, not yet ACKed envelope came on (bounded by the relay's in-flight window per registration). */
+    private final Map<Bytes, ClientCircuit> pushedOn = new HashMap<>();
 
     private InboxSubscription(CircuitBuilder builder, Scheduler scheduler, Params params, Listener listener) {
         this.builder = builder;
@@ -81,8 +88,9 @@ public final class InboxSubscription {
         List<NodeId> ids = path.stream().map(HopSpec::id).toList();
         int last = path.size() - 1;
         java.util.concurrent.CompletionStage<ClientCircuit> stage;
+        ClientCircuit[] self = new ClientCircuit[1];
         try {
-            stage = builder.build(path, listenerFor(ids, last));
+            stage = builder.build(path, listenerFor(ids, last, self));
         } catch (IllegalArgumentException e) {
             LOG.debug("unusable path for the inbox circuit: {}", e.getMessage());
             scheduleRetry();
@@ -99,12 +107,13 @@ public final class InboxSubscription {
                 return;
             }
             LOG.debug("inbox {}: circuit built, registering", params.inboxId().slice(0, 4).hex());
+            self[0] = circuit;
             current = circuit;
             circuit.sendToLast(InboxProof.establish(params.authKey(), params.inboxId(), circuit.binding(last)));
         });
     }
 
-    private CircuitListener listenerFor(List<NodeId> ids, int last) {
+    private CircuitListener listenerFor(List<NodeId> ids, int last, ClientCircuit[] self) {
         return new CircuitListener() {
             @Override
             public void onMessage(int hop, RelayMessage m) {
@@ -114,17 +123,24 @@ public final class InboxSubscription {
                     delay = params.retryDelayMillis();
                     listener.onEstablished(e.pending(), ids);
                 } else if (m instanceof RelayMessage.Push p && p.inboxId().equals(params.inboxId())) {
+                    if (self[0] != null) pushedOn.put(p.messageId(), self[0]);
                     listener.onEnvelope(p.messageId(), p.envelope());
                 } else if (m instanceof RelayMessage.Error e) {
                     LOG.debug("inbox {}: relay error {}", params.inboxId().slice(0, 4).hex(), e.kind());
-                    listener.onError(e.kind());
-                    if (e.kind() == InboxErrorKind.UNAUTHORIZED) close();
+                    // only a refusal of the registration itself (it names the inbox) ends the subscription;
+                    // an ACK the relay did not take (it names the message) is pushed again and ACKed later
+                    boolean refused = e.kind() == InboxErrorKind.UNAUTHORIZED && e.reference().equals(params.inboxId());
+                    if (refused || !(e.kind() == InboxErrorKind.UNAUTHORIZED || e.kind() == InboxErrorKind.EXPIRED)) {
+                        listener.onError(e.kind());
+                    }
+                    if (refused) close();
                 }
             }
 
             @Override
             public void onClosed(DestroyReason reason) {
-                current = null;
+                if (self[0] != null) pushedOn.values().removeIf(c -> c == self[0]);
+                if (current == self[0] || self[0] == null) current = null;
                 if (ended) return;
                 listener.onDown(reason);
                 scheduleRetry();
@@ -142,11 +158,20 @@ public final class InboxSubscription {
         });
     }
 
-    /** Tells the relay the envelope is safe here; it deletes it. No-op while the circuit is down (it will be pushed again). */
+    /**
+     * Tells the relay the envelope is safe here; it deletes it. Goes over the circuit the envelope was
+     * pushed on; a no-op once that circuit is gone (the relay pushes it again on the next registration).
+     */
     public void ack(Bytes messageId) {
-        if (current != null && current.isOpen()) {
-            current.sendToLast(new RelayMessage.Ack(params.inboxId(), messageId));
+        ClientCircuit c = pushedOn.remove(messageId);
+        if (c != null && c.isOpen()) {
+            c.sendToLast(new RelayMessage.Ack(params.inboxId(), messageId));
         }
+    }
+
+    /** Envelopes pushed and not ACKed yet, over circuits still open. */
+    public int unacked() {
+        return pushedOn.size();
     }
 
     public boolean isUp() {

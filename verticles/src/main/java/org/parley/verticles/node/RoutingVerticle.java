@@ -274,7 +274,12 @@ public final class RoutingVerticle extends ConcernVerticle {
                         ParleyException pe = org.parley.routing.client.EnvelopeSender.toException(kind);
                         for (Message<RoutingMessage.OpenInbox> w : sub.waiters) w.fail(FailureCodes.of(pe.kind()), pe.getMessage());
                         sub.waiters.clear();
-                        if (kind == InboxErrorKind.UNAUTHORIZED) inboxes.remove(key, sub); // the subscription closed itself
+                        if (kind == InboxErrorKind.UNAUTHORIZED) {
+                            // the relay holds this inbox under another key: the subscription closed itself for good
+                            LOG.warn("inbox relay {} refused an inbox registration as unauthorized; not retrying it",
+                                    o.inboxRelay().nodeId().substring(0, 8));
+                            inboxes.remove(key, sub);
+                        }
                     }
 
                     @Override
