@@ -112,6 +112,15 @@ public final class DeliveryService {
     private final Map<String, List<Parked>> parked = new HashMap<>();
     private int parkedCount;
     static final int MAX_PARKED_PER_SENDER = 16, MAX_PARKED = 256;
+    /**
+     * Contacts whose copy of our contact card no inbox relay has stored yet (contact id → the card's
+     * message id, "" until it is queued). Until one has, other messages to that contact wait (at most
+     * {@link #CARD_GATE_MILLIS} from their creation): a message that overtakes the card is one the
+     * recipient cannot place — it holds a few and drops the rest, and the sender learns that only
+     * when no receipt comes, a minute or more later.
+     */
+    private final Map<String, String> cardPending = new HashMap<>();
+    static final long CARD_GATE_MILLIS = 20_000, CARD_GATE_POLL_MILLIS = 100;
     private long lastCursor;
     private CompletionStage<Void> eventChain = CompletableFuture.completedFuture(null);
     private boolean started;
@@ -853,6 +862,12 @@ public final class DeliveryService {
         if (closed || open.containsKey(rec.messageId())) return;
         Outgoing o = new Outgoing(rec, ServiceCodec.decodeOut(rec.body()), ServiceCodec.decodeProgress(rec.extra()));
         open.put(rec.messageId(), o);
+        if (o.body.kind() == Kind.CARD) {
+            for (Recipient r : o.body.recipients()) {
+                if (o.level(r.contactId()) < LEVEL_STORED) cardPending.put(r.contactId(), rec.messageId());
+                else cardPending.remove(r.contactId(), "");
+            }
+        }
         for (Recipient r : o.body.recipients()) {
             if (o.level(r.contactId()) < LEVEL_DELIVERED) attempt(o, r);
         }
@@ -868,6 +883,11 @@ public final class DeliveryService {
             return;
         }
         if (devices.revoked(r.contactId())) return; // unlinked: nothing more goes to it
+        if (o.body.kind() != Kind.CARD && cardPending.containsKey(r.contactId())
+                && clock.nowMillis() - o.rec.createdAtMillis() < CARD_GATE_MILLIS) {
+            a.timer = scheduler.schedule(CARD_GATE_POLL_MILLIS, () -> attempt(o, r)); // our card first
+            return;
+        }
         Peer peer = peers.get(r.contactId());
         long gen = ++a.generation;
         int n = a.count++;
@@ -889,11 +909,16 @@ public final class DeliveryService {
             if (e == null) {
                 if (o.body.kind() == Kind.TEXT || o.body.kind() == Kind.GROUP_TEXT || o.body.kind() == Kind.ATTACHMENT) metrics.messageSent();
                 o.path = outcome.path();
+                if (o.body.kind() == Kind.CARD) cardPending.remove(r.contactId(), o.rec.messageId());
                 if (a.generation != gen) return;
                 a.cancel();
                 progress(o.rec.messageId(), r.contactId(), LEVEL_STORED);
                 long left = o.rec.createdAtMillis() + config.ttlMillis() - clock.nowMillis();
-                long wait = Math.max(1, Math.min(left, Math.min(config.retryMaxMillis() * 4, config.receiptTimeoutMillis() << Math.min(n, 6))));
+                // the wait for a receipt doubles per copy a relay stored, not per attempt: a send that failed
+                // (no path yet, inbox not registered yet) says nothing about how long a receipt takes
+                int storedCopies = a.stored++;
+                long wait = Math.max(1, Math.min(left, Math.min(config.retryMaxMillis() * 4,
+                        config.receiptTimeoutMillis() << Math.min(storedCopies, 6))));
                 a.timer = scheduler.schedule(wait, () -> {
                     if (a.generation == gen) attempt(o, r);
                 });
@@ -921,6 +946,7 @@ public final class DeliveryService {
     }
 
     private void fail(Outgoing o, String reason) {
+        if (o.body.kind() == Kind.CARD) for (Recipient r : o.body.recipients()) cardPending.remove(r.contactId(), o.rec.messageId());
         o.cancelAll();
         open.remove(o.rec.messageId());
         metrics.failed();
@@ -944,6 +970,9 @@ public final class DeliveryService {
         return found.thenCompose(opt -> {
             if (opt.isEmpty() || !opt.get().outgoing()) return CompletableFuture.completedFuture(null);
             MessageRecord rec = opt.get();
+            // a relay's late "stored" for a message we gave up on does not make it "sent" again (the store
+            // refuses FAILED → SENT too; this keeps the progress record as it was when the message failed)
+            if (rec.status() == MessageState.FAILED && level < LEVEL_DELIVERED) return CompletableFuture.completedFuture(null);
             Outgoing live = open.get(messageId);
             Progress p = live != null ? new Progress("", live.path, live.levels) : ServiceCodec.decodeProgress(rec.extra());
             Integer before = p.recipients().get(contactId);
@@ -1013,6 +1042,7 @@ public final class DeliveryService {
         boolean shown = !devices.hidden(p.id); // a device of our own or of a contact's account has no conversation of its own
         ConversationRecord conv = new ConversationRecord(p.id, p.id, p.name, clock.nowMillis(), Bytes.EMPTY);
         if (shown) conversations.put(conv.conversationId(), conv);
+        cardPending.putIfAbsent(p.id, ""); // until the card below is queued; messages to p wait for it (bounded)
         openInbox(p.our.inbox(), p.our.authSeed(), 0);
         Invite card = InviteCodec.create(account.identity(), account.bundle(), p.our.inbox(), name(),
                 clock.nowMillis() + config.inviteValidityMillis());
@@ -1020,6 +1050,9 @@ public final class DeliveryService {
         return putContact(p).thenCompose(v -> putSessions(p))
                 .thenCompose(v -> shown ? store.putConversation(conv) : CompletableFuture.<Void>completedFuture(null))
                 .thenCompose(v -> queue(CONTROL, Kind.CARD, "", MessageId.random(random), cardMsg, List.of(p.id)))
+                .whenComplete((v, e) -> {
+                    if (e != null) cardPending.remove(p.id, ""); // no card is coming: do not hold messages for it
+                })
                 .thenCompose(v -> devices.afterContact(p.id))
                 .thenAccept(v -> {
                     if (shown) emit("contact", null, view(p), null);
@@ -1337,6 +1370,7 @@ public final class DeliveryService {
     private static final class Attempt {
         long generation;
         int count;
+        int stored;
         Scheduler.Cancellable timer;
 
         void cancel() {

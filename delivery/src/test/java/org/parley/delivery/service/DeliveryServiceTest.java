@@ -212,6 +212,30 @@ class DeliveryServiceTest {
     }
 
     @Test
+    void messagesToANewContactWaitUntilOurCardIsStoredSoNoneOvertakesIt() {
+        // A contact card that relays refused twice (the new contact's inbox not registered yet) while
+        // 30 texts were queued: without waiting for the card, the texts reach Bob first, he can hold
+        // only 16 messages from an unknown sender and drops the rest, and Alice resends those only
+        // when no receipt comes. With the texts held until a relay stored the card, each goes once.
+        SimNet net = new SimNet(23, 3);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        String link = bob.service.me().invite();
+        int card = net.sends.size();
+        net.refuseSends.addAll(List.of(card, card + 1));
+        String conv = alice.service.addContact(link, "").toCompletableFuture().join().contactId();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            alice.service.sendText(conv, "t" + i);
+            expected.add("t" + i);
+        }
+        assertThat(net.runUntil(() -> statusCounts(alice).getOrDefault("delivered", 0L) == 30, 60_000)).isTrue();
+        assertThat(alice.counts[3]).as("retries: the card's two, no text resent").isEqualTo(2);
+        String bobsConv = contacts(bob).get(0).contactId();
+        assertThat(shownTexts(bob, bobsConv)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void noReceiptWithinTheTtlFailsWithAReason() {
         SimNet net = new SimNet(11, 3);
         SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice").withTtl(20_000), 1);

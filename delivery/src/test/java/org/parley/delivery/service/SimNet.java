@@ -44,6 +44,8 @@ final class SimNet {
     /** The envelope of the send with this index (0 = first send in the net) is pushed {@code slowPushMillis} late. */
     int slowSendIndex = -1;
     long slowPushMillis;
+    /** Sends with these indexes (0 = first send in the net) are refused, as by a relay where the inbox is not registered yet. */
+    final java.util.Set<Integer> refuseSends = new java.util.HashSet<>();
     private final java.util.Set<Bytes> slow = new java.util.HashSet<>();
 
     record Sent(String from, String relay, Bytes inbox, List<String> path, long atMillis, int length) {}
@@ -84,6 +86,10 @@ final class SimNet {
             List<String> path = List.of(name + "-guard", name + "-middle", relay.nodeId().shortHex());
             sends.add(new Sent(name, relay.nodeId().shortHex(), inbox.value(), path, clock.nowMillis(), envelope.length()));
             if (sends.size() - 1 == slowSendIndex) slow.add(messageId.value());
+            if (refuseSends.contains(sends.size() - 1)) {
+                scheduler.schedule(3, () -> f.completeExceptionally(new ParleyException(ParleyException.Kind.NOT_FOUND, "inbox relay refused: UNKNOWN_INBOX")));
+                return f;
+            }
             if (!EnvelopeCodec.decode(wire).inbox().equals(inbox)) throw new AssertionError("envelope names another inbox");
             if (faults.nextDouble() < dropBeforeStore) return f; // never answered: the sender's timeout fires
             scheduler.schedule(2 + faults.nextInt(5), () -> {
