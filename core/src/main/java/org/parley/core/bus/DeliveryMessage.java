@@ -141,8 +141,16 @@ public sealed interface DeliveryMessage extends BusMessage {
 
     record LinkCode(String code, long expiresAtMillis) implements DeliveryMessage {}
 
-    /** On the primary: approve the device that showed {@code code}. Replies {@link Devices}. */
-    record LinkDevice(String code) implements DeliveryMessage {}
+    /**
+     * On the primary: approve the device that showed {@code code}. Replies {@link Devices}. The new
+     * device then gets the contacts, the groups and the last {@code history} messages (0..200, 0 =
+     * none) of each conversation.
+     */
+    record LinkDevice(String code, int history) implements DeliveryMessage {
+        public LinkDevice(String code) {
+            this(code, 0);
+        }
+    }
 
     /** On the primary: unlink a device for good. Replies {@link Devices}. */
     record UnlinkDevice(String deviceId) implements DeliveryMessage {}

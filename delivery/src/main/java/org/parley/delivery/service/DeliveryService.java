@@ -163,7 +163,9 @@ public final class DeliveryService {
                 Peer p = Peer.of(c);
                 peers.put(p.id, p);
                 chain = chain.thenCompose(x -> store.session(p.id)).thenAccept(s -> s.ifPresent(bytes -> {
-                    for (Bytes st : ServiceCodec.decodeSessions(bytes)) p.sessions.add(SessionStateCodec.decode(st));
+                    ServiceCodec.Sessions saved = ServiceCodec.decodeSessionsWithBaseKeys(bytes);
+                    for (Bytes st : saved.states()) p.sessions.add(SessionStateCodec.decode(st));
+                    p.baseKeys.addAll(saved.baseKeys());
                 }));
             }
             return chain;
@@ -219,7 +221,9 @@ public final class DeliveryService {
             if (device != null) return device;
             if (request instanceof DeliveryMessage.AddContact a) return addContact(a.invite(), a.name()).thenApply(DeliveryMessage.ContactReply::new);
             if (request instanceof DeliveryMessage.ListContacts) {
-                return done(new DeliveryMessage.Contacts(peers.values().stream().filter(p -> !devices.hidden(p.id)).map(this::view).toList()));
+                List<ContactView> shown = new ArrayList<>(peers.values().stream().filter(p -> !devices.hidden(p.id)).map(this::view).toList());
+                shown.addAll(devices.waitingContacts()); // synced by our primary, no session yet
+                return done(new DeliveryMessage.Contacts(shown));
             }
             if (request instanceof DeliveryMessage.ListConversations) return listConversations().thenApply(DeliveryMessage.Conversations::new);
             if (request instanceof DeliveryMessage.SendText s) return sendText(s.conversationId(), s.text()).thenApply(DeliveryMessage.MessageReply::new);
@@ -465,6 +469,7 @@ public final class DeliveryService {
         Peer peer = peers.get(cid);
         Plaintext p = null;
         SessionState accepted = null;
+        Bytes baseKey = null;
         if (peer != null) {
             for (SessionState s : peer.sessions) {
                 try {
@@ -482,6 +487,19 @@ public final class DeliveryService {
         if (p == null) {
             if (!SessionBuilder.isPreKeyMessage(u.content())) {
                 LOG.debug("dropping a message that no session of {} decrypts", shortId(cid));
+                return CompletableFuture.completedFuture(null);
+            }
+            try {
+                baseKey = SessionBuilder.baseKey(u.content());
+            } catch (ParleyException e) {
+                LOG.debug("dropping a PreKey message that does not parse: {}", e.getMessage());
+                return CompletableFuture.completedFuture(null);
+            }
+            if (peer != null && peer.baseKeys.contains(baseKey)) {
+                // a first message we already made a session from (redelivered, or replayed): the session has
+                // used its key; a second session from it would fork the conversation — the sender could not
+                // read anything we send over it
+                LOG.debug("dropping a repeated first message from {}", shortId(cid));
                 return CompletableFuture.completedFuture(null);
             }
             try {
@@ -508,8 +526,10 @@ public final class DeliveryService {
                 return CompletableFuture.completedFuture(null);
             }
             if (!inv.bundle().identity().equals(u.sender())) return CompletableFuture.completedFuture(null);
-            peer = newPeer(cid, inv.displayName().orElse("contact " + cid.substring(0, 6)), u.sender(), inv.inbox());
+            peer = newPeer(cid, devices.syncedName(cid).orElseGet(() -> inv.displayName().orElse("contact " + cid.substring(0, 6))),
+                    u.sender(), inv.inbox());
             peer.sessions.add(accepted);
+            rememberBaseKey(peer, baseKey);
             writes.add(createContact(peer));
             newContact = true;
         } else if (accepted != null) {
@@ -518,6 +538,7 @@ public final class DeliveryService {
                     && account.identity().publicKey().encode().compareTo(u.sender().encode()) < 0;
             peer.sessions.add(keepOurs ? 1 : 0, accepted);
             while (peer.sessions.size() > MAX_SESSIONS) peer.sessions.remove(peer.sessions.size() - 1);
+            rememberBaseKey(peer, baseKey);
             writes.add(putSessions(peer));
         } else {
             writes.add(putSessions(peer));
@@ -589,6 +610,14 @@ public final class DeliveryService {
             replays.add(r.exceptionally(e -> null)); // the held message's own stage reports its failure to its relay
         }
         return allVoid(replays);
+    }
+
+    static final int MAX_BASE_KEYS = 32;
+
+    private static void rememberBaseKey(Peer peer, Bytes baseKey) {
+        if (baseKey == null || peer.baseKeys.contains(baseKey)) return;
+        peer.baseKeys.add(baseKey);
+        while (peer.baseKeys.size() > MAX_BASE_KEYS) peer.baseKeys.remove(0);
     }
 
     private record Parked(Bytes envelope, List<String> path, CompletableFuture<Void> done, Scheduler.Cancellable timer) {}
@@ -859,7 +888,7 @@ public final class DeliveryService {
 
     /** Starts (or, after a restart, resumes) the sending of an outgoing message to every recipient not yet confirmed. */
     private void resume(MessageRecord rec) {
-        if (closed || open.containsKey(rec.messageId())) return;
+        if (closed || open.containsKey(rec.messageId()) || LinkSync.isSynced(rec)) return; // a synced copy is never sent
         Outgoing o = new Outgoing(rec, ServiceCodec.decodeOut(rec.body()), ServiceCodec.decodeProgress(rec.extra()));
         open.put(rec.messageId(), o);
         if (o.body.kind() == Kind.CARD) {
@@ -1080,7 +1109,7 @@ public final class DeliveryService {
 
     private CompletionStage<Void> putSessions(Peer p) {
         List<Bytes> states = p.sessions.stream().map(SessionStateCodec::encode).toList();
-        return store.putSession(p.id, ServiceCodec.encodeSessions(states));
+        return store.putSession(p.id, ServiceCodec.encodeSessions(states, List.copyOf(p.baseKeys)));
     }
 
     private List<String> distinctKnown(List<String> ids) {
@@ -1209,6 +1238,47 @@ public final class DeliveryService {
         });
     }
 
+    boolean hasConversation(String conversationId) {
+        return conversations.containsKey(conversationId);
+    }
+
+    /** Renames a contact (the name our primary gave it); its direct conversation follows. */
+    CompletionStage<Void> renamePeer(String contactId, String name) {
+        Peer p = peers.get(contactId);
+        if (p == null || p.name.equals(name)) return CompletableFuture.completedFuture(null);
+        p.name = name;
+        return putContact(p);
+    }
+
+    /**
+     * A conversation our primary synced: a direct one ({@code group} empty) takes the name; a group is
+     * created, or takes the name and gains the members it lacked. Tells the clients about a group.
+     */
+    CompletionStage<Void> putSyncedConversation(String conversationId, String title, Optional<DeviceMessage.SyncedGroup> group) {
+        ConversationRecord old = conversations.get(conversationId);
+        long created = old == null ? clock.nowMillis() : old.createdAtMillis();
+        ConversationRecord c;
+        if (group.isEmpty()) {
+            if (old != null && old.title().equals(title)) return CompletableFuture.completedFuture(null);
+            c = new ConversationRecord(conversationId, conversationId, title, created, Bytes.EMPTY);
+        } else {
+            List<String> members = new ArrayList<>(old == null ? List.of() : ServiceCodec.decodeGroup(old.data()).members());
+            for (String m : group.get().members()) if (!members.contains(m)) members.add(m);
+            String t = old != null && group.get().members().isEmpty() ? old.title() : title; // a placeholder keeps a known name
+            c = new ConversationRecord(conversationId, "", t, created, ServiceCodec.encodeGroup(new ServiceCodec.Group(group.get().groupId(), members)));
+            if (c.equals(old)) return CompletableFuture.completedFuture(null);
+        }
+        conversations.put(conversationId, c);
+        CompletionStage<Void> put = store.putConversation(c);
+        if (!c.isGroup()) return put;
+        return put.thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view));
+    }
+
+    /** A contact our primary synced, shown before it has a session here. */
+    void emitSynced(ContactView c) {
+        emit("contact", null, c, null);
+    }
+
     // ------------------------------------------------------------------ views and events
 
     private void emit(String type, MessageView m, ContactView c, ConversationView v) {
@@ -1241,7 +1311,8 @@ public final class DeliveryService {
         InBody b = ServiceCodec.decodeIn(m.body());
         Peer sender = peers.get(b.senderContactId());
         Progress p = ServiceCodec.decodeProgress(m.extra());
-        return new MessageView(m.messageId(), m.conversationId(), "in", sender == null ? "?" : sender.name, b.text(),
+        return new MessageView(m.messageId(), m.conversationId(), "in",
+                sender == null ? devices.syncedName(b.senderContactId()).orElse("?") : sender.name, b.text(),
                 m.status().label(), null, m.createdAtMillis(), m.updatedAtMillis(), p.path(), attachments.views(b.attachments()));
     }
 
@@ -1323,6 +1394,8 @@ public final class DeliveryService {
         OurSide our;
         final long addedAt;
         final List<SessionState> sessions = new ArrayList<>();
+        /** Base keys of the first messages that made sessions with this contact, newest last (bounded). */
+        final List<Bytes> baseKeys = new ArrayList<>();
         final TreeMap<Long, Runnable> held = new TreeMap<>();
         String safety;
 

@@ -49,6 +49,7 @@ final class DeviceFanout {
     private final Clock clock;
     private final SecureRandom random;
     private final DeliveryConfig config;
+    private final LinkSync sync;
     private AccountDevices state = new AccountDevices(DeliveryService::contactId);
     private String myId = "";
 
@@ -58,12 +59,17 @@ final class DeviceFanout {
         this.clock = clock;
         this.random = random;
         this.config = config;
+        this.sync = new LinkSync(svc, this, store, clock);
     }
 
     // ------------------------------------------------------------------ lifecycle
 
     /** At start, for each stored conversation: true (and loaded) if it is the device state. */
     boolean load(ConversationRecord c) {
+        if (c.conversationId().equals(LinkSync.STATE_ID)) {
+            sync.load(c.data());
+            return true;
+        }
         if (!c.conversationId().equals(STATE_ID)) return false;
         try {
             state = AccountDevices.decode(c.data(), DeliveryService::contactId);
@@ -94,7 +100,7 @@ final class DeviceFanout {
             long expires = state.pending().orElseThrow().expiresAtMillis();
             return save().thenApply(v -> new DeliveryMessage.LinkCode(code, expires));
         }
-        if (r instanceof DeliveryMessage.LinkDevice l) return approve(l.code()).thenApply(v -> view());
+        if (r instanceof DeliveryMessage.LinkDevice l) return approve(l.code(), l.history()).thenApply(v -> view());
         if (r instanceof DeliveryMessage.UnlinkDevice u) return unlink(u.deviceId()).thenApply(v -> view());
         return null;
     }
@@ -119,8 +125,12 @@ final class DeviceFanout {
         return config.displayName().isBlank() ? "primary" : config.displayName();
     }
 
-    /** On the primary: sign the new list, start a session with the new device, send it the approval, tell every contact. */
-    private CompletionStage<Void> approve(String code) {
+    /**
+     * On the primary: sign the new list, start a session with the new device, send it the approval,
+     * the contacts, groups and the last {@code history} messages of each conversation, tell every contact.
+     */
+    private CompletionStage<Void> approve(String code, int history) {
+        if (history < 0 || history > LinkSync.MAX_HISTORY) throw ParleyException.malformed("history must be 0.." + LinkSync.MAX_HISTORY);
         Account acc = svc.account();
         AccountDevices.Approved a = state.approve(acc.identity(), deviceName(), new DeviceContact(acc.bundle(), acc.requestInbox()), code, clock);
         String newId = DeliveryService.contactId(a.offer().bundle().identity());
@@ -128,6 +138,7 @@ final class DeviceFanout {
         return save()
                 .thenCompose(v -> svc.addDevicePeer(new DeviceContact(a.offer().bundle(), a.offer().inbox()), a.offer().deviceName()))
                 .thenCompose(v -> svc.queueDevice(new DeviceMessage.LinkApproval(a.offer().secret(), a.list()), List.of(newId)))
+                .thenCompose(v -> sync.sendTo(newId, history))
                 .thenCompose(v -> announceToAll(Set.of(newId)));
     }
 
@@ -199,6 +210,20 @@ final class DeviceFanout {
 
     boolean hidden(String deviceId) {
         return state.hidden(deviceId);
+    }
+
+    boolean isOwnDevice(String deviceId) {
+        return state.isOwnDevice(deviceId);
+    }
+
+    /** The name our primary gave this contact (contact sync), if any. */
+    Optional<String> syncedName(String contactId) {
+        return sync.name(contactId);
+    }
+
+    /** Contacts our primary synced that have no session with this device yet. */
+    List<DeliveryMessage.ContactView> waitingContacts() {
+        return sync.waiting();
     }
 
     /** The conversation of a direct message from {@code deviceId}: its account's. */
@@ -275,6 +300,14 @@ final class DeviceFanout {
         if (m instanceof DeviceMessage.ReadSync r) {
             if (!state.isOwnDevice(fromId)) throw ParleyException.protocol("a read sync from a device that is not ours");
             return svc.applyReadSync(r).thenApply(v -> nothing);
+        }
+        if (m instanceof DeviceMessage.ContactSync || m instanceof DeviceMessage.GroupSync || m instanceof DeviceMessage.HistorySync) {
+            // until the approval came (it may arrive after these), the sender is no device of ours: dropped
+            // without a receipt, so the primary sends it again later
+            if (!state.isOwnDevice(fromId)) throw ParleyException.protocol("a link sync from a device that is not ours");
+            if (m instanceof DeviceMessage.ContactSync c) return sync.applyContacts(c, myId);
+            if (m instanceof DeviceMessage.GroupSync g) return sync.applyGroups(g);
+            return sync.applyHistory((DeviceMessage.HistorySync) m);
         }
         return done(nothing);
     }

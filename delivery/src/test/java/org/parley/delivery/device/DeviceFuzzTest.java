@@ -73,11 +73,11 @@ class DeviceFuzzTest {
         }
     }
 
-    /** Byte 0 picks the type (0x78 + byte % 4), the rest is the body. */
+    /** Byte 0 picks the type (0x78 + byte % 7), the rest is the body. */
     @FuzzTest
     void deviceMessage(byte[] input) {
         if (input.length == 0) return;
-        int type = DeviceMessageCodec.ANNOUNCE + Math.floorMod(input[0], 4);
+        int type = DeviceMessageCodec.ANNOUNCE + Math.floorMod(input[0], 7);
         Bytes body = Bytes.wrap(Arrays.copyOfRange(input, 1, input.length));
         DeviceMessage m;
         try {
@@ -123,6 +123,14 @@ class DeviceFuzzTest {
                 "hello \u2713", List.of("c0ffee", "beef"))).toArray()));
         msgs.put("read", prefixed((byte) 3, DeviceMessageCodec.encode(new DeviceMessage.ReadSync("c0ffee",
                 List.of(new MessageId(Bytes.wrap(new byte[16]))))).toArray()));
+        msgs.put("contacts", prefixed((byte) 4, DeviceMessageCodec.encode(new DeviceMessage.ContactSync(List.of(
+                new DeviceMessage.SyncedContact("Bob", laptop.publicKey(), Optional.of(inbox)),
+                new DeviceMessage.SyncedContact("Carol \u2713", phone.publicKey(), Optional.empty())))).toArray()));
+        msgs.put("groups", prefixed((byte) 5, DeviceMessageCodec.encode(new DeviceMessage.GroupSync(List.of(
+                new DeviceMessage.SyncedGroup(Bytes.wrap(new byte[16]), "team", List.of("c0ffee", "beef"))))).toArray()));
+        msgs.put("history", prefixed((byte) 6, DeviceMessageCodec.encode(new DeviceMessage.HistorySync("c0ffee", List.of(
+                new DeviceMessage.SyncedMessage("00ff", true, "", 2, 1_000, 2_000, "sent \u2713"),
+                new DeviceMessage.SyncedMessage("c0ffee:000000000001:00ff", false, "c0ffee", 3, 1_500, 1_500, "")))).toArray()));
         return Map.of("deviceList", lists, "linkCode", codes, "deviceMessage", msgs);
     }
 
@@ -147,6 +155,77 @@ class DeviceFuzzTest {
                 Bytes.wrap(Arrays.copyOfRange(s.get("deviceMessage").get("transcript"), 1, s.get("deviceMessage").get("transcript").length)));
         assertThat(((DeviceMessage.SentTranscript) t).text()).isEqualTo("hello \u2713");
         writeSeeds("org/parley/delivery/device/DeviceFuzzTestInputs", s);
+    }
+
+    @Test
+    void linkSyncMessagesRoundTripAndRefuseBadInput() {
+        Map<String, byte[]> msgs = seeds().get("deviceMessage");
+        for (String name : List.of("contacts", "groups", "history")) {
+            byte[] in = msgs.get(name);
+            int type = DeviceMessageCodec.ANNOUNCE + in[0];
+            Bytes body = Bytes.wrap(Arrays.copyOfRange(in, 1, in.length));
+            DeviceMessage m = DeviceMessageCodec.decode(type, body);
+            assertThat(DeviceMessageCodec.decode(type, DeviceMessageCodec.encode(m))).isEqualTo(m);
+            // every truncation fails cleanly; every single bit flip either fails cleanly or re-encodes to itself
+            for (int cut = 0; cut < body.length(); cut++) {
+                Bytes part = body.slice(0, cut);
+                assertMalformed(() -> DeviceMessageCodec.decode(type, part));
+            }
+            for (int i = 0; i < body.length() * 8; i += 3) {
+                byte[] flipped = body.toArray();
+                flipped[i / 8] ^= (byte) (1 << (i % 8));
+                deviceMessage(prefixed(in[0], flipped));
+            }
+        }
+        DeviceMessage.HistorySync h = (DeviceMessage.HistorySync) DeviceMessageCodec.decode(DeviceMessageCodec.HISTORY_SYNC,
+                Bytes.wrap(Arrays.copyOfRange(msgs.get("history"), 1, msgs.get("history").length)));
+        assertThat(h.messages()).extracting(DeviceMessage.SyncedMessage::text).containsExactly("sent \u2713", "");
+        assertThat(h.messages().get(1).senderId()).isEqualTo("c0ffee");
+
+        IdentityKeyPair k = IdentityKeyPair.generate(TestSessions.seeded(3));
+        org.parley.delivery.internal.WireWriter w;
+        // a count of 0, or over the limit
+        assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.CONTACT_SYNC, Bytes.wrap(new byte[] {0, 0})));
+        assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.GROUP_SYNC, Bytes.wrap(new byte[] {0, 65})));
+        // a contact with a blank name, a control character in a name, a flag byte of 2
+        for (String bad : List.of(" ", "bo\u0007b", "x".repeat(DeviceMessageCodec.MAX_SYNC_NAME + 1))) {
+            w = new org.parley.delivery.internal.WireWriter(256).u16(1);
+            k.publicKey().write(w);
+            Bytes b = w.bytes16(Bytes.wrap(bad.getBytes(StandardCharsets.UTF_8))).u8(0).toBytes();
+            assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.CONTACT_SYNC, b));
+        }
+        w = new org.parley.delivery.internal.WireWriter(256).u16(1);
+        k.publicKey().write(w);
+        Bytes flag2 = w.bytes16(Bytes.wrap("bob".getBytes(StandardCharsets.UTF_8))).u8(2).toBytes();
+        assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.CONTACT_SYNC, flag2));
+        // history: an outgoing message that names a sender, an incoming one without, a status out of range, a negative time
+        assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.HISTORY_SYNC, history(1, "c0ffee", 1, 10)));
+        assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.HISTORY_SYNC, history(0, "", 3, 10)));
+        assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.HISTORY_SYNC, history(0, "c0ffee", 6, 10)));
+        assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.HISTORY_SYNC, history(0, "c0ffee", 3, -1)));
+        assertThat(DeviceMessageCodec.decode(DeviceMessageCodec.HISTORY_SYNC, history(0, "c0ffee", 3, 10)))
+                .isInstanceOf(DeviceMessage.HistorySync.class); // the same with good values decodes
+        // more entries than a batch may hold
+        org.parley.delivery.internal.WireWriter many = new org.parley.delivery.internal.WireWriter(64)
+                .bytes16(Bytes.wrap("c0ffee".getBytes(StandardCharsets.UTF_8))).u16(DeviceMessageCodec.MAX_HISTORY_BATCH + 1);
+        assertMalformed(() -> DeviceMessageCodec.decode(DeviceMessageCodec.HISTORY_SYNC, many.toBytes()));
+    }
+
+    private static Bytes history(int outgoing, String sender, int status, long at) {
+        return new org.parley.delivery.internal.WireWriter(128).bytes16(Bytes.wrap("c0ffee".getBytes(StandardCharsets.UTF_8))).u16(1)
+                .bytes16(Bytes.wrap("c0ffee:000000000001:00".getBytes(StandardCharsets.UTF_8))).u8(outgoing)
+                .bytes16(Bytes.wrap(sender.getBytes(StandardCharsets.UTF_8))).u8(status).u64(at).u64(Math.max(at, 0))
+                .bytes32(Bytes.wrap("hi".getBytes(StandardCharsets.UTF_8))).toBytes();
+    }
+
+    private static void assertMalformed(Runnable r) {
+        try {
+            r.run();
+        } catch (ParleyException e) {
+            assertThat(e.kind()).isEqualTo(ParleyException.Kind.MALFORMED_INPUT);
+            return;
+        }
+        throw new AssertionError("decoded bad input");
     }
 
     /** With {@code -Dparley.fuzz.writeSeeds=true} (run from the module directory), rewrites the seed files. */

@@ -182,4 +182,170 @@ class MultiDeviceTest {
                 && status(laptop, answer) == MessageState.DELIVERED, 60_000)).isTrue();
         assertThat(DeliveryServiceTest.contacts(carol)).hasSize(1);
     }
+
+    // ------------------------------------------------------------------ link sync: contacts, groups, history
+
+    static List<MessageRecord> stored(SimNet.Peer p, String conversationId) {
+        return p.store.allMessages().stream().filter(m -> m.conversationId().equals(conversationId)).sorted(DeliveryService.order()).toList();
+    }
+
+    static List<MessageView> listed(SimNet.Peer p, String conversationId) {
+        List<MessageView> out = new java.util.ArrayList<>(((DeliveryMessage.Messages) ask(p, new DeliveryMessage.ListMessages(conversationId, 0, 200))).messages());
+        java.util.Collections.reverse(out); // listed newest first
+        return out;
+    }
+
+    static List<DeliveryMessage.ConversationView> conversations(SimNet.Peer p) {
+        return ((DeliveryMessage.Conversations) ask(p, new DeliveryMessage.ListConversations())).conversations();
+    }
+
+    /** Alice (phone) with bob and carol (renamed "Caroline" on the phone), a group "team" of both, and messages in all three. */
+    record World(SimNet net, SimNet.Peer phone, SimNet.Peer bob, SimNet.Peer carol, SimNet.Peer laptop,
+                 String bobAtAlice, String aliceAtBob, String carolAtAlice, String group) {}
+
+    static World world(long seed, int bobMessages, int carolMessages, int groupMessages) {
+        SimNet net = new SimNet(seed, 4);
+        SimNet.Peer phone = net.peer("alice", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("bob"), 2);
+        SimNet.Peer carol = net.peer("carol", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("carol"), 4);
+        SimNet.Peer laptop = net.peer("laptop", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("alice"), 3);
+        String[] b = DeliveryServiceTest.connect(net, phone, bob);
+        String[] c = DeliveryServiceTest.connect(net, phone, carol);
+        phone.service.addContact(carol.service.me().invite(), "Caroline").toCompletableFuture().join(); // the phone's own name for her
+        String group = ((DeliveryMessage.ConversationReply) ask(phone, new DeliveryMessage.CreateGroup("team", List.of(b[0], c[0]))))
+                .conversation().conversationId();
+        assertThat(net.runUntil(() -> DeliveryServiceTest.controlSettled(phone) && conversations(bob).stream()
+                .anyMatch(v -> v.conversationId().equals(group)), 60_000)).isTrue();
+        for (int i = 0; i < bobMessages; i++) { // alternating: even from the phone, odd from bob; one second apart
+            net.clock.advance(1_000);
+            String id = i % 2 == 0 ? send(phone, b[0], "bob chat " + i) : send(bob, b[1], "bob chat " + i);
+            SimNet.Peer from = i % 2 == 0 ? phone : bob;
+            assertThat(net.runUntil(() -> status(from, id) == MessageState.DELIVERED, 30_000)).isTrue();
+        }
+        for (int i = 0; i < carolMessages; i++) {
+            net.clock.advance(1_000);
+            String id = i % 2 == 0 ? send(carol, c[1], "carol chat " + i) : send(phone, c[0], "carol chat " + i);
+            SimNet.Peer from = i % 2 == 0 ? carol : phone;
+            assertThat(net.runUntil(() -> status(from, id) == MessageState.DELIVERED, 30_000)).isTrue();
+        }
+        for (int i = 0; i < groupMessages; i++) {
+            net.clock.advance(1_000);
+            String id = i % 3 == 1 ? send(bob, group, "team " + i) : send(phone, group, "team " + i);
+            SimNet.Peer from = i % 3 == 1 ? bob : phone;
+            assertThat(net.runUntil(() -> status(from, id) == MessageState.DELIVERED, 30_000)).isTrue();
+        }
+        assertThat(stored(phone, b[0])).hasSize(bobMessages);
+        assertThat(stored(phone, c[0])).hasSize(carolMessages);
+        assertThat(stored(phone, group)).hasSize(groupMessages);
+        return new World(net, phone, bob, carol, laptop, b[0], b[1], c[0], group);
+    }
+
+    static void link(World w, int history) {
+        String code = ((DeliveryMessage.LinkCode) ask(w.laptop(), new DeliveryMessage.BeginLink("Laptop"))).code();
+        ask(w.phone(), new DeliveryMessage.LinkDevice(code, history));
+        assertThat(w.net().runUntil(() -> devices(w.laptop()).role().equals("linked")
+                && DeliveryServiceTest.contacts(w.laptop()).size() == 2
+                && conversations(w.laptop()).stream().anyMatch(v -> v.conversationId().equals(w.group()))
+                && DeliveryServiceTest.controlSettled(w.phone()) && DeliveryServiceTest.controlSettled(w.laptop())
+                && DeliveryServiceTest.controlSettled(w.bob()) && DeliveryServiceTest.controlSettled(w.carol()), 120_000)).isTrue();
+        w.net().scheduler.advance(10_000); // any repeated batch or duplicate would have come by now
+    }
+
+    /** Checks what the laptop shows against the phone's last {@code n} messages of a conversation. */
+    static void assertLastSynced(World w, String conversationId, int n) {
+        List<MessageRecord> atPhone = stored(w.phone(), conversationId);
+        List<MessageRecord> expected = atPhone.subList(Math.max(0, atPhone.size() - n), atPhone.size());
+        List<MessageRecord> atLaptop = stored(w.laptop(), conversationId);
+        assertThat(atLaptop).extracting(MessageRecord::messageId).containsExactlyElementsOf(expected.stream().map(MessageRecord::messageId).toList());
+        assertThat(atLaptop).extracting(MessageRecord::createdAtMillis)
+                .containsExactlyElementsOf(expected.stream().map(MessageRecord::createdAtMillis).toList()); // original times
+        assertThat(atLaptop).extracting(MessageRecord::outgoing).containsExactlyElementsOf(expected.stream().map(MessageRecord::outgoing).toList());
+        assertThat(atLaptop).allMatch(LinkSync::isSynced);
+        for (MessageRecord m : atLaptop) {
+            // incoming: read (no unread count, no read receipt later); outgoing: the status it had on the phone
+            MessageState want = m.outgoing() ? atPhone.stream().filter(p -> p.messageId().equals(m.messageId())).findFirst().orElseThrow().status()
+                    : MessageState.READ;
+            assertThat(m.status()).isEqualTo(want);
+        }
+        List<MessageView> phoneViews = listed(w.phone(), conversationId);
+        assertThat(listed(w.laptop(), conversationId)).extracting(MessageView::text)
+                .containsExactlyElementsOf(phoneViews.subList(Math.max(0, phoneViews.size() - n), phoneViews.size()).stream().map(MessageView::text).toList());
+        assertThat(listed(w.laptop(), conversationId)).extracting(MessageView::senderName).doesNotContain("?");
+    }
+
+    @Test
+    void aNewDeviceGetsTheContactsTheGroupAndTheLastFiveMessagesOfEachConversationOnce() {
+        World w = world(21, 10, 3, 7);
+        int bobInBefore = texts(w.bob(), "in", w.aliceAtBob()).size();
+        link(w, 5);
+
+        // both contacts, by the names the phone gave them, and the group with its name and members
+        assertThat(DeliveryServiceTest.contacts(w.laptop())).extracting(DeliveryMessage.ContactView::contactId)
+                .containsExactlyInAnyOrder(w.bobAtAlice(), w.carolAtAlice());
+        assertThat(DeliveryServiceTest.contacts(w.laptop())).filteredOn(c -> c.contactId().equals(w.carolAtAlice()))
+                .extracting(DeliveryMessage.ContactView::name).containsExactly("Caroline");
+        DeliveryMessage.ConversationView team = conversations(w.laptop()).stream().filter(v -> v.conversationId().equals(w.group())).findFirst().orElseThrow();
+        assertThat(team.title()).isEqualTo("team");
+        assertThat(team.memberContactIds()).containsExactlyInAnyOrder(w.bobAtAlice(), w.carolAtAlice());
+        assertThat(conversations(w.laptop())).extracting(DeliveryMessage.ConversationView::conversationId)
+                .containsExactlyInAnyOrder(w.bobAtAlice(), w.carolAtAlice(), w.group());
+
+        // exactly the last 5 (carol: all 3) per conversation, in order, once each, marked synced, nothing unread
+        assertLastSynced(w, w.bobAtAlice(), 5);
+        assertLastSynced(w, w.carolAtAlice(), 5);
+        assertLastSynced(w, w.group(), 5);
+        assertThat(stored(w.laptop(), w.bobAtAlice())).hasSize(5);
+        assertThat(stored(w.laptop(), w.carolAtAlice())).hasSize(3);
+        assertThat(stored(w.laptop(), w.group())).hasSize(5);
+        assertThat(conversations(w.laptop())).allMatch(v -> v.unread() == 0);
+        assertThat(w.laptop().events).noneMatch(e -> e.type().equals("message")); // synced history is not news
+        // nothing was sent again: bob got no copy of alice's old messages from the laptop
+        assertThat(texts(w.bob(), "in", w.aliceAtBob())).hasSize(bobInBefore);
+
+        // existing behaviour: a new message from bob reaches both alice devices once, after the synced ones
+        w.net().clock.advance(1_000);
+        String reply = send(w.bob(), w.aliceAtBob(), "after the link");
+        assertThat(w.net().runUntil(() -> texts(w.phone(), "in", w.bobAtAlice()).contains("after the link")
+                && texts(w.laptop(), "in", w.bobAtAlice()).contains("after the link") && status(w.bob(), reply) == MessageState.DELIVERED, 60_000)).isTrue();
+        w.net().scheduler.advance(5_000);
+        assertThat(texts(w.laptop(), "in", w.bobAtAlice())).containsExactly("after the link");
+        List<MessageView> atLaptop = listed(w.laptop(), w.bobAtAlice());
+        assertThat(atLaptop).hasSize(6);
+        assertThat(atLaptop.get(5).text()).isEqualTo("after the link");
+        assertThat(atLaptop.get(5).senderName()).isEqualTo("bob");
+        // and the laptop can answer bob: its session with him came from bob's side after the announce
+        String answer = send(w.laptop(), w.bobAtAlice(), "from the laptop");
+        assertThat(w.net().runUntil(() -> texts(w.bob(), "in", w.aliceAtBob()).contains("from the laptop")
+                && status(w.laptop(), answer) == MessageState.DELIVERED, 60_000)).isTrue();
+    }
+
+    @Test
+    void withHistoryZeroTheNewDeviceGetsContactsAndGroupsButNoMessages() {
+        World w = world(22, 4, 1, 2);
+        link(w, 0);
+        assertThat(DeliveryServiceTest.contacts(w.laptop())).extracting(DeliveryMessage.ContactView::contactId)
+                .containsExactlyInAnyOrder(w.bobAtAlice(), w.carolAtAlice());
+        assertThat(conversations(w.laptop())).extracting(DeliveryMessage.ConversationView::conversationId)
+                .containsExactlyInAnyOrder(w.bobAtAlice(), w.carolAtAlice(), w.group());
+        assertThat(w.laptop().store.allMessages()).noneMatch(m -> !m.conversationId().startsWith("_"));
+
+        String reply = send(w.bob(), w.aliceAtBob(), "after the link");
+        assertThat(w.net().runUntil(() -> texts(w.phone(), "in", w.bobAtAlice()).contains("after the link")
+                && texts(w.laptop(), "in", w.bobAtAlice()).contains("after the link") && status(w.bob(), reply) == MessageState.DELIVERED, 60_000)).isTrue();
+        assertThat(stored(w.laptop(), w.bobAtAlice())).hasSize(1);
+    }
+
+    @Test
+    void aHistoryCountOutOfRangeIsRefusedBeforeAnythingIsLinked() {
+        SimNet net = new SimNet(23, 4);
+        SimNet.Peer phone = net.peer("alice", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("alice"), 1);
+        SimNet.Peer laptop = net.peer("laptop", new InMemoryDeliveryStore(), DeliveryServiceTest.fast("alice"), 3);
+        String code = ((DeliveryMessage.LinkCode) ask(laptop, new DeliveryMessage.BeginLink("Laptop"))).code();
+        for (int bad : new int[] {-1, 201}) {
+            assertThatThrownBy(() -> ask(phone, new DeliveryMessage.LinkDevice(code, bad)))
+                    .hasCauseInstanceOf(ParleyException.class).hasMessageContaining("history must be 0..200");
+        }
+        assertThat(devices(phone).role()).isEqualTo("solo");
+        assertThat(((DeliveryMessage.Devices) ask(phone, new DeliveryMessage.LinkDevice(code, 200))).role()).isEqualTo("primary");
+    }
 }
