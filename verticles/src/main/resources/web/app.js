@@ -426,7 +426,8 @@
     $('form-link-approve').onsubmit = async (ev) => {
       ev.preventDefault();
       try {
-        await api('POST', '/v1/devices', { code: $('link-code').value.trim() });
+        const history = Math.max(0, Math.min(200, parseInt($('link-history').value, 10) || 0));
+        await api('POST', '/v1/devices', { code: $('link-code').value.trim(), history });
         $('link-code').value = '';
         showDevices();
       } catch (e) { $('devices-error').textContent = e.message; }

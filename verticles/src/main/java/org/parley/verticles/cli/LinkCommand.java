@@ -36,6 +36,9 @@ public final class LinkCommand implements Callable<Integer> {
     String name;
     @Option(names = "--approve", paramLabel = "CODE", description = "on the primary: approve the device that shows CODE")
     String approve;
+    @Option(names = "--history", paramLabel = "N", defaultValue = "0",
+            description = "with --approve: the last N messages of each conversation go to the new device, 0..200 (default ${DEFAULT-VALUE})")
+    int history;
     @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "600", description = "how long to wait for approval (default ${DEFAULT-VALUE})")
     int waitSeconds;
     @Option(names = "--gateway", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080", description = "the node's gateway (default ${DEFAULT-VALUE})")
@@ -52,10 +55,11 @@ public final class LinkCommand implements Callable<Integer> {
         String base = gateway.endsWith("/") ? gateway.substring(0, gateway.length() - 1) : gateway;
         if (!base.startsWith("http://") && !base.startsWith("https://")) throw ParleyException.malformed("--gateway must be an http:// or https:// URL");
         if (waitSeconds < 1 || waitSeconds > 86_400) throw ParleyException.malformed("--wait must be 1..86400 seconds");
+        if (history < 0 || history > 200) throw ParleyException.malformed("--history must be 0..200");
         token = GatewayToken.read(tokenFile != null ? tokenFile : Path.of("data", GatewayToken.FILE_NAME)).value();
         if (approve != null) {
             JsonNode d = send(HttpRequest.newBuilder(URI.create(base + "/v1/devices")).header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(JSON.createObjectNode().put("code", approve.strip())))));
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(JSON.createObjectNode().put("code", approve.strip()).put("history", history)))));
             out.println("approved; this account's devices:");
             print(out, d);
             return ParleyCli.EXIT_OK;

@@ -27,7 +27,8 @@ final class DeviceRoutes {
 
     void bind(RouterBuilder rb) {
         on(rb, "listDevices", rc -> ask(rc, new DeliveryMessage.ListDevices(), DeliveryMessage.Devices.class, d -> ok(rc, 200, json(d))));
-        on(rb, "linkDevice", rc -> ask(rc, new DeliveryMessage.LinkDevice(body(rc).getString("code")), DeliveryMessage.Devices.class,
+        on(rb, "linkDevice", rc -> ask(rc, new DeliveryMessage.LinkDevice(body(rc).getString("code"), body(rc).getInteger("history", 0)),
+                DeliveryMessage.Devices.class,
                 d -> ok(rc, 201, json(d))));
         on(rb, "beginLink", rc -> ask(rc, new DeliveryMessage.BeginLink(body(rc).getString("name")), DeliveryMessage.LinkCode.class,
                 c -> ok(rc, 201, new JsonObject().put("code", c.code()).put("expiresAt", c.expiresAtMillis()))));

@@ -199,6 +199,15 @@ class DevicesApiIT {
         HttpResponse<String> extra = call("POST", "/v1/devices", new JsonObject().put("code", newDeviceCode("T")).put("admin", true).encode());
         assertThat(extra.statusCode()).isEqualTo(400);
         assertThat(call("DELETE", "/v1/devices/not-hex", null).statusCode()).isEqualTo(400);
+        // history: an integer 0..200
+        for (Object bad : new Object[] {201, -1, "five"}) {
+            HttpResponse<String> r = call("POST", "/v1/devices", new JsonObject().put("code", newDeviceCode("H")).put("history", bad).encode());
+            assertThat(r.statusCode()).as(String.valueOf(bad)).isEqualTo(400);
+        }
+        HttpResponse<String> withHistory = call("POST", "/v1/devices", new JsonObject().put("code", newDeviceCode("With history")).put("history", 200).encode());
+        assertThat(withHistory.statusCode()).as(withHistory.body()).isEqualTo(201);
+        assertThat(new JsonObject(withHistory.body()).getJsonArray("devices").stream().map(o -> ((JsonObject) o).getString("name")))
+                .contains("With history");
         HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/devices")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
