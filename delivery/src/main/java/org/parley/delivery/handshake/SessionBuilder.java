@@ -32,6 +32,18 @@ public final class SessionBuilder {
         return !sessionMessage.isEmpty() && (sessionMessage.get(0) & 0xFF) == SessionMessageCodec.TYPE_PREKEY;
     }
 
+    /**
+     * The base key (the initiator's ephemeral handshake key) of a PreKey message: the same for every
+     * first message of one session, so a responder that already made a session from it knows a
+     * repeated one (a relay's redelivery, a replay) and must not make a second session (Signal's
+     * session builder skips a PreKey message whose base key it has seen for the same reason).
+     */
+    public static Bytes baseKey(Bytes sessionMessage) {
+        SessionMessage m = SessionMessageCodec.decode(sessionMessage);
+        if (!(m instanceof SessionMessage.PreKey pre)) throw ParleyException.protocol("not a PreKey message");
+        return InitialMessage.decode(pre.handshake()).ephemeralKey();
+    }
+
     public static Accepted accept(IdentityKeyPair ours, PreKeyStore store, Bytes sessionMessage, RatchetParams params,
                                   SessionCipher cipher) {
         SessionMessage m = SessionMessageCodec.decode(sessionMessage);

@@ -71,12 +71,45 @@ public final class ServiceCodec {
     }
 
     public static List<Bytes> decodeSessions(Bytes b) {
+        return decodeSessionsWithBaseKeys(b).states();
+    }
+
+    /**
+     * The session states with a contact and the base keys (the initiator's handshake key) of the
+     * first messages that made sessions with it, so a repeated first message never makes a second one.
+     */
+    public record Sessions(List<Bytes> states, List<Bytes> baseKeys) {
+        public Sessions {
+            states = List.copyOf(states);
+            baseKeys = List.copyOf(baseKeys);
+        }
+    }
+
+    /** {@link #encodeSessions(List)} followed by the base keys (32 bytes each, at most 255). */
+    public static Bytes encodeSessions(List<Bytes> states, List<Bytes> baseKeys) {
+        WireWriter w = new WireWriter(1024 + 33 * baseKeys.size()).u8(VERSION).u8(states.size());
+        for (Bytes s : states) w.bytes32(s);
+        w.u8(baseKeys.size());
+        for (Bytes k : baseKeys) {
+            if (k.length() != 32) throw ParleyException.malformed("a base key is 32 bytes");
+            w.raw(k);
+        }
+        return w.toBytes();
+    }
+
+    /** Reads both forms: without base keys (older records) and with them. */
+    public static Sessions decodeSessionsWithBaseKeys(Bytes b) {
         WireReader r = reader(b, "sessions");
         int n = r.u8();
         List<Bytes> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(r.bytes32(MAX));
+        List<Bytes> keys = new ArrayList<>();
+        if (r.remaining() > 0) {
+            int k = r.u8();
+            for (int i = 0; i < k; i++) keys.add(r.raw(32));
+        }
         r.expectEnd();
-        return out;
+        return new Sessions(out, keys);
     }
 
     // ---- groups ----

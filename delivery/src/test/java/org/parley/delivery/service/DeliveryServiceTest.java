@@ -236,6 +236,34 @@ class DeliveryServiceTest {
     }
 
     @Test
+    void aRepeatedFirstMessageDoesNotForkTheSession() {
+        // Relays push at least once, and anyone who knows an inbox can deliver to it: alice's first
+        // message (her card, a PreKey message) comes to bob again after the session is up. No session
+        // decrypts the copy (its key is used); making a new session from it gave bob a session alice
+        // never had, and everything he sent over it was unreadable to her.
+        SimNet net = new SimNet(29, 3);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        int first = net.sends.size();
+        String[] conv = connect(net, alice, bob);
+        assertThat(net.sends.get(first).from()).isEqualTo("alice");
+        bob.service.onInbound(net.envelopes.get(first), List.of("replay")).toCompletableFuture().join();
+        net.scheduler.advance(100);
+        List<String> fromAlice = new ArrayList<>(), fromBob = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            alice.service.sendText(conv[0], "a" + i);
+            fromAlice.add("a" + i);
+            bob.service.sendText(conv[1], "b" + i);
+            fromBob.add("b" + i);
+        }
+        assertThat(net.runUntil(() -> statusCounts(alice).getOrDefault("delivered", 0L) == 5
+                && statusCounts(bob).getOrDefault("delivered", 0L) == 5, 60_000)).isTrue();
+        assertThat(shownTexts(bob, conv[1])).containsExactlyElementsOf(fromAlice);
+        assertThat(shownTexts(alice, conv[0])).containsExactlyElementsOf(fromBob);
+        assertThat(alice.counts[3] + bob.counts[3]).as("nothing had to be resent").isZero();
+    }
+
+    @Test
     void noReceiptWithinTheTtlFailsWithAReason() {
         SimNet net = new SimNet(11, 3);
         SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice").withTtl(20_000), 1);

@@ -42,6 +42,16 @@ class ServiceCodecTest {
         assertThat(ServiceCodec.decodeProgress(ServiceCodec.encodeProgress(p))).isEqualTo(p);
         assertThat(ServiceCodec.decodeSessions(ServiceCodec.encodeSessions(List.of(Bytes.fromHex("aa"), Bytes.fromHex("bbcc")))))
                 .containsExactly(Bytes.fromHex("aa"), Bytes.fromHex("bbcc"));
+        // base keys ride after the states; a record written before them reads with none
+        Bytes k1 = Bytes.wrap(new byte[32]), k2 = Bytes.fromHex("11".repeat(32));
+        ServiceCodec.Sessions withKeys = ServiceCodec.decodeSessionsWithBaseKeys(
+                ServiceCodec.encodeSessions(List.of(Bytes.fromHex("aa")), List.of(k1, k2)));
+        assertThat(withKeys.states()).containsExactly(Bytes.fromHex("aa"));
+        assertThat(withKeys.baseKeys()).containsExactly(k1, k2);
+        assertThat(ServiceCodec.decodeSessionsWithBaseKeys(ServiceCodec.encodeSessions(List.of(Bytes.fromHex("aa")))).baseKeys()).isEmpty();
+        Bytes cut = ServiceCodec.encodeSessions(List.of(Bytes.fromHex("aa")), List.of(k1));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServiceCodec.decodeSessionsWithBaseKeys(cut.slice(0, cut.length() - 1)))
+                .isInstanceOf(org.parley.core.ParleyException.class);
         Account a = Account.create(RND, in.relays());
         Account back = Account.decode(a.encode());
         assertThat(back.identity().publicKey()).isEqualTo(a.identity().publicKey());

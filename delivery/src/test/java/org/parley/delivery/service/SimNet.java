@@ -40,6 +40,8 @@ final class SimNet {
     private final Map<Bytes, String> owners = new HashMap<>();
     final Map<String, Peer> peers = new LinkedHashMap<>();
     final List<Sent> sends = new ArrayList<>();
+    /** The envelope of each send, as the relay stored it (same index as {@link #sends}), for replays. */
+    final List<Bytes> envelopes = new ArrayList<>();
     int pushes;
     /** The envelope of the send with this index (0 = first send in the net) is pushed {@code slowPushMillis} late. */
     int slowSendIndex = -1;
@@ -85,6 +87,7 @@ final class SimNet {
             Bytes wire = EnvelopeCodec.encode(EnvelopeCodec.decode(envelope));
             List<String> path = List.of(name + "-guard", name + "-middle", relay.nodeId().shortHex());
             sends.add(new Sent(name, relay.nodeId().shortHex(), inbox.value(), path, clock.nowMillis(), envelope.length()));
+            envelopes.add(wire);
             if (sends.size() - 1 == slowSendIndex) slow.add(messageId.value());
             if (refuseSends.contains(sends.size() - 1)) {
                 scheduler.schedule(3, () -> f.completeExceptionally(new ParleyException(ParleyException.Kind.NOT_FOUND, "inbox relay refused: UNKNOWN_INBOX")));
