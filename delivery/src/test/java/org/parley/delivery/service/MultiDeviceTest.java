@@ -6,6 +6,7 @@ import org.parley.core.bus.DeliveryMessage;
 import org.parley.core.bus.DeliveryMessage.MessageView;
 
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -347,5 +348,50 @@ class MultiDeviceTest {
         }
         assertThat(devices(phone).role()).isEqualTo("solo");
         assertThat(((DeliveryMessage.Devices) ask(phone, new DeliveryMessage.LinkDevice(code, 200))).role()).isEqualTo("primary");
+    }
+
+    @Test
+    void aSyncedContactThatIsOfflineIsListedAtOnceSurvivesARestartAndBecomesReachableOnceItsCardComes() {
+        World w = world(24, 2, 1, 1);
+        w.carol().online = false; // carol cannot learn the laptop yet, so she sends it no card
+        w.net().clock.advance(1_000);
+        String away = send(w.phone(), w.carolAtAlice(), "while you are away"); // stored by a relay, no receipt yet: "sent"
+        assertThat(w.net().runUntil(() -> status(w.phone(), away) == MessageState.SENT, 30_000)).isTrue();
+        String code = ((DeliveryMessage.LinkCode) ask(w.laptop(), new DeliveryMessage.BeginLink("Laptop"))).code();
+        ask(w.phone(), new DeliveryMessage.LinkDevice(code, 3));
+        assertThat(w.net().runUntil(() -> devices(w.laptop()).role().equals("linked") && DeliveryServiceTest.contacts(w.laptop()).size() == 2
+                && stored(w.laptop(), w.carolAtAlice()).size() == 2 && stored(w.laptop(), w.bobAtAlice()).size() == 2
+                && stored(w.laptop(), w.group()).size() == 1, 120_000)).isTrue();
+        // listed by the phone's name for her, with her synced message, before any session with her exists
+        assertThat(DeliveryServiceTest.contacts(w.laptop())).filteredOn(c -> c.contactId().equals(w.carolAtAlice()))
+                .extracting(DeliveryMessage.ContactView::name).containsExactly("Caroline");
+        assertThat(listed(w.laptop(), w.carolAtAlice())).extracting(MessageView::senderName).containsExactly("Caroline", "alice");
+        assertThat(status(w.laptop(), away)).isEqualTo(MessageState.SENT); // as on the phone when it was synced
+        assertThat(w.laptop().events).anyMatch(e -> e.type().equals("contact") && e.contact().contactId().equals(w.carolAtAlice()));
+
+        // a restart keeps the synced contact, the history, and opens no synced message for sending
+        int before = w.laptop().store.allMessages().size();
+        w.laptop().service.stop();
+        w.net().start(w.laptop(), DeliveryServiceTest.fast("alice"), 103);
+        assertThat(DeliveryServiceTest.contacts(w.laptop())).extracting(DeliveryMessage.ContactView::name).containsExactlyInAnyOrder("bob", "Caroline");
+        assertThat(w.laptop().store.allMessages()).hasSize(before);
+        Set<String> synced = w.laptop().store.allMessages().stream().filter(m -> !m.conversationId().startsWith("_"))
+                .map(MessageRecord::messageId).collect(java.util.stream.Collectors.toSet());
+        assertThat(synced).hasSize(5).contains(away);
+        assertThat(w.laptop().service.openMessageIds()).doesNotContainAnyElementsOf(synced); // "sent" but never sent from here
+
+        // carol comes back: she learns the laptop from the phone's announce, sends her card; still one carol, by the synced name
+        w.carol().goOnline();
+        assertThat(w.net().runUntil(() -> notices(w.carol()).contains("new device linked: Laptop")
+                && DeliveryServiceTest.controlSettled(w.carol()) && DeliveryServiceTest.controlSettled(w.laptop()), 120_000)).isTrue();
+        assertThat(DeliveryServiceTest.contacts(w.laptop())).extracting(DeliveryMessage.ContactView::contactId)
+                .containsExactlyInAnyOrder(w.bobAtAlice(), w.carolAtAlice());
+        assertThat(DeliveryServiceTest.contacts(w.laptop())).filteredOn(c -> c.contactId().equals(w.carolAtAlice()))
+                .extracting(DeliveryMessage.ContactView::name).containsExactly("Caroline");
+        String aliceAtCarol = DeliveryServiceTest.contacts(w.carol()).get(0).contactId();
+        String answer = send(w.laptop(), w.carolAtAlice(), "hi carol from the laptop");
+        assertThat(w.net().runUntil(() -> texts(w.carol(), "in", aliceAtCarol).contains("hi carol from the laptop")
+                && status(w.laptop(), answer) == MessageState.DELIVERED, 60_000)).isTrue();
+        assertThat(DeliveryServiceTest.contacts(w.carol())).hasSize(1);
     }
 }
