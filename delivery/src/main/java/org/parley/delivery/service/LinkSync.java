@@ -275,7 +275,8 @@ final class LinkSync {
         List<MessageRecord> recs = new ArrayList<>();
         for (DeviceMessage.SyncedMessage s : h.messages()) {
             MessageState status = MessageState.values()[s.status()];
-            if (s.outgoing() == (status == MessageState.RECEIVED)) throw ParleyException.protocol("synced message status does not fit its direction");
+            boolean fits = s.outgoing() ? status != MessageState.RECEIVED : status == MessageState.RECEIVED || status == MessageState.READ;
+            if (!fits) throw ParleyException.protocol("synced message status " + status.label() + " does not fit its direction");
             long at = Math.min(now, s.atMillis()), updated = Math.min(now, Math.max(at, s.updatedAtMillis()));
             Kind kind = group ? Kind.GROUP_TEXT : Kind.TEXT;
             if (s.outgoing()) {

@@ -235,6 +235,11 @@ class MultiDeviceTest {
             SimNet.Peer from = i % 3 == 1 ? bob : phone;
             assertThat(net.runUntil(() -> status(from, id) == MessageState.DELIVERED, 30_000)).isTrue();
         }
+        if (bobMessages >= 7) { // read on the phone up to "bob chat 5": the synced incoming ones are then read and unread ones
+            String upTo = listed(phone, b[0]).stream().filter(m -> m.text().equals("bob chat 5")).findFirst().orElseThrow().messageId();
+            ask(phone, new DeliveryMessage.MarkRead(b[0], upTo));
+            assertThat(net.runUntil(() -> stored(phone, b[0]).stream().filter(m -> m.status() == MessageState.READ).count() == 3, 10_000)).isTrue();
+        }
         assertThat(stored(phone, b[0])).hasSize(bobMessages);
         assertThat(stored(phone, c[0])).hasSize(carolMessages);
         assertThat(stored(phone, group)).hasSize(groupMessages);
