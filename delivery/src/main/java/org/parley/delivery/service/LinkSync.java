@@ -123,12 +123,13 @@ final class LinkSync {
             for (ContactRecord c : contacts) {
                 if (fanout.hidden(c.contactId()) || !svc.knows(c.contactId())) continue; // devices (ours, contacts') are not contacts
                 Invite.ContactInbox inbox = ServiceCodec.decodeInbox(c.theirInbox());
-                Optional<Invite.ContactInbox> reach = inbox == null || inbox.relays().isEmpty() ? Optional.empty() : Optional.of(inbox);
+                Optional<Invite.ContactInbox> reach = decodable(inbox) ? Optional.of(inbox) : Optional.empty();
                 cs.add(new DeviceMessage.SyncedContact(clampName(svc.peerName(c.contactId()).orElse(c.name())), IdentityKey.decode(c.identityKey()), reach));
             }
             List<CompletionStage<Void>> sends = new ArrayList<>();
-            for (int i = 0; i < cs.size(); i += DeviceMessageCodec.MAX_CONTACTS) {
-                sends.add(svc.queueDevice(new DeviceMessage.ContactSync(cs.subList(i, Math.min(cs.size(), i + DeviceMessageCodec.MAX_CONTACTS))), List.of(to)));
+            for (List<DeviceMessage.SyncedContact> batch : batches(cs, DeviceMessageCodec.MAX_CONTACTS,
+                    c -> DeviceMessageCodec.encode(new DeviceMessage.ContactSync(List.of(c))).length())) {
+                sends.add(svc.queueDevice(new DeviceMessage.ContactSync(batch), List.of(to)));
             }
             return DeliveryService.allVoid(sends);
         }).thenCompose(v -> store.conversations()).thenCompose(convs -> {
@@ -146,8 +147,9 @@ final class LinkSync {
                         List.copyOf(members).subList(0, Math.min(members.size(), DeviceMessageCodec.MAX_MEMBERS))));
             }
             List<CompletionStage<Void>> sends = new ArrayList<>();
-            for (int i = 0; i < gs.size(); i += DeviceMessageCodec.MAX_GROUPS) {
-                sends.add(svc.queueDevice(new DeviceMessage.GroupSync(gs.subList(i, Math.min(gs.size(), i + DeviceMessageCodec.MAX_GROUPS))), List.of(to)));
+            for (List<DeviceMessage.SyncedGroup> batch : batches(gs, DeviceMessageCodec.MAX_GROUPS,
+                    g -> DeviceMessageCodec.encode(new DeviceMessage.GroupSync(List.of(g))).length())) {
+                sends.add(svc.queueDevice(new DeviceMessage.GroupSync(batch), List.of(to)));
             }
             CompletionStage<Void> chain = DeliveryService.allVoid(sends);
             if (history == 0) return chain;
@@ -155,6 +157,31 @@ final class LinkSync {
             for (ConversationRecord c : shown) chain = chain.thenCompose(x -> sendHistory(to, c, history, budget));
             return chain;
         });
+    }
+
+    /** Consecutive batches of at most {@code max} entries and (unless one entry alone is larger) {@link #BATCH_BYTES}. */
+    static <T> List<List<T>> batches(List<T> all, int max, java.util.function.ToIntFunction<T> size) {
+        List<List<T>> out = new ArrayList<>();
+        List<T> batch = new ArrayList<>();
+        long bytes = 0;
+        for (T t : all) {
+            int n = size.applyAsInt(t);
+            if (!batch.isEmpty() && (batch.size() == max || bytes + n > BATCH_BYTES)) {
+                out.add(batch);
+                batch = new ArrayList<>();
+                bytes = 0;
+            }
+            batch.add(t);
+            bytes += n;
+        }
+        if (!batch.isEmpty()) out.add(batch);
+        return out;
+    }
+
+    /** Whether the new device's decoder takes this inbox (1..8 relays, addresses of 1..255 characters). */
+    private static boolean decodable(Invite.ContactInbox inbox) {
+        return inbox != null && !inbox.relays().isEmpty() && inbox.relays().size() <= org.parley.delivery.invite.InviteCodec.MAX_RELAYS
+                && inbox.relays().stream().allMatch(r -> !r.address().isEmpty() && r.address().length() <= org.parley.delivery.invite.InviteCodec.MAX_ADDRESS);
     }
 
     /** A conversation the user sees: a group, or a direct one with a contact (not a device, not a hidden one). */
@@ -180,19 +207,10 @@ final class LinkSync {
             budget[0] -= size;
             if (from > 0) LOG.info("history sync: {} older messages of a conversation left out (byte cap)", from);
             List<CompletionStage<Void>> sends = new ArrayList<>();
-            List<DeviceMessage.SyncedMessage> batch = new ArrayList<>();
-            long batchBytes = 0;
-            for (DeviceMessage.SyncedMessage s : all.subList(from, all.size())) {
-                long e = entrySize(s);
-                if (!batch.isEmpty() && (batch.size() == DeviceMessageCodec.MAX_HISTORY_BATCH || batchBytes + e > BATCH_BYTES)) {
-                    sends.add(svc.queueDevice(new DeviceMessage.HistorySync(c.conversationId(), batch), List.of(to)));
-                    batch = new ArrayList<>();
-                    batchBytes = 0;
-                }
-                batch.add(s);
-                batchBytes += e;
+            for (List<DeviceMessage.SyncedMessage> batch : batches(all.subList(from, all.size()), DeviceMessageCodec.MAX_HISTORY_BATCH,
+                    m -> (int) entrySize(m))) {
+                sends.add(svc.queueDevice(new DeviceMessage.HistorySync(c.conversationId(), batch), List.of(to)));
             }
-            if (!batch.isEmpty()) sends.add(svc.queueDevice(new DeviceMessage.HistorySync(c.conversationId(), batch), List.of(to)));
             return DeliveryService.allVoid(sends);
         });
     }
