@@ -84,13 +84,17 @@ public final class Bootstrapper {
         return Map.copyOf(pins);
     }
 
+    static final long FIRST_RESAVE_MILLIS = 10_000;
+
     public void start() {
         running = true;
         for (Contact c : peerStore.load()) pins.put(c.address(), c.id());
         attempt();
     }
 
+    /** Stops retrying; the peers known now are saved for the next start (which may find every seed down). */
     public void stop() {
+        if (running && dht.table().size() > 0) savePeers();
         running = false;
         if (timer != null) timer.cancel();
     }
@@ -120,7 +124,8 @@ public final class Bootstrapper {
                     status = new Status(State.READY, "ready: " + size + " contacts", attempts, 0);
                     LOG.info("DHT bootstrap done: {} contacts", size);
                     savePeers();
-                    timer = scheduler.schedule(config.maxBackoffMillis(), this::watchdog);
+                    // the table fills in the first seconds after a bootstrap: save again soon, then every maxBackoff
+                    timer = scheduler.schedule(Math.min(FIRST_RESAVE_MILLIS, config.maxBackoffMillis()), this::watchdog);
                 }
             });
         });

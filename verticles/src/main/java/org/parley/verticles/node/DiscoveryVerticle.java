@@ -13,7 +13,7 @@ import org.parley.core.time.Clock;
 import org.parley.discovery.bootstrap.AddressResolver;
 import org.parley.discovery.bootstrap.BootstrapConfig;
 import org.parley.discovery.bootstrap.Bootstrapper;
-import org.parley.discovery.bootstrap.PeerStore;
+import org.parley.verticles.discovery.FilePeerStore;
 import org.parley.discovery.bootstrap.Seed;
 import org.parley.discovery.directory.DirectorySync;
 import org.parley.discovery.directory.RelayDirectory;
@@ -145,7 +145,8 @@ public final class DiscoveryVerticle extends ConcernVerticle {
         directory = new RelayDirectory(dht.validator(), clock, 10_000, 2, metrics);
         sync = new DirectorySync(dht, directory, scheduler, random, cfg.discoverySyncIntervalMs(), 3, 8);
         if (!seeds.isEmpty()) {
-            boot = new Bootstrapper(BootstrapConfig.of(seeds), dht, transport, resolver(), PeerStore.inMemory(), clock, scheduler, random);
+            boot = new Bootstrapper(BootstrapConfig.of(seeds), dht, transport, resolver(),
+                    new FilePeerStore(cfg.dataDir().resolve("peers")), clock, scheduler, random);
         }
     }
 

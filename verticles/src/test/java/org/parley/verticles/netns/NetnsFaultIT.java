@@ -87,6 +87,10 @@ class NetnsFaultIT {
     void startNetwork() throws Exception {
         Netns.unavailable().ifPresent(reason -> assumeTrue(false, reason));
         Netns.nftUnavailable().ifPresent(reason -> assumeTrue(false, reason));
+        // -Dparley.netns.logging=FILE gives every node JVM that java.util.logging configuration (e.g. FINE for org.parley);
+        // node logs stay in target/netns/<node>/node.log until the next run
+        String logging = System.getProperty("parley.netns.logging", "");
+        if (!logging.isEmpty()) jvm.add("-Djava.util.logging.config.file=" + Path.of(logging).toAbsolutePath());
         Path dir = Path.of("target", "netns").toAbsolutePath();
         deleteTree(dir);
         net = Netns.create(RELAYS + 2);
