@@ -31,6 +31,11 @@ public final class OnionKeyPair {
         return publicKey;
     }
 
+    /** A copy of the private key, for the relay's key file only (Tor keeps its onion keys on disk the same way). */
+    public Bytes privateKeyForStorage() {
+        return Bytes.wrap(privateKey.clone());
+    }
+
     byte[] exp(byte[] point) {
         return X25519Ops.exp(point, privateKey);
     }

@@ -103,7 +103,9 @@ public final class RoutingVerticle extends ConcernVerticle {
     protected Future<?> startConcern() {
         RoutingConfig config = RoutingConfig.defaults();
         VertxScheduler scheduler = new VertxScheduler(context);
-        onionKeys = new OnionKeyRing(Clock.system(), random, ONION_KEY_LIFETIME_MS, ONION_KEY_OVERLAP_MS);
+        // kept in the data directory across restarts, as Tor does: clients with our descriptor can build through us at once
+        onionKeys = new OnionKeyRing(Clock.system(), random, ONION_KEY_LIFETIME_MS, ONION_KEY_OVERLAP_MS,
+                new org.parley.verticles.routing.FileOnionKeyStore(node.config().dataDir().resolve("onion-keys")));
         routing = new RoutingNode(node.identity().nodeId(), onionKeys::keys, new BusInboxStore(vertx, INBOX_TTL_MS),
                 config, Clock.system(), scheduler, random, new org.parley.verticles.routing.MicrometerRoutingMetrics(node.registry()));
         transport = new TlsLinkTransport(vertx, node.identity(), routing.linkListener(), node.registry(), 300);
