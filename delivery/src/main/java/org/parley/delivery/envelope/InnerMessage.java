@@ -30,11 +30,28 @@ public sealed interface InnerMessage {
 
     /**
      * A group change sent pairwise to each member: create/add/remove/leave/rename.
-     * Members are identity keys (encoded {@link org.parley.delivery.identity.IdentityKey}s).
+     * Members are identity keys (encoded {@link org.parley.delivery.identity.IdentityKey}s): for
+     * CREATE the whole list, for ADD/REMOVE the ones changed.
+     *
+     * <p>{@code state} (since wire extension 1) is the group's new state signed by an admin (see
+     * {@code org.parley.delivery.group.GroupStateCodec}) and {@code version} its version; recipients
+     * apply the state, not the listed change. A LEAVE carries no state and, as {@code version}, the
+     * state version the leaving member held. Version 0 with no state is the older, unsigned form.
      */
-    record GroupControl(Bytes groupId, Action action, String name, List<Bytes> members) implements InnerMessage {
+    record GroupControl(Bytes groupId, Action action, String name, List<Bytes> members, long version, Bytes state)
+            implements InnerMessage {
         public GroupControl {
             members = List.copyOf(members);
+            java.util.Objects.requireNonNull(state, "state");
+        }
+
+        /** The older, unsigned form. */
+        public GroupControl(Bytes groupId, Action action, String name, List<Bytes> members) {
+            this(groupId, action, name, members, 0, Bytes.EMPTY);
+        }
+
+        public boolean signed() {
+            return !state.isEmpty();
         }
 
         public enum Action {

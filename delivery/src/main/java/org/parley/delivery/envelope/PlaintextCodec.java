@@ -16,7 +16,8 @@ import java.util.List;
  * Stateless codec of {@link Plaintext}. Layout:
  * {@code version u8 = 1 | id (16) | sequence u64 | sentAt u64 | type u8 | body length u32 | body}.
  * Bodies: TEXT = UTF-8; receipts = {@code u16 count | ids}; GROUP_CONTROL = {@code groupId16 | action u8 |
- * name16 | u16 count | member16...}; ATTACHMENT_POINTER = {@code locator16 | key16 | digest16 | size u64 |
+ * name16 | u16 count | member16... [| ext u8 = 1 | version u64 | state32]} (the extension is present
+ * only when version or state is set; bodies written before it decode with version 0 and no state); ATTACHMENT_POINTER = {@code locator16 | key16 | digest16 | size u64 |
  * contentType16 | fileName16} (x16 = u16 length + bytes). An unknown type decodes as
  * {@link InnerMessage.Unrecognized}. Decoding checks structure only; {@link PlaintextValidator} checks limits.
  */
@@ -24,6 +25,8 @@ public final class PlaintextCodec {
     public static final int VERSION = 1;
     /** Upper bound on any body, before validation's finer limits. */
     public static final int MAX_BODY = 1 << 20;
+    /** The GROUP_CONTROL body extension: version and signed state. */
+    static final int GROUP_EXT = 1;
 
     private PlaintextCodec() {
     }
@@ -61,6 +64,7 @@ public final class PlaintextCodec {
         } else if (m instanceof InnerMessage.GroupControl g) {
             w.bytes16(g.groupId()).u8(g.action().code()).bytes16(utf8(g.name())).u16(g.members().size());
             for (Bytes member : g.members()) w.bytes16(member);
+            if (g.version() != 0 || g.signed()) w.u8(GROUP_EXT).u64(g.version()).bytes32(g.state());
             return MessageType.GROUP_CONTROL.code();
         } else if (m instanceof InnerMessage.AttachmentPointer a) {
             w.bytes16(a.locator()).bytes16(a.key()).bytes16(a.digest()).u64(a.size()).bytes16(utf8(a.contentType()))
@@ -90,7 +94,16 @@ public final class PlaintextCodec {
                 int n = r.u16();
                 List<Bytes> members = new ArrayList<>(Math.min(n, 64));
                 for (int i = 0; i < n; i++) members.add(r.bytes16());
-                yield new InnerMessage.GroupControl(groupId, action, name, members);
+                long version = 0;
+                Bytes state = Bytes.EMPTY;
+                if (r.remaining() > 0) {
+                    int ext = r.u8();
+                    if (ext != GROUP_EXT) throw ParleyException.malformed("group control extension " + ext);
+                    version = r.u64();
+                    state = r.bytes32(MAX_BODY);
+                    if (version == 0 && state.isEmpty()) throw ParleyException.malformed("empty group control extension");
+                }
+                yield new InnerMessage.GroupControl(groupId, action, name, members, version, state);
             }
             case ATTACHMENT_POINTER -> new InnerMessage.AttachmentPointer(r.bytes16(), r.bytes16(), r.bytes16(), r.u64(),
                     string(r.bytes16()), string(r.bytes16()));

@@ -38,9 +38,14 @@ public final class PlaintextValidator {
                 require(member.length() == 128, "group member is not an encoded identity key");
                 require(seen.add(member), "group member listed twice");
             }
+            require(g.version() >= 0 && g.version() <= Long.MAX_VALUE / 2, "group version out of range");
+            require(!g.signed() || g.version() >= 1, "a signed group state without a version");
             switch (g.action()) {
                 case CREATE, ADD_MEMBERS, REMOVE_MEMBERS -> require(!g.members().isEmpty(), g.action() + " without members");
-                case LEAVE -> require(g.members().isEmpty(), "LEAVE lists members");
+                case LEAVE -> {
+                    require(g.members().isEmpty(), "LEAVE lists members");
+                    require(!g.signed(), "LEAVE carries a group state");
+                }
                 case RENAME -> require(!g.name().isEmpty(), "RENAME without a name");
             }
         } else if (m instanceof InnerMessage.AttachmentPointer a) {

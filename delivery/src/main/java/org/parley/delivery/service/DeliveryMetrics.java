@@ -21,4 +21,7 @@ public interface DeliveryMetrics {
 
     /** From send to {@code delivered}. */
     default void deliveredAfter(long millis) {}
+
+    /** A group change was refused: unsigned, not signed by an admin of the group as we hold it, or malformed. */
+    default void groupChangeRefused() {}
 }

@@ -22,6 +22,8 @@ import org.parley.delivery.envelope.MessageId;
 import org.parley.delivery.envelope.Plaintext;
 import org.parley.delivery.envelope.PlaintextCodec;
 import org.parley.delivery.envelope.SealedSender;
+import org.parley.delivery.group.GroupState;
+import org.parley.delivery.group.GroupStateCodec;
 import org.parley.delivery.handshake.Pqxdh;
 import org.parley.delivery.handshake.SessionBuilder;
 import org.parley.delivery.identity.IdentityKey;
@@ -60,6 +62,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /**
  * The user-facing messenger behaviour of one node: account, contacts, conversations (direct and
@@ -122,6 +125,7 @@ public final class DeliveryService {
     private final Map<String, String> cardPending = new HashMap<>();
     static final long CARD_GATE_MILLIS = 20_000, CARD_GATE_POLL_MILLIS = 100;
     private long lastCursor;
+    private long groupChangesRefused;
     private CompletionStage<Void> eventChain = CompletableFuture.completedFuture(null);
     private boolean started;
     private boolean closed;
@@ -386,18 +390,29 @@ public final class DeliveryService {
         });
     }
 
+    /**
+     * Creates a group with us as its creator and first admin: version 1 of its state, signed with
+     * our identity key, goes to every member.
+     */
     public CompletionStage<ConversationView> createGroup(String name, List<String> memberContactIds) {
         if (name == null || name.isBlank()) throw ParleyException.malformed("a group needs a name");
         List<String> members = distinctKnown(memberContactIds);
         if (members.isEmpty()) throw ParleyException.malformed("a group needs at least one member");
-        byte[] gid = new byte[16];
-        random.nextBytes(gid);
-        ServiceCodec.Group g = new ServiceCodec.Group(Bytes.wrap(gid), members);
+        byte[] salt = new byte[GroupStateCodec.SALT_SIZE];
+        random.nextBytes(salt);
+        IdentityKey me = account.identity().publicKey();
+        Bytes gid = GroupStateCodec.groupId(me, Bytes.wrap(salt));
+        List<GroupState.Member> listed = new ArrayList<>();
+        listed.add(new GroupState.Member(me, 1, true));
+        for (String c : members) listed.add(new GroupState.Member(peers.get(c).identity, 1, false));
+        GroupState state = GroupStateCodec.sign(account.identity(), gid, me, Bytes.wrap(salt), 1, name.strip(), listed);
+        Bytes encoded = GroupStateCodec.encode(state);
+        ServiceCodec.Group g = new ServiceCodec.Group(gid, members, encoded, Map.of());
         ConversationRecord conv = new ConversationRecord(groupConversationId(g.groupId()), "", name.strip(), clock.nowMillis(),
                 ServiceCodec.encodeGroup(g));
         conversations.put(conv.conversationId(), conv);
         InnerMessage.GroupControl create = new InnerMessage.GroupControl(g.groupId(), InnerMessage.GroupControl.Action.CREATE,
-                conv.title(), identities(members, true));
+                conv.title(), identities(members, true), state.version(), encoded);
         return store.putConversation(conv)
                 .thenCompose(v -> queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), create, members))
                 .thenCompose(v -> conversationView(conv))
@@ -407,40 +422,143 @@ public final class DeliveryService {
                 });
     }
 
+    /**
+     * Adds and removes members (admins only: PROTOCOL_VIOLATION otherwise): a new version of the
+     * group's state, signed by us, goes to the members before and after the change. Removing our own
+     * user id ({@link #me()}'s userId) alone is {@link #leaveGroup}, open to every member.
+     */
     public CompletionStage<ConversationView> changeGroup(String conversationId, List<String> add, List<String> remove) {
         ConversationRecord conv = conversation(conversationId);
         if (!conv.isGroup()) throw ParleyException.malformed("not a group conversation");
+        List<String> adds = add == null ? List.of() : add;
+        List<String> removes = remove == null ? List.of() : remove;
+        String myUserId = account.identity().publicKey().signingKey().hex();
+        if (removes.contains(myUserId)) {
+            if (removes.size() == 1 && adds.isEmpty()) return leaveGroup(conversationId);
+            throw ParleyException.malformed("leaving a group is a request of its own (remove: [your user id])");
+        }
         ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
-        List<String> added = distinctKnown(add == null ? List.of() : add).stream().filter(c -> !g.members().contains(c)).toList();
-        List<String> removed = (remove == null ? List.<String>of() : remove).stream().filter(g.members()::contains).distinct().toList();
-        List<String> now = new ArrayList<>(g.members());
-        now.removeAll(removed);
-        now.addAll(added);
-        ServiceCodec.Group next = new ServiceCodec.Group(g.groupId(), now);
+        if (!g.signed()) {
+            throw ParleyException.protocol("this group has no admin-signed member list (created by an older version or not received yet): "
+                    + "only leaving it is possible");
+        }
+        GroupState s = GroupStateCodec.decode(g.state());
+        if (!s.isAdmin(account.identity().publicKey().signingKey())) throw ParleyException.protocol("only a group admin can add or remove members");
+        if (g.members().isEmpty() && s.find(account.identity().publicKey()).isEmpty()) {
+            throw ParleyException.protocol("we are not a member of this group");
+        }
+        List<String> added = distinctKnown(adds).stream().filter(c -> !g.members().contains(c)).toList();
+        List<String> removed = removes.stream().filter(g.members()::contains).distinct().toList();
+        if (added.isEmpty() && removed.isEmpty()) return conversationView(conv);
+        return issue(conv, g, s, added, removed, true);
+    }
+
+    /**
+     * Leaves a group: every member we fan out to gets a LEAVE naming the state version we hold (no
+     * admin signature: a leave removes only its sender); we stop sending to the group. An admin that
+     * receives it issues a new signed state without us.
+     */
+    public CompletionStage<ConversationView> leaveGroup(String conversationId) {
+        ConversationRecord conv = conversation(conversationId);
+        if (!conv.isGroup()) throw ParleyException.malformed("not a group conversation");
+        ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
+        if (g.members().isEmpty()) throw ParleyException.protocol("we are not a member of this group");
+        long basis = g.signed() ? GroupStateCodec.decode(g.state()).version() : 0;
+        Map<String, Long> left = new HashMap<>(g.left());
+        left.merge(contactId(account.identity().publicKey()), basis, Math::max);
         ConversationRecord updated = new ConversationRecord(conv.conversationId(), "", conv.title(), conv.createdAtMillis(),
-                ServiceCodec.encodeGroup(next));
+                ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), List.of(), g.state(), left)));
+        conversations.put(updated.conversationId(), updated);
+        InnerMessage.GroupControl leave = new InnerMessage.GroupControl(g.groupId(), InnerMessage.GroupControl.Action.LEAVE, "", List.of(),
+                basis, Bytes.EMPTY);
+        return store.putConversation(updated)
+                .thenCompose(v -> queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), leave, g.members()))
+                .thenCompose(v -> conversationView(updated))
+                .thenApply(view -> {
+                    emit("group", null, null, view);
+                    return view;
+                });
+    }
+
+    /**
+     * Signs and sends the next version of a group we administer: {@code s}'s members without
+     * {@code removed} and without those who left, plus {@code added}. Added members get CREATE, the
+     * others who stay ADD and REMOVE, the removed ones REMOVE (if {@code tellRemoved}); every one
+     * carries the same full signed state, so any order of arrival ends at this version.
+     */
+    private CompletionStage<ConversationView> issue(ConversationRecord conv, ServiceCodec.Group held, GroupState s, List<String> added,
+                                                    List<String> removed, boolean tellRemoved) {
+        long version = s.version() + 1;
+        List<GroupState.Member> next = new ArrayList<>();
+        for (GroupState.Member m : s.members()) {
+            String cid = contactId(m.key());
+            if (removed.contains(cid) || added.contains(cid) || departed(m, cid, held.left())) continue;
+            next.add(m);
+        }
+        for (String c : added) next.add(new GroupState.Member(peers.get(c).identity, version, false));
+        GroupState state = GroupStateCodec.sign(account.identity(), s.groupId(), s.creator(), s.salt(), version, s.name(), next);
+        Bytes encoded = GroupStateCodec.encode(state);
+        Map<String, Long> left = pruned(held.left(), state);
+        List<String> now = fanout(state, left, account.identity().publicKey(), peers::containsKey);
+        ConversationRecord updated = new ConversationRecord(conv.conversationId(), "", conv.title(), conv.createdAtMillis(),
+                ServiceCodec.encodeGroup(new ServiceCodec.Group(s.groupId(), now, encoded, left)));
         conversations.put(updated.conversationId(), updated);
         List<CompletionStage<?>> sends = new ArrayList<>();
         sends.add(store.putConversation(updated));
-        List<String> stayed = g.members().stream().filter(now::contains).toList();
+        List<String> stayed = held.members().stream().filter(now::contains).toList();
         if (!added.isEmpty()) {
-            sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(g.groupId(),
-                    InnerMessage.GroupControl.Action.CREATE, conv.title(), identities(now, true)), added));
+            sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
+                    InnerMessage.GroupControl.Action.CREATE, s.name(), identities(now, true), version, encoded), added));
             if (!stayed.isEmpty()) {
-                sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(g.groupId(),
-                        InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(added, false)), stayed));
+                sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
+                        InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(added, false), version, encoded), stayed));
             }
         }
         if (!removed.isEmpty()) {
             List<String> told = new ArrayList<>(stayed);
-            told.addAll(removed);
-            sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(g.groupId(),
-                    InnerMessage.GroupControl.Action.REMOVE_MEMBERS, "", identities(removed, false)), told));
+            if (tellRemoved) told.addAll(removed);
+            if (!told.isEmpty()) {
+                sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
+                        InnerMessage.GroupControl.Action.REMOVE_MEMBERS, "", identities(removed, false), version, encoded), told));
+            }
         }
         return allAny(sends).thenCompose(v -> conversationView(updated)).thenApply(view -> {
             emit("group", null, null, view);
             return view;
         });
+    }
+
+    /** Has the member left (a leave made at a version at or after the one that added it)? */
+    static boolean departed(GroupState.Member m, String contactId, Map<String, Long> left) {
+        Long basis = left.get(contactId);
+        return basis != null && m.addedAt() <= basis;
+    }
+
+    /**
+     * The contact ids a group's messages go to under {@code state}: its members except us, those who
+     * left and those we do not know. None if we are not (or no longer) a member.
+     */
+    static List<String> fanout(GroupState state, Map<String, Long> left, IdentityKey me, Predicate<String> known) {
+        Optional<GroupState.Member> mine = state.find(me);
+        if (mine.isEmpty() || departed(mine.get(), contactId(me), left)) return List.of();
+        List<String> out = new ArrayList<>();
+        for (GroupState.Member m : state.members()) {
+            if (m.key().equals(me)) continue;
+            String cid = contactId(m.key());
+            if (!departed(m, cid, left) && known.test(cid) && !out.contains(cid)) out.add(cid);
+        }
+        return out;
+    }
+
+    /** Departures a state supersedes (the member was added again after it left) are forgotten. */
+    static Map<String, Long> pruned(Map<String, Long> left, GroupState state) {
+        Map<String, Long> out = new HashMap<>(left);
+        for (GroupState.Member m : state.members()) {
+            String cid = contactId(m.key());
+            Long basis = out.get(cid);
+            if (basis != null && m.addedAt() > basis) out.remove(cid);
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ inbound
@@ -728,38 +846,99 @@ public final class DeliveryService {
         }
     }
 
+    /**
+     * A group change from {@code sender}. A LEAVE removes the sender (recorded with the version it
+     * held, so a state issued before its admin saw the leave does not bring it back); an admin that
+     * gets one issues the next state without it. Any other change must carry a state signed by an
+     * admin of the state we hold (by the creator for a group we do not hold yet) and is applied only
+     * if its version is newer than ours, so changes arriving in any order end at the admin's latest
+     * state. Unsigned or wrongly signed changes are refused (logged at debug, counted).
+     */
     private CompletionStage<Void> applyGroup(Peer sender, InnerMessage.GroupControl g) {
         String conv = groupConversationId(g.groupId());
         ConversationRecord existing = conversations.get(conv);
-        List<String> members = existing == null ? new ArrayList<>() : new ArrayList<>(ServiceCodec.decodeGroup(existing.data()).members());
-        List<String> named = new ArrayList<>();
-        for (Bytes key : g.members()) {
-            String id = contactId(IdentityKey.decode(key));
-            if (peers.containsKey(id)) named.add(id);
+        ServiceCodec.Group held = existing == null ? null : ServiceCodec.decodeGroup(existing.data());
+        Optional<GroupState> heldState;
+        try {
+            heldState = held != null && held.signed() ? Optional.of(GroupStateCodec.decode(held.state())) : Optional.empty();
+        } catch (ParleyException e) {
+            LOG.warn("a stored group state does not decode: {}", e.getMessage());
+            heldState = Optional.empty();
         }
-        boolean namesMe = g.members().contains(account.identity().publicKey().encode());
+        Map<String, Long> left = new HashMap<>(held == null ? Map.of() : held.left());
         String title = existing == null ? "group" : existing.title();
-        switch (g.action()) {
-            case CREATE -> {
-                members.clear();
-                members.addAll(named);
-                if (!members.contains(sender.id)) members.add(sender.id);
-                title = g.name();
+        long created = existing == null ? clock.nowMillis() : existing.createdAtMillis();
+        if (g.action() == InnerMessage.GroupControl.Action.LEAVE) {
+            left.merge(sender.id, g.version(), Math::max);
+            List<String> members;
+            if (heldState.isPresent()) {
+                members = fanout(heldState.get(), left, account.identity().publicKey(), peers::containsKey);
+            } else {
+                members = new ArrayList<>(held == null ? List.of() : held.members());
+                members.remove(sender.id);
             }
-            case ADD_MEMBERS -> {
-                for (String n : named) if (!members.contains(n)) members.add(n);
+            Bytes state = held == null ? Bytes.EMPTY : held.state();
+            ServiceCodec.Group next = new ServiceCodec.Group(g.groupId(), members, state, left);
+            ConversationRecord c = new ConversationRecord(conv, "", title, created, ServiceCodec.encodeGroup(next));
+            conversations.put(conv, c);
+            CompletionStage<Void> saved = store.putConversation(c).thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view));
+            GroupState hs = heldState.orElse(null);
+            if (hs != null && hs.isAdmin(account.identity().publicKey().signingKey()) && hs.find(sender.identity).isPresent()
+                    && hs.find(account.identity().publicKey()).isPresent()) {
+                LOG.debug("{} left group {}: issuing the next version without it", shortId(sender.id), shortId(g.groupId().hex()));
+                return saved.thenCompose(v -> issue(c, next, hs, List.of(), List.of(sender.id), false)).thenApply(v -> null);
             }
-            case REMOVE_MEMBERS -> {
-                if (namesMe) members.clear();
-                else members.removeAll(named);
-            }
-            case LEAVE -> members.remove(sender.id);
-            case RENAME -> title = g.name();
+            return saved;
         }
-        ConversationRecord c = new ConversationRecord(conv, "", title, existing == null ? clock.nowMillis() : existing.createdAtMillis(),
-                ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), members)));
+        if (!g.signed()) return refuseGroup(sender, "an unsigned group change");
+        GroupState next;
+        try {
+            next = GroupStateCodec.decode(g.state());
+        } catch (ParleyException e) {
+            return refuseGroup(sender, "a group state that does not decode: " + e.getMessage());
+        }
+        if (!next.groupId().equals(g.groupId()) || next.version() != g.version()) return refuseGroup(sender, "a group state for another group or version");
+        if (heldState.isPresent() && next.version() <= heldState.get().version()) {
+            LOG.debug("ignoring version {} of group {} from {}: we hold {}", next.version(), shortId(g.groupId().hex()), shortId(sender.id),
+                    heldState.get().version());
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            GroupStateCodec.verify(next, heldState);
+        } catch (ParleyException e) {
+            return refuseGroup(sender, e.getMessage());
+        }
+        left = pruned(left, next);
+        List<String> members = fanout(next, left, account.identity().publicKey(), peers::containsKey);
+        ConversationRecord c = new ConversationRecord(conv, "", next.name().isBlank() ? title : next.name(), created,
+                ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), members, g.state(), left)));
         conversations.put(conv, c);
         return store.putConversation(c).thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view));
+    }
+
+    private CompletionStage<Void> refuseGroup(Peer sender, String why) {
+        groupChangesRefused++;
+        metrics.groupChangeRefused();
+        LOG.debug("refusing a group change from {}: {}", shortId(sender.id), why);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Group changes refused so far (unsigned, not by an admin, malformed). */
+    long groupChangesRefused() {
+        return groupChangesRefused;
+    }
+
+    /** The newest verified state of a group we hold, if any. */
+    Optional<GroupState> groupState(String conversationId) {
+        ConversationRecord c = conversations.get(conversationId);
+        if (c == null || !c.isGroup()) return Optional.empty();
+        ServiceCodec.Group g = ServiceCodec.decodeGroup(c.data());
+        return g.signed() ? Optional.of(GroupStateCodec.decode(g.state())) : Optional.empty();
+    }
+
+    /** Queues a group control message as we would any (for tests that play a member sending a change it may not make). */
+    CompletionStage<Void> queueGroupControl(InnerMessage.GroupControl g, List<String> to) {
+        return queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), g, to).thenApply(v -> null);
     }
 
     /** Shows (runs {@code show}) in the sender's sequence order; a gap is waited for at most reorderWait. */
@@ -1262,10 +1441,14 @@ public final class DeliveryService {
             if (old != null && old.title().equals(title)) return CompletableFuture.completedFuture(null);
             c = new ConversationRecord(conversationId, conversationId, title, created, Bytes.EMPTY);
         } else {
-            List<String> members = new ArrayList<>(old == null ? List.of() : ServiceCodec.decodeGroup(old.data()).members());
-            for (String m : group.get().members()) if (!members.contains(m)) members.add(m);
+            ServiceCodec.Group before = old == null ? null : ServiceCodec.decodeGroup(old.data());
+            List<String> members = new ArrayList<>(before == null ? List.of() : before.members());
+            // a group whose admin-signed state we hold keeps that state's members
+            if (before == null || !before.signed()) for (String m : group.get().members()) if (!members.contains(m)) members.add(m);
             String t = old != null && group.get().members().isEmpty() ? old.title() : title; // a placeholder keeps a known name
-            c = new ConversationRecord(conversationId, "", t, created, ServiceCodec.encodeGroup(new ServiceCodec.Group(group.get().groupId(), members)));
+            c = new ConversationRecord(conversationId, "", t, created, ServiceCodec.encodeGroup(before == null
+                    ? new ServiceCodec.Group(group.get().groupId(), members)
+                    : new ServiceCodec.Group(group.get().groupId(), members, before.state(), before.left())));
             if (c.equals(old)) return CompletableFuture.completedFuture(null);
         }
         conversations.put(conversationId, c);

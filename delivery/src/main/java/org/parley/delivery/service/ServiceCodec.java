@@ -114,26 +114,59 @@ public final class ServiceCodec {
 
     // ---- groups ----
 
-    public record Group(Bytes groupId, List<String> members) {
+    /**
+     * A group as stored: its id, the contact ids we fan out to ({@code members}, derived from the
+     * state), the newest admin-signed state we verified ({@code state}, an encoded
+     * {@link org.parley.delivery.group.GroupState}; empty for a group known only from a group text,
+     * a link sync or a record written before signed states) and the members who left with the state
+     * version each held ({@code left}: contact id → version; our own id when we left).
+     */
+    public record Group(Bytes groupId, List<String> members, Bytes state, Map<String, Long> left) {
         public Group {
             members = List.copyOf(members);
+            left = Map.copyOf(left);
+        }
+
+        public Group(Bytes groupId, List<String> members) {
+            this(groupId, members, Bytes.EMPTY, Map.of());
+        }
+
+        public boolean signed() {
+            return !state.isEmpty();
         }
     }
 
+    /** Groups without a state or departures keep the first layout (version 1); others: version 2 adds {@code state32 | u16 n | (id16 | u64)...}. */
+    static final int GROUP_VERSION = 2;
+
     public static Bytes encodeGroup(Group g) {
-        WireWriter w = new WireWriter(256).u8(VERSION).bytes16(g.groupId()).u16(g.members().size());
+        boolean extended = g.signed() || !g.left().isEmpty();
+        WireWriter w = new WireWriter(256 + g.state().length()).u8(extended ? GROUP_VERSION : VERSION).bytes16(g.groupId()).u16(g.members().size());
         for (String m : g.members()) w.bytes16(utf8(m));
+        if (extended) {
+            w.bytes32(g.state()).u16(g.left().size());
+            for (Map.Entry<String, Long> e : new java.util.TreeMap<>(g.left()).entrySet()) w.bytes16(utf8(e.getKey())).u64(e.getValue());
+        }
         return w.toBytes();
     }
 
     public static Group decodeGroup(Bytes b) {
-        WireReader r = reader(b, "group");
+        WireReader r = new WireReader(b.toArray(), "group");
+        int v = r.u8();
+        if (v != VERSION && v != GROUP_VERSION) throw ParleyException.malformed("group: version " + v);
         Bytes id = r.bytes16();
         int n = r.u16();
         List<String> members = new ArrayList<>(n);
         for (int i = 0; i < n; i++) members.add(string(r.bytes16()));
+        Bytes state = Bytes.EMPTY;
+        Map<String, Long> left = new LinkedHashMap<>();
+        if (v == GROUP_VERSION) {
+            state = r.bytes32(MAX);
+            int k = r.u16();
+            for (int i = 0; i < k; i++) left.put(string(r.bytes16()), r.u64());
+        }
         r.expectEnd();
-        return new Group(id, members);
+        return new Group(id, members, state, left);
     }
 
     // ---- message bodies ----
