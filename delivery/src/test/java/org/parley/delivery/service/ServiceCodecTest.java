@@ -25,6 +25,33 @@ class ServiceCodecTest {
     }
 
     @Test
+    void groupsStoredBeforeSignedStatesStillReadAndNewOnesKeepStateAndDepartures() {
+        Bytes gid = Bytes.fromHex("44".repeat(16));
+        // the first layout, built by hand: version 1 | id16 | u16 n | member16...
+        Bytes v1 = new org.parley.delivery.internal.WireWriter(64).u8(1).bytes16(gid).u16(2)
+                .bytes16(ServiceCodec.utf8("a")).bytes16(ServiceCodec.utf8("b")).toBytes();
+        ServiceCodec.Group old = ServiceCodec.decodeGroup(v1);
+        assertThat(old).isEqualTo(new ServiceCodec.Group(gid, List.of("a", "b")));
+        assertThat(old.signed()).isFalse();
+        assertThat(old.left()).isEmpty();
+        assertThat(ServiceCodec.encodeGroup(old)).isEqualTo(v1); // unchanged groups keep the first layout
+        ServiceCodec.Group signed = new ServiceCodec.Group(gid, List.of("a"), Bytes.fromHex("0102030405"), Map.of("b", 3L, "c", 0L));
+        Bytes v2 = ServiceCodec.encodeGroup(signed);
+        assertThat(v2.toArray()[0]).isEqualTo((byte) 2);
+        assertThat(ServiceCodec.decodeGroup(v2)).isEqualTo(signed);
+        ServiceCodec.Group leftOnly = new ServiceCodec.Group(gid, List.of(), Bytes.EMPTY, Map.of("me", 1L));
+        assertThat(ServiceCodec.decodeGroup(ServiceCodec.encodeGroup(leftOnly))).isEqualTo(leftOnly);
+        for (int cut = 0; cut < v2.length(); cut++) {
+            Bytes part = v2.slice(0, cut);
+            assertThatThrownBy(() -> ServiceCodec.decodeGroup(part)).isInstanceOfSatisfying(ParleyException.class,
+                    e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.MALFORMED_INPUT));
+        }
+        byte[] v3 = v2.toArray();
+        v3[0] = 3;
+        assertThatThrownBy(() -> ServiceCodec.decodeGroup(Bytes.wrap(v3))).isInstanceOf(ParleyException.class);
+    }
+
+    @Test
     void blobsRoundTrip() {
         Invite.ContactInbox in = inbox();
         assertThat(ServiceCodec.decodeInbox(ServiceCodec.encodeInbox(in))).isEqualTo(in);
