@@ -11,6 +11,7 @@ import java.util.Locale;
  * <pre>
  * bin/parley bench [--mode e2e] [--nodes 20] [--users 10] [--messages 3000] [--rate 1000] [--hops 4] [--cover [N]]
  *                  [--size 100] [--warmup 5] [--json FILE] [--html FILE]
+ * bin/parley bench --processes [--nodes 6] [--users 4] [--messages 200] [--rate 20] [--timeout 600] ...
  * bin/parley bench --mode routing [--nodes 6] [--circuits 8] [--hops 3] [--duration 10]
  *                  [--builds 200] [--sends 20] [--crypto cgo|tor1] [--json FILE]
  * </pre>
@@ -35,7 +36,12 @@ public final class BenchMain {
             "    --seed N            pairing and text seed",
             "    --json FILE         write the numbers, parameters and versions as JSON",
             "    --html FILE         write a self-contained page: latency histogram, percentiles, throughput over time",
-            "    --processes         one JVM per node (not implemented yet: exits 2)",
+            "    --processes         one JVM per node, started by `parley testnet --processes` (-Xmx256m, C1, serial GC);",
+            "                        users driven through their gateways' /v1 REST API and /v1/events WebSocket, lost and",
+            "                        duplicates also checked in the recipients' message lists. Sizes not given default to",
+            "                        --nodes 6 --users 4 --messages 200 --rate 20 (a 2-core machine)",
+            "    --timeout S         with --processes: hard bound on the whole run (default 600 s); every node JVM is killed",
+            "                        at the end, on failure, on timeout and on Ctrl-C",
             "    --cover [N]         cover traffic on every user node, N cell slots a minute (default 60)",
             "  --mode routing        relays in this JVM (TLS links on loopback): circuit build latency,",
             "                        parallel-circuit throughput, one middle relay's rate, inbox sends",
@@ -78,14 +84,24 @@ public final class BenchMain {
 
     private static int e2e(String[] args, PrintStream out, PrintStream err) {
         E2eBench.Params p = E2eBench.Params.defaults();
+        boolean processes = java.util.Arrays.asList(args).contains("--processes");
+        int timeout = ProcessE2eBench.DEFAULT_TIMEOUT_SECONDS;
+        if (processes) {
+            // sizes for one JVM per node on a small machine; the command line overrides each of them below
+            p = p.with("--nodes", String.valueOf(ProcessE2eBench.DEFAULT_NODES)).with("--users", String.valueOf(ProcessE2eBench.DEFAULT_USERS))
+                    .with("--messages", String.valueOf(ProcessE2eBench.DEFAULT_MESSAGES)).with("--rate", String.valueOf(ProcessE2eBench.DEFAULT_RATE));
+        }
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
                     case "--mode" -> i++;
                     case "--processes" -> {
-                        err.println("parley bench: --processes (one JVM per node) is not implemented yet; the e2e mode runs every node in this JVM");
-                        return 2;
+                    }
+                    case "--timeout" -> {
+                        if (!processes) throw new IllegalArgumentException("--timeout is for --processes runs");
+                        timeout = intValue(args, ++i, a);
+                        if (timeout < 10 || timeout > 86_400) throw new IllegalArgumentException("--timeout must be 10..86400 s");
                     }
                     case "--cover" -> {
                         // optional value: cell slots a minute per user (default 60)
@@ -102,7 +118,7 @@ public final class BenchMain {
             return 2;
         }
         try {
-            E2eResult r = new E2eBench(p, err).run();
+            E2eResult r = processes ? new ProcessE2eBench(p, timeout, err).run() : new E2eBench(p, err).run();
             out.print(r.summary());
             if (p.json() != null) {
                 r.writeJson(p.json());

@@ -43,8 +43,8 @@ public record E2eResult(Map<String, Object> numbers, Histogram latency, Histogra
         Map<String, Object> r = map("receipt_latency_ms");
         Map<String, Object> c = map("circuit_build_ms");
         StringBuilder b = new StringBuilder();
-        b.append(f("parley bench --mode e2e: %s relays, %s users (%s channels), %s relays between users, %s messages of %s bytes, "
-                        + "rate %s, %s cpus, load %s%n", p.get("nodes"), p.get("users"), p.get("channels"), numbers.get("relays_between_users"),
+        b.append(f("parley bench --mode e2e%s: %s relays, %s users (%s channels), %s relays between users, %s messages of %s bytes, "
+                        + "rate %s, %s cpus, load %s%n", Boolean.TRUE.equals(numbers.get("processes")) ? " --processes (one JVM per node)" : "", p.get("nodes"), p.get("users"), p.get("channels"), numbers.get("relays_between_users"),
                 p.get("messages"), p.get("size"), Integer.valueOf(0).equals(p.get("rate")) ? "as fast as accepted" : p.get("rate") + " msgs/s offered",
                 machine.get("cpus"), machine.get("load_average_before")));
         b.append(f("sent %s  stored %s  delivered %s  receipts %s  lost %s  duplicates %s  failed %s%n", numbers.get("sent"),

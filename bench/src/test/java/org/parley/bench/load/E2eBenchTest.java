@@ -77,16 +77,17 @@ class E2eBenchTest {
     }
 
     @Test
-    void badOrUnbuiltOptionsExitWithTwo() {
+    void badOptionsExitWithTwo() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
         PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         assertThat(BenchMain.run(new String[]{"--cover", "9000"}, o, e)).isEqualTo(2);
-        assertThat(BenchMain.run(new String[]{"--mode", "e2e", "--processes"}, o, e)).isEqualTo(2);
+        assertThat(BenchMain.run(new String[]{"--mode", "e2e", "--processes", "--timeout", "5"}, o, e)).isEqualTo(2);
+        assertThat(BenchMain.run(new String[]{"--timeout", "60"}, o, e)).isEqualTo(2);
         assertThat(BenchMain.run(new String[]{"--hops", "6"}, o, e)).isEqualTo(2);
         assertThat(BenchMain.run(new String[]{"--users", "1"}, o, e)).isEqualTo(2);
         assertThat(BenchMain.run(new String[]{"--builds", "3"}, o, e)).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--cover must be 0..6000").contains("--processes")
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--cover must be 0..6000").contains("--timeout must be 10..86400 s").contains("--timeout is for --processes runs")
                 .contains("--hops must be 3..5").contains("--users must be 2..50")
                 .contains("unknown option '--builds' for --mode e2e");
     }
