@@ -52,6 +52,13 @@ public final class DeliveryVerticle extends ConcernVerticle {
     private MicrometerDeliveryMetrics metrics;
     private VertxScheduler scheduler;
     private long retryTimer = -1;
+    /**
+     * A new account's inboxes live at the relays picked at its first start, for good (until inboxes
+     * can move): one picked while discovery knew a single relay leaves the user unreachable when that
+     * relay dies. So a first start waits up to this long for {@code inboxRelays} of them to be known.
+     */
+    static final long INBOX_RELAY_PATIENCE_MS = 15_000;
+    private long firstTryAt;
     private int attempts;
     private String lastProblem = "";
 
@@ -61,6 +68,7 @@ public final class DeliveryVerticle extends ConcernVerticle {
 
     @Override
     protected Future<?> startConcern() {
+        firstTryAt = System.currentTimeMillis();
         this.<Probe>consumer(Addresses.DELIVERY_PROBE, msg -> {
             Probe here = msg.body().visit(concern().id(), node.member());
             vertx.eventBus().<Probe>request(Addresses.STORAGE_PROBE, here, PROBE_TIMEOUT)
@@ -164,6 +172,10 @@ public final class DeliveryVerticle extends ConcernVerticle {
                     for (DiscoveryMessage.RelayInfo r : inbox) {
                         if (out.size() == config.inboxRelays()) break;
                         out.add(new Invite.Relay(NodeId.fromHex(r.nodeId()), r.address()));
+                    }
+                    if (out.size() < config.inboxRelays() && System.currentTimeMillis() - firstTryAt < INBOX_RELAY_PATIENCE_MS) {
+                        // an existing account does not use the list; a new one waits a little for a second relay
+                        return List.<Invite.Relay>of();
                     }
                     return out;
                 });
