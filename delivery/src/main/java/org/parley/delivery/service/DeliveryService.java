@@ -898,15 +898,15 @@ public final class DeliveryService {
             return refuseGroup(sender, "a group state that does not decode: " + e.getMessage());
         }
         if (!next.groupId().equals(g.groupId()) || next.version() != g.version()) return refuseGroup(sender, "a group state for another group or version");
+        try {
+            GroupStateCodec.verify(next, heldState); // first, so a forged state is counted even when it is not newer
+        } catch (ParleyException e) {
+            return refuseGroup(sender, e.getMessage());
+        }
         if (heldState.isPresent() && next.version() <= heldState.get().version()) {
             LOG.debug("ignoring version {} of group {} from {}: we hold {}", next.version(), shortId(g.groupId().hex()), shortId(sender.id),
                     heldState.get().version());
             return CompletableFuture.completedFuture(null);
-        }
-        try {
-            GroupStateCodec.verify(next, heldState);
-        } catch (ParleyException e) {
-            return refuseGroup(sender, e.getMessage());
         }
         left = pruned(left, next);
         List<String> members = fanout(next, left, account.identity().publicKey(), peers::containsKey);

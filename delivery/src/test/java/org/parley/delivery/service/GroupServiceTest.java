@@ -159,7 +159,8 @@ class GroupServiceTest {
                 e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.PROTOCOL_VIOLATION));
 
         // p1 sends forged removals of p2 anyway, through its real sessions: the old unsigned form, a state it
-        // signed itself (marking itself admin), and one that names p1 as the creator of the group's id
+        // signed itself (marking itself admin), one that names p1 as the creator of the group's id, and one
+        // at the version everybody holds
         GroupState held = p1.service.groupState(conv).orElseThrow();
         IdentityKeyPair p1Key = p1.service.account().identity();
         IdentityKey p2Key = w.p(2).service.account().identity().publicKey();
@@ -169,6 +170,7 @@ class GroupServiceTest {
             without.add(m.key().equals(p1Key.publicKey()) ? new GroupState.Member(m.key(), m.addedAt(), true) : m);
         }
         GroupState selfSigned = GroupStateCodec.sign(p1Key, held.groupId(), held.creator(), held.salt(), 9, held.name(), without);
+        GroupState sameVersion = GroupStateCodec.sign(p1Key, held.groupId(), held.creator(), held.salt(), 1, held.name(), without);
         List<GroupState.Member> asCreator = new ArrayList<>(without);
         GroupState claimsCreator = GroupStateCodec.sign(p1Key, held.groupId(), p1Key.publicKey(), held.salt(), 10, held.name(), asCreator);
         List<Bytes> removed = List.of(p2Key.encode());
@@ -178,10 +180,12 @@ class GroupServiceTest {
                 GroupStateCodec.encode(selfSigned)), everyone);
         p1.service.queueGroupControl(new InnerMessage.GroupControl(held.groupId(), Action.REMOVE_MEMBERS, "", removed, 10,
                 GroupStateCodec.encode(claimsCreator)), everyone);
+        p1.service.queueGroupControl(new InnerMessage.GroupControl(held.groupId(), Action.REMOVE_MEMBERS, "", removed, 1,
+                GroupStateCodec.encode(sameVersion)), everyone);
         assertThat(net.runUntil(() -> controlSettled(p1), 60_000)).isTrue();
 
         for (int i : new int[]{0, 2, 3}) {
-            assertThat(w.p(i).service.groupChangesRefused()).as("p%d refused", i).isEqualTo(3);
+            assertThat(w.p(i).service.groupChangesRefused()).as("p%d refused", i).isEqualTo(4);
             assertThat(w.p(i).service.groupState(conv).orElseThrow().version()).isEqualTo(1);
             assertThat(members(w.p(i), conv)).hasSize(3);
         }
