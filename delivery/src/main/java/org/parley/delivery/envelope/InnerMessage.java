@@ -31,7 +31,8 @@ public sealed interface InnerMessage {
     /**
      * A group change sent pairwise to each member: create/add/remove/leave/rename.
      * Members are identity keys (encoded {@link org.parley.delivery.identity.IdentityKey}s): for
-     * CREATE the whole list, for ADD/REMOVE the ones changed.
+     * an unsigned CREATE the whole list, for ADD/REMOVE the ones changed; a signed CREATE lists none
+     * (its state does, so a large group's CREATE does not carry every key twice).
      *
      * <p>{@code state} (since wire extension 1) is the group's new state signed by an admin (see
      * {@code org.parley.delivery.group.GroupStateCodec}) and {@code version} its version; recipients

@@ -41,7 +41,8 @@ public final class PlaintextValidator {
             require(g.version() >= 0 && g.version() <= Long.MAX_VALUE / 2, "group version out of range");
             require(!g.signed() || g.version() >= 1, "a signed group state without a version");
             switch (g.action()) {
-                case CREATE, ADD_MEMBERS, REMOVE_MEMBERS -> require(!g.members().isEmpty(), g.action() + " without members");
+                // a signed change carries the whole member list in its state
+                case CREATE, ADD_MEMBERS, REMOVE_MEMBERS -> require(g.signed() || !g.members().isEmpty(), g.action() + " without members");
                 case LEAVE -> {
                     require(g.members().isEmpty(), "LEAVE lists members");
                     require(!g.signed(), "LEAVE carries a group state");

@@ -412,7 +412,7 @@ public final class DeliveryService {
                 ServiceCodec.encodeGroup(g));
         conversations.put(conv.conversationId(), conv);
         InnerMessage.GroupControl create = new InnerMessage.GroupControl(g.groupId(), InnerMessage.GroupControl.Action.CREATE,
-                conv.title(), identities(members, true), state.version(), encoded);
+                conv.title(), List.of(), state.version(), encoded); // the signed state lists the members
         return store.putConversation(conv)
                 .thenCompose(v -> queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), create, members))
                 .thenCompose(v -> conversationView(conv))
@@ -508,7 +508,7 @@ public final class DeliveryService {
         List<String> stayed = held.members().stream().filter(now::contains).toList();
         if (!added.isEmpty()) {
             sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
-                    InnerMessage.GroupControl.Action.CREATE, s.name(), identities(now, true), version, encoded), added));
+                    InnerMessage.GroupControl.Action.CREATE, s.name(), List.of(), version, encoded), added));
             if (!stayed.isEmpty()) {
                 sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
                         InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(added, false), version, encoded), stayed));

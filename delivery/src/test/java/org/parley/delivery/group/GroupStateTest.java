@@ -158,6 +158,25 @@ class GroupStateTest {
         }
     }
 
+    @Test
+    void aSignedCreateListsNoKeysOfItsOwnSoTheLargestGroupStaysUnderTheRoutingLimit() {
+        List<GroupState.Member> many = new ArrayList<>();
+        many.add(admin(ADMIN, 1));
+        SecureRandom r = TestSessions.seeded(99);
+        for (int i = 1; i < GroupStateCodec.MAX_MEMBERS; i++) many.add(member(IdentityKeyPair.generate(r), 1));
+        GroupState big = v(ADMIN, 1, many);
+        MessageId id = new MessageId(Bytes.fromHex("02".repeat(16)));
+        Plaintext create = new Plaintext(id, 1, 1, new InnerMessage.GroupControl(GID, InnerMessage.GroupControl.Action.CREATE, "tëam",
+                List.of(), 1, GroupStateCodec.encode(big)));
+        Bytes enc = PlaintextCodec.encode(create);
+        assertThat(PlaintextValidator.validate(PlaintextCodec.decode(enc))).isEqualTo(create);
+        assertThat(enc.length()).isLessThan(200 * 1024); // envelopes are limited to 256 KiB on the routing layer
+        GroupStateCodec.verify(GroupStateCodec.decode(GroupStateCodec.encode(big)), Optional.empty());
+        // an unsigned CREATE without members still makes no sense
+        Plaintext bare = new Plaintext(id, 1, 1, new InnerMessage.GroupControl(GID, InnerMessage.GroupControl.Action.CREATE, "g", List.of()));
+        assertKind(() -> PlaintextValidator.validate(PlaintextCodec.decode(PlaintextCodec.encode(bare))), ParleyException.Kind.PROTOCOL_VIOLATION);
+    }
+
     // ------------------------------------------------------------------ fuzz targets
 
     @FuzzTest
