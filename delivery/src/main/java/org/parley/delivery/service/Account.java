@@ -49,6 +49,11 @@ public final class Account implements PreKeyStore {
                 new Invite.ContactInbox(InboxId.random(random), relays), Bytes.wrap(seed));
     }
 
+    /** The same account with its request inbox held at {@code relays} (same inbox id and auth seed). */
+    public Account withRelays(List<Invite.Relay> relays) {
+        return new Account(identity, signedId, signed, kemId, kem, new Invite.ContactInbox(requestInbox.id(), relays), requestAuthSeed);
+    }
+
     public IdentityKeyPair identity() {
         return identity;
     }

@@ -1267,6 +1267,37 @@ public final class DeliveryService {
                 });
     }
 
+    /** How many relays hold our request inbox (new contacts get theirs at the same relays). */
+    public int inboxRelayCount() {
+        return account == null ? 0 : account.requestInbox().relays().size();
+    }
+
+    /**
+     * An account made while fewer than {@code inboxRelays} relays were known takes more from
+     * {@code known} (in order, skipping ones it has): its request inbox opens there too, the invite
+     * names them, and every contact made from now on gets its inbox at all of them — so the loss of
+     * the first relay no longer cuts the user off from new contacts. Existing contacts' inboxes stay
+     * where they are. Completes with whether anything was added.
+     */
+    public CompletionStage<Boolean> topUpInboxRelays(List<Invite.Relay> known) {
+        if (!started || closed || account == null) return CompletableFuture.completedFuture(false);
+        List<Invite.Relay> have = new ArrayList<>(account.requestInbox().relays());
+        List<Invite.Relay> added = new ArrayList<>();
+        for (Invite.Relay r : known) {
+            if (have.size() >= config.inboxRelays()) break;
+            if (have.stream().anyMatch(h -> h.nodeId().equals(r.nodeId()))) continue;
+            have.add(r);
+            added.add(r);
+        }
+        if (added.isEmpty()) return CompletableFuture.completedFuture(false);
+        account = account.withRelays(List.copyOf(have));
+        LOG.info("request inbox now at {} relays", have.size());
+        return store.saveAccount(account.encode()).thenApply(v -> {
+            for (Invite.Relay r : added) openInboxAt(r, account.requestInbox().id(), account.requestAuthSeed(), 0);
+            return true;
+        });
+    }
+
     private void openInbox(Invite.ContactInbox inbox, Bytes seed, int attempt) {
         for (Invite.Relay relay : inbox.relays()) openInboxAt(relay, inbox.id(), seed, attempt);
     }

@@ -264,6 +264,37 @@ class DeliveryServiceTest {
     }
 
     @Test
+    void anAccountMadeWithOneRelayTakesASecondForItsRequestInboxAndNewContacts() {
+        SimNet net = new SimNet(31, 3);
+        SimNet.Peer alice = net.new Peer("alice", new InMemoryDeliveryStore());
+        net.peers.put("alice", alice);
+        net.start(alice, fast("alice"), 1, List.of(net.relays.get(0)));
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        assertThat(alice.service.inboxRelayCount()).isEqualTo(1);
+        assertThat(org.parley.delivery.invite.InviteCodec.parse(alice.service.me().invite(), net.clock).inbox().relays()).hasSize(1);
+
+        assertThat(alice.service.topUpInboxRelays(List.of(net.relays.get(0), net.relays.get(1), net.relays.get(2)))
+                .toCompletableFuture().join()).isTrue();
+        assertThat(alice.service.inboxRelayCount()).isEqualTo(2);
+        assertThat(org.parley.delivery.invite.InviteCodec.parse(alice.service.me().invite(), net.clock).inbox().relays())
+                .extracting(org.parley.delivery.invite.Invite.Relay::nodeId).containsExactly(net.relays.get(0).nodeId(), net.relays.get(1).nodeId());
+        assertThat(alice.service.topUpInboxRelays(List.of(net.relays.get(2))).toCompletableFuture().join()).as("already full").isFalse();
+
+        // a contact made now reaches alice's inbox through the second relay when the first refuses
+        String[] conv = connect(net, bob, alice);
+        int before = net.sends.size();
+        net.refuseSends.add(before); // bob's first attempt (to alice's first relay) is refused
+        bob.service.sendText(conv[0], "via the second relay");
+        assertThat(net.runUntil(() -> shownTexts(alice, conv[1]).contains("via the second relay"), 30_000)).isTrue();
+        assertThat(net.sends.get(before + 1).relay()).isEqualTo(net.relays.get(1).nodeId().shortHex());
+
+        // the account keeps both relays over a restart
+        alice.service.stop();
+        net.start(alice, fast("alice"), 1, List.of());
+        assertThat(alice.service.inboxRelayCount()).isEqualTo(2);
+    }
+
+    @Test
     void noReceiptWithinTheTtlFailsWithAReason() {
         SimNet net = new SimNet(11, 3);
         SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice").withTtl(20_000), 1);

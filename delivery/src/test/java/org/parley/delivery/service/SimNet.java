@@ -142,9 +142,13 @@ final class SimNet {
     }
 
     void start(Peer p, DeliveryConfig config, long seed) {
+        start(p, config, seed, List.of(relays.get((int) (seed % relays.size())), relays.get((int) ((seed + 1) % relays.size()))));
+    }
+
+    /** Starts {@code p} with {@code mine} as the relays a new account picks. */
+    void start(Peer p, DeliveryConfig config, long seed, List<Invite.Relay> mine) {
         SecureRandom rnd = seeded(seed);
         p.service = new DeliveryService(config, p.store, p, p.events::add, clock, scheduler, rnd, p.metrics);
-        List<Invite.Relay> mine = List.of(relays.get((int) (seed % relays.size())), relays.get((int) ((seed + 1) % relays.size())));
         p.service.start(mine).toCompletableFuture().join();
     }
 

@@ -59,6 +59,8 @@ public final class DeliveryVerticle extends ConcernVerticle {
      */
     static final long INBOX_RELAY_PATIENCE_MS = 15_000;
     private long firstTryAt;
+    static final long TOP_UP_EVERY_MS = 10_000;
+    private long topUpTimer = -1;
     private int attempts;
     private String lastProblem = "";
 
@@ -142,6 +144,7 @@ public final class DeliveryVerticle extends ConcernVerticle {
                     service = candidate;
                     attempts = 0;
                     LOG.info("delivery ready");
+                    topUpLater(candidate);
                     return;
                 }
                 candidate.stop();
@@ -158,6 +161,18 @@ public final class DeliveryVerticle extends ConcernVerticle {
     private Future<List<Invite.Relay>> inboxRelays() {
         List<Invite.Relay> pinned = pinned(node.config().deliveryInboxRelays());
         if (!pinned.isEmpty()) return Future.succeededFuture(pinned);
+        return knownInboxRelays().map(known -> {
+            List<Invite.Relay> out = new ArrayList<>(known.subList(0, Math.min(config.inboxRelays(), known.size())));
+            if (out.size() < config.inboxRelays() && System.currentTimeMillis() - firstTryAt < INBOX_RELAY_PATIENCE_MS) {
+                // an existing account does not use the list; a new one waits a little for a second relay
+                return List.<Invite.Relay>of();
+            }
+            return out;
+        });
+    }
+
+    /** Every inbox relay discovery knows, in random order (others first; ourselves last). */
+    private Future<List<Invite.Relay>> knownInboxRelays() {
         return vertx.eventBus().<DiscoveryMessage>request(Addresses.DISCOVERY_RELAYS, new DiscoveryMessage.RelayQuery(256), DISCOVERY_TIMEOUT)
                 .map(m -> {
                     List<DiscoveryMessage.RelayInfo> inbox = new ArrayList<>();
@@ -169,16 +184,21 @@ public final class DeliveryVerticle extends ConcernVerticle {
                     String self = node.identity().nodeId().hex();
                     inbox.sort((a, b) -> Boolean.compare(a.nodeId().equals(self), b.nodeId().equals(self)));
                     List<Invite.Relay> out = new ArrayList<>();
-                    for (DiscoveryMessage.RelayInfo r : inbox) {
-                        if (out.size() == config.inboxRelays()) break;
-                        out.add(new Invite.Relay(NodeId.fromHex(r.nodeId()), r.address()));
-                    }
-                    if (out.size() < config.inboxRelays() && System.currentTimeMillis() - firstTryAt < INBOX_RELAY_PATIENCE_MS) {
-                        // an existing account does not use the list; a new one waits a little for a second relay
-                        return List.<Invite.Relay>of();
-                    }
+                    for (DiscoveryMessage.RelayInfo r : inbox) out.add(new Invite.Relay(NodeId.fromHex(r.nodeId()), r.address()));
                     return out;
                 });
+    }
+
+    /** While our request inbox has fewer relays than wanted (an account made while few were known), take more as they appear. */
+    private void topUpLater(DeliveryService s) {
+        if (!pinned(node.config().deliveryInboxRelays()).isEmpty() || s.inboxRelayCount() >= config.inboxRelays()) return;
+        topUpTimer = vertx.setTimer(TOP_UP_EVERY_MS, t -> knownInboxRelays()
+                .onSuccess(known -> s.topUpInboxRelays(known).whenComplete((added, e) -> {
+                    if (service == s) topUpLater(s);
+                }))
+                .onFailure(e -> {
+                    if (service == s) topUpLater(s);
+                }));
     }
 
     static List<Invite.Relay> pinned(List<String> specs) {
@@ -200,6 +220,7 @@ public final class DeliveryVerticle extends ConcernVerticle {
     @Override
     protected Future<?> stopConcern() {
         if (retryTimer >= 0) vertx.cancelTimer(retryTimer);
+        if (topUpTimer >= 0) vertx.cancelTimer(topUpTimer);
         if (service != null) service.stop();
         return Future.succeededFuture();
     }
