@@ -51,11 +51,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>Needs Linux, root, iproute2, nftables and curl; skips with the reason otherwise.
  */
 @Tag("netns")
-// Excluded from the default run (pom: parley.excludedGroups=flaky) since 15:25 on 2026-11-26: three runs in a row
-// after two passing CI runs, delivery to bob stopped for good once relays or bob's primary inbox relay were killed
-// and restarted (every later message failed at the TTL). A real routing/delivery bug, not found yet (see the
-// closing note of that day). Run with -Dparley.excludedGroups=none.
-@Tag("flaky")
+// Tagged flaky (excluded) for a few hours on 2026-11-26 while delivery to bob stopped for good after kills; the causes
+// were found and fixed that day: an ACK over a not-yet-registered rebuilt circuit ended the inbox subscription
+// (InboxAckRaceTest), peers were not persisted so bob restarted with his seed down never bootstrapped
+// (RestartWithoutSeedIT), bob's account had picked the seed as its only inbox relay (InboxRelayChoiceIT,
+// DeliveryServiceTest), and restarted relays had new onion keys (OnionKeyRingStoreTest). Back in the default run.
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NetnsFaultIT {
