@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /** {@link DeliveryMetrics} on Micrometer: {@code parley_delivery_*} in Prometheus terms. */
 public final class MicrometerDeliveryMetrics implements DeliveryMetrics {
-    private final Counter sent, received, receipts, retries, failed;
+    private final Counter sent, received, receipts, retries, failed, groupRefused;
     private final Timer latency;
 
     public MicrometerDeliveryMetrics(MeterRegistry r) {
@@ -18,6 +18,8 @@ public final class MicrometerDeliveryMetrics implements DeliveryMetrics {
         receipts = Counter.builder("parley.delivery.receipts.received").description("delivery and read receipts received").register(r);
         retries = Counter.builder("parley.delivery.retries").description("retransmissions (no STORED or no receipt in time)").register(r);
         failed = Counter.builder("parley.delivery.failed").description("messages that reached failed (TTL)").register(r);
+        groupRefused = Counter.builder("parley.delivery.group.changes.refused")
+                .description("group changes refused: not signed by an admin of the group, or forged").register(r);
         latency = Timer.builder("parley.delivery.latency").description("from send to delivered (receipt received)")
                 .publishPercentileHistogram().register(r);
     }
@@ -45,6 +47,11 @@ public final class MicrometerDeliveryMetrics implements DeliveryMetrics {
     @Override
     public void failed() {
         failed.increment();
+    }
+
+    @Override
+    public void groupChangeRefused() {
+        groupRefused.increment();
     }
 
     @Override
