@@ -64,7 +64,7 @@ public final class CellCodec {
         int circId = ((frame[0] & 0xff) << 24) | ((frame[1] & 0xff) << 16) | ((frame[2] & 0xff) << 8) | (frame[3] & 0xff);
         int code = frame[4] & 0xff;
         CellCommand command = CellCommand.fromCode(code);
-        Reader r = new Reader(frame, Cell.HEADER_LEN, Cell.CELL_LEN, "cell " + (command == null ? code : command));
+        Reader r = new Reader(frame, Cell.HEADER_LEN, Cell.CELL_LEN, "cell ", command == null ? (Object) code : command);
         if (command == null) {
             return new Cell.Unrecognized(circId, code, r.rest());
         }

@@ -8,18 +8,32 @@ final class Reader {
     private final byte[] buf;
     private int at;
     private final int end;
-    private final String what;
+    private final String prefix;
+    private final Object what;
 
     Reader(byte[] buf, int from, int end, String what) {
+        this(buf, from, end, "", what);
+    }
+
+    /**
+     * Error context {@code prefix + what}, concatenated only when an error is reported (the
+     * readers of every relayed cell should not build a string per cell).
+     */
+    Reader(byte[] buf, int from, int end, String prefix, Object what) {
         this.buf = buf;
         this.at = from;
         this.end = end;
+        this.prefix = prefix;
         this.what = what;
+    }
+
+    private String what() {
+        return prefix + what;
     }
 
     private void need(int n) {
         if (n < 0 || end - at < n) {
-            throw ParleyException.malformed(what + ": truncated (need " + n + " bytes at offset " + at + ")");
+            throw ParleyException.malformed(what() + ": truncated (need " + n + " bytes at offset " + at + ")");
         }
     }
 
@@ -60,7 +74,7 @@ final class Reader {
 
     void expectEnd() {
         if (at != end) {
-            throw ParleyException.malformed(what + ": " + (end - at) + " trailing bytes");
+            throw ParleyException.malformed(what() + ": " + (end - at) + " trailing bytes");
         }
     }
 }

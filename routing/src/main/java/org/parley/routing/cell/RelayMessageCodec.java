@@ -72,7 +72,7 @@ public final class RelayMessageCodec {
             return new RelayMessage.Unrecognized(code, body);
         }
         byte[] b = body.toArray();
-        Reader r = new Reader(b, 0, b.length, "relay " + c);
+        Reader r = new Reader(b, 0, b.length, "relay ", c);
         RelayMessage m = switch (c) {
             case EXTEND2 -> {
                 int n = r.u8();

@@ -3,7 +3,6 @@ package org.parley.routing.crypto;
 import org.parley.core.ParleyException;
 
 import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -32,53 +31,79 @@ public final class Cgo {
     private Cgo() {
     }
 
-    /** ET: {@code ENC((KB,KU), T, M) = UH(KU,T) ^ AES(KB, M ^ UH(KU,T))}, tweak = tag ‖ cmd ‖ X_R. */
+    /** A keyed AES-128 block cipher (ECB, one key schedule per key); null until first used. */
+    private static Cipher aes(Cipher c, int mode, SecretKeySpec key) {
+        try {
+            Cipher out = c != null ? c : Cipher.getInstance("AES/ECB/NoPadding");
+            out.init(mode, key);
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "AES unavailable", e);
+        }
+    }
+
+    /**
+     * ET: {@code ENC((KB,KU), T, M) = UH(KU,T) ^ AES(KB, M ^ UH(KU,T))}, tweak = tag ‖ cmd ‖ X_R.
+     * Each direction of the AES key is scheduled only when first used after a (re)key: relays only
+     * encrypt, clients only decrypt, so a key update costs one key schedule, not two.
+     */
     public static final class Et {
-        private final Cipher enc;
-        private final Cipher dec;
+        private Cipher enc;
+        private Cipher dec;
+        private boolean encKeyed;
+        private boolean decKeyed;
+        private SecretKeySpec kb;
         private Polyval ku;
+        private final byte[] second = new byte[BLOCK];
+        private final byte[] t = new byte[BLOCK];
 
         public Et(byte[] seed, int off) {
-            try {
-                enc = Cipher.getInstance("AES/ECB/NoPadding");
-                dec = Cipher.getInstance("AES/ECB/NoPadding");
-            } catch (GeneralSecurityException e) {
-                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES unavailable", e);
-            }
             rekey(seed, off);
         }
 
         /** New keys in the same cipher objects (CGO updates keys after every cell an endpoint handles). */
         void rekey(byte[] seed, int off) {
-            try {
-                SecretKeySpec kb = new SecretKeySpec(seed, off, 16, "AES");
-                enc.init(Cipher.ENCRYPT_MODE, kb);
-                dec.init(Cipher.DECRYPT_MODE, kb);
-            } catch (GeneralSecurityException e) {
-                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES unavailable", e);
-            }
+            kb = new SecretKeySpec(seed, off, 16, "AES");
+            encKeyed = false;
+            decKeyed = false;
             ku = new Polyval(seed, off + 16);
         }
 
-        private byte[] tweakHash(byte[] tag, int tagOff, int cmd, byte[] right, int rightOff, int rightLen) {
-            Polyval h = ku.fresh();
+        private Cipher cipher(boolean encrypt) {
+            if (encrypt) {
+                if (!encKeyed) {
+                    enc = aes(enc, Cipher.ENCRYPT_MODE, kb);
+                    encKeyed = true;
+                }
+                return enc;
+            }
+            if (!decKeyed) {
+                dec = aes(dec, Cipher.DECRYPT_MODE, kb);
+                decKeyed = true;
+            }
+            return dec;
+        }
+
+        private void tweakHash(byte[] tag, int tagOff, int cmd, byte[] right, int rightOff, int rightLen) {
+            Polyval h = ku;
+            h.reset();
             h.update(tag, tagOff, BLOCK);
-            byte[] second = new byte[BLOCK];
+            Arrays.fill(second, (byte) 0);
             second[0] = (byte) cmd;
             int first = Math.min(15, rightLen);
             System.arraycopy(right, rightOff, second, 1, first);
             h.update(second, 0, BLOCK);
             if (rightLen > 15) h.update(right, rightOff + 15, rightLen - 15);
-            return h.digest();
+            h.digestInto(t, 0);
         }
 
         /** Encrypts (or decrypts) the block at {@code block[blockOff..+16]} in place. */
         public void apply(boolean encrypt, byte[] tag, int tagOff, int cmd, byte[] right, int rightOff, int rightLen,
                           byte[] block, int blockOff) {
-            byte[] t = tweakHash(tag, tagOff, cmd, right, rightOff, rightLen);
+            tweakHash(tag, tagOff, cmd, right, rightOff, rightLen);
             for (int i = 0; i < BLOCK; i++) block[blockOff + i] ^= t[i];
             try {
-                (encrypt ? enc : dec).doFinal(block, blockOff, BLOCK, block, blockOff);
+                cipher(encrypt).doFinal(block, blockOff, BLOCK, block, blockOff);
             } catch (GeneralSecurityException e) {
                 throw new ParleyException(ParleyException.Kind.INTERNAL, "AES block failed", e);
             }
@@ -88,24 +113,27 @@ public final class Cgo {
 
     /**
      * PRF((K,B), T, t) = AES-CTR(K, IV = UH(B,T) with its low six bits cleared) from block 0
-     * (t=0) or block 31 (t=1).
+     * (t=0) or block 31 (t=1). The counter mode is computed here over one keyed AES-ECB cipher
+     * (counter blocks incremented as a 128-bit big-endian integer, as the JDK's AES/CTR does),
+     * so a new IV costs no key schedule.
      */
     public static final class Prf {
+        /** Key stream is produced this many blocks at a time (a relay body needs 31). */
+        private static final int CHUNK_BLOCKS = 32;
         private SecretKeySpec k;
         private Polyval b;
-        private final Cipher ctr;
+        private Cipher ecb;
+        private boolean keyed;
+        private final byte[] ctr = new byte[BLOCK];
+        private final byte[] stream = new byte[CHUNK_BLOCKS * BLOCK];
 
         public Prf(byte[] seed, int off) {
-            try {
-                ctr = Cipher.getInstance("AES/CTR/NoPadding");
-            } catch (GeneralSecurityException e) {
-                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR unavailable", e);
-            }
             rekey(seed, off);
         }
 
         void rekey(byte[] seed, int off) {
             k = new SecretKeySpec(seed, off, 16, "AES");
+            keyed = false;
             b = new Polyval(seed, off + 16);
         }
 
@@ -122,16 +150,31 @@ public final class Cgo {
         }
 
         private void stream(byte[] tweak, int tweakOff, int startBlock, byte[] data, int off, int len) {
-            Polyval h = b.fresh();
+            Polyval h = b;
+            h.reset();
             h.update(tweak, tweakOff, BLOCK);
-            byte[] iv = h.digest();
-            iv[BLOCK - 1] &= (byte) 0xC0; // the low six bits are the block counter's room
-            addBigEndian(iv, startBlock);
-            try {
-                ctr.init(Cipher.ENCRYPT_MODE, k, new IvParameterSpec(iv));
-                ctr.doFinal(data, off, len, data, off); // in place: data ^= key stream
-            } catch (GeneralSecurityException e) {
-                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR failed", e);
+            h.digestInto(ctr, 0);
+            ctr[BLOCK - 1] &= (byte) 0xC0; // the low six bits are the block counter's room
+            addBigEndian(ctr, startBlock);
+            if (!keyed) {
+                ecb = aes(ecb, Cipher.ENCRYPT_MODE, k);
+                keyed = true;
+            }
+            int done = 0;
+            while (done < len) {
+                int n = Math.min(len - done, stream.length);
+                int blocks = (n + BLOCK - 1) / BLOCK;
+                for (int i = 0; i < blocks; i++) {
+                    System.arraycopy(ctr, 0, stream, i * BLOCK, BLOCK);
+                    addBigEndian(ctr, 1);
+                }
+                try {
+                    ecb.doFinal(stream, 0, blocks * BLOCK, stream, 0);
+                } catch (GeneralSecurityException e) {
+                    throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR failed", e);
+                }
+                for (int i = 0; i < n; i++) data[off + done + i] ^= stream[i];
+                done += n;
             }
         }
 
@@ -199,6 +242,7 @@ public final class Cgo {
         private final Uiv uiv;
         private final byte[] nonce;
         private final byte[] tag = new byte[TAG_LEN];
+        private final byte[] scratch = new byte[TAG_LEN];
 
         /** From a {@link #STATE_SEED_LEN}-byte seed K ‖ N; T' starts at zero. */
         public State(byte[] seed, int off) {
@@ -233,9 +277,9 @@ public final class Cgo {
 
         /** Client adding this (earlier) hop's layer to an outbound cell. */
         public void clientEncryptOutbound(int cmd, byte[] body) {
-            byte[] tNew = Arrays.copyOfRange(body, 0, TAG_LEN);
+            System.arraycopy(body, 0, scratch, 0, TAG_LEN); // T of the cell as it arrived
             uiv.decrypt(tag, cmd, body);
-            setTag(tNew);
+            setTag(scratch);
         }
 
         // --- client, inbound ---
@@ -258,7 +302,7 @@ public final class Cgo {
         /** Relay removing its layer from an outbound cell; true if the cell is for this relay. */
         public boolean relayDecryptOutbound(int cmd, byte[] body) {
             uiv.encrypt(tag, cmd, body);
-            setTag(Arrays.copyOfRange(body, 0, TAG_LEN));
+            System.arraycopy(body, 0, tag, 0, TAG_LEN);
             if (MessageDigest.isEqual(tag, nonce)) {
                 uiv.update(nonce);
                 return true;
@@ -279,7 +323,7 @@ public final class Cgo {
         /** Relay adding its layer to an inbound cell from further out. */
         public void relayEncryptInbound(int cmd, byte[] body) {
             uiv.encrypt(tag, cmd, body);
-            setTag(Arrays.copyOfRange(body, 0, TAG_LEN));
+            System.arraycopy(body, 0, tag, 0, TAG_LEN);
         }
     }
 }

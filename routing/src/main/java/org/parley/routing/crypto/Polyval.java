@@ -9,22 +9,41 @@ package org.parley.routing.crypto;
 final class Polyval {
     private final long hLo;
     private final long hHi;
+    private final long hMid;
+    private final long hLoRev;
+    private final long hHiRev;
+    private final long hMidRev;
     private long sLo;
     private long sHi;
 
     Polyval(byte[] key, int off) {
-        hLo = le64(key, off);
-        hHi = le64(key, off + 8);
+        this(le64(key, off), le64(key, off + 8));
     }
 
     private Polyval(long hLo, long hHi) {
         this.hLo = hLo;
         this.hHi = hHi;
+        this.hMid = hLo ^ hHi;
+        this.hLoRev = Long.reverse(hLo);
+        this.hHiRev = Long.reverse(hHi);
+        this.hMidRev = Long.reverse(hMid);
     }
 
     /** A new hash with the same key and an empty state. */
     Polyval fresh() {
         return new Polyval(hLo, hHi);
+    }
+
+    /** Empties the state, keeping the key (reuse instead of {@link #fresh()} on hot paths). */
+    void reset() {
+        sLo = 0;
+        sHi = 0;
+    }
+
+    /** Writes the 16-byte hash into {@code out[off..off+16]}. */
+    void digestInto(byte[] out, int off) {
+        put64(out, off, sLo);
+        put64(out, off + 8, sHi);
     }
 
     /** Absorbs {@code len} bytes; a final partial block is zero-padded. */
@@ -36,9 +55,14 @@ final class Polyval {
             at += 16;
         }
         if (at < end) {
-            byte[] pad = new byte[16];
-            System.arraycopy(data, at, pad, 0, end - at);
-            block(le64(pad, 0), le64(pad, 8));
+            long lo = 0;
+            long hi = 0;
+            int n = end - at;
+            for (int i = n - 1; i >= 0; i--) {
+                if (i >= 8) hi = (hi << 8) | (data[at + i] & 0xff);
+                else lo = (lo << 8) | (data[at + i] & 0xff);
+            }
+            block(lo, hi); // zero-padded partial block
         }
     }
 
@@ -52,15 +76,25 @@ final class Polyval {
     private void block(long xLo, long xHi) {
         long aLo = sLo ^ xLo;
         long aHi = sHi ^ xHi;
-        // 256-bit carry-less product a·H as four 64-bit words p0 (low) .. p3
-        long[] ll = clmul(aLo, hLo);
-        long[] lh = clmul(aLo, hHi);
-        long[] hl = clmul(aHi, hLo);
-        long[] hh = clmul(aHi, hHi);
-        long p0 = ll[0];
-        long p1 = ll[1] ^ lh[0] ^ hl[0];
-        long p2 = hh[0] ^ lh[1] ^ hl[1];
-        long p3 = hh[1];
+        // 256-bit carry-less product a·H as four 64-bit words p0 (low) .. p3, Karatsuba: three
+        // 64×64 products for the low halves and three on bit-reversed operands for the high halves
+        // (the high half of a carry-less product is the reversed low half of the reversed operands).
+        long aMid = aLo ^ aHi;
+        long z0 = bmul64(aLo, hLo);
+        long z1 = bmul64(aHi, hHi);
+        long z2 = bmul64(aMid, hMid);
+        long z0h = bmul64(Long.reverse(aLo), hLoRev);
+        long z1h = bmul64(Long.reverse(aHi), hHiRev);
+        long z2h = bmul64(Long.reverse(aMid), hMidRev);
+        z2 ^= z0 ^ z1;
+        z2h ^= z0h ^ z1h;
+        z0h = Long.reverse(z0h) >>> 1;
+        z1h = Long.reverse(z1h) >>> 1;
+        z2h = Long.reverse(z2h) >>> 1;
+        long p0 = z0;
+        long p1 = z0h ^ z2;
+        long p2 = z1 ^ z2h;
+        long p3 = z1h;
         // Montgomery reduction by x^128 with p = x^128 + x^127 + x^126 + x^121 + 1 (p = 1 mod x^64):
         // add p0·p, then p1·x^64·p; the low 128 bits cancel and the high 128 bits are a·H·x^-128.
         p1 ^= (p0 << 63) ^ (p0 << 62) ^ (p0 << 57);

@@ -114,4 +114,53 @@ class CgoTest {
         assertThat(client[0].clientDecryptInbound(3, next)).isFalse();
         assertThat(client[1].clientDecryptInbound(3, next)).isFalse();
     }
+    /** The PRF's own counter mode over AES-ECB must give exactly the JDK's AES/CTR key stream. */
+    @Test
+    void prfStreamEqualsJdkAesCtrForEveryLengthAndBothOffsets() throws Exception {
+        Random r = new Random(21);
+        for (int t = 0; t < 60; t++) {
+            byte[] seed = new byte[Cgo.HALF_KEY_LEN];
+            r.nextBytes(seed);
+            byte[] tweak = new byte[Cgo.BLOCK];
+            r.nextBytes(tweak);
+            if (t % 10 == 0) java.util.Arrays.fill(seed, 16, 32, (byte) 0); // POLYVAL key 0: IV all zero
+            int len = t < 40 ? 1 + r.nextInt(700) : Cgo.PAYLOAD_LEN; // past one 512-byte chunk too
+            byte[] data = new byte[len];
+            r.nextBytes(data);
+            byte[] expected = data.clone();
+            Polyval h = new Polyval(seed, 16);
+            h.update(tweak, 0, Cgo.BLOCK);
+            byte[] iv = h.digest();
+            iv[15] &= (byte) 0xC0;
+            javax.crypto.Cipher ctr = javax.crypto.Cipher.getInstance("AES/CTR/NoPadding");
+            ctr.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(seed, 0, 16, "AES"),
+                    new javax.crypto.spec.IvParameterSpec(iv));
+            byte[] ks = ctr.doFinal(new byte[len]);
+            for (int i = 0; i < len; i++) expected[i] ^= ks[i];
+
+            Cgo.Prf prf = new Cgo.Prf(seed, 0);
+            prf.xorN0(tweak, 0, data, 0, len);
+            assertThat(data).as("case %d, %d bytes", t, len).isEqualTo(expected);
+            // a second call with the same cipher object gives the same stream (no state carried over)
+            byte[] again = new byte[len];
+            prf.xorN0(tweak, 0, again, 0, len);
+            assertThat(again).isEqualTo(ks);
+        }
+    }
+
+    @Test
+    void polyvalOfAPartialLastBlockIsThatOfTheZeroPaddedBlock() {
+        Random r = new Random(23);
+        for (int t = 0; t < 100; t++) {
+            byte[] h = new byte[16];
+            r.nextBytes(h);
+            int len = 1 + r.nextInt(60);
+            byte[] data = new byte[len];
+            r.nextBytes(data);
+            byte[] padded = java.util.Arrays.copyOf(data, (len + 15) / 16 * 16);
+            Polyval p = new Polyval(h, 0);
+            p.update(data, 0, len);
+            assertThat(p.digest()).as("case %d, %d bytes", t, len).isEqualTo(referencePolyval(h, padded));
+        }
+    }
 }
