@@ -185,7 +185,11 @@ public final class DeliveryService {
         }).thenCompose(v -> store.openOutgoing()).thenAccept(pending -> {
             started = true;
             openInbox(account.requestInbox(), account.requestAuthSeed(), 0);
-            for (Peer p : peers.values()) openInbox(p.our.inbox(), p.our.authSeed(), 0);
+            for (Peer p : peers.values()) {
+                openInbox(p.our.inbox(), p.our.authSeed(), 0);
+                long now = clock.nowMillis();
+                for (ServiceCodec.RetiredInbox r : p.retired) if (r.untilMillis() > now) openInbox(r.inbox(), r.authSeed(), 0);
+            }
             for (MessageRecord m : pending) {
                 attachments.resumed(m);
                 resume(m);
@@ -1267,6 +1271,35 @@ public final class DeliveryService {
                 });
     }
 
+    static final int MAX_RETIRED_INBOXES = 4;
+
+    /**
+     * Moves our inbox for a contact: a new inbox id at our current inbox relays, announced in a new
+     * contact card (the contact sends there from then on); the old inbox stays open for the TTL, so
+     * what the contact sent to it before the card arrived still comes, then it is let go (its relay
+     * drops what is left when it expires). Used when our relays changed; callable for privacy too
+     * (a long-lived inbox id links a contact's traffic over time).
+     */
+    public CompletionStage<Void> rotateInbox(String contactId) {
+        if (!started || closed) return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.UNAVAILABLE, "delivery not started"));
+        Peer p = peers.get(contactId);
+        if (p == null) return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.NOT_FOUND, "no contact " + contactId));
+        long now = clock.nowMillis();
+        p.retired.removeIf(r -> r.untilMillis() <= now);
+        p.retired.add(new ServiceCodec.RetiredInbox(p.our.inbox(), p.our.authSeed(), now + config.ttlMillis()));
+        while (p.retired.size() > MAX_RETIRED_INBOXES) p.retired.remove(0);
+        byte[] seed = new byte[32];
+        random.nextBytes(seed);
+        p.our = new OurSide(new Invite.ContactInbox(InboxId.random(random), account.requestInbox().relays()), Bytes.wrap(seed),
+                p.our.nextSendSeq(), p.our.nextRecvSeq(), p.our.identityChanged());
+        openInbox(p.our.inbox(), p.our.authSeed(), 0);
+        Invite card = InviteCodec.create(account.identity(), account.bundle(), p.our.inbox(), name(), now + config.inviteValidityMillis());
+        InnerMessage cardMsg = new InnerMessage.Unrecognized(CARD_TYPE, ServiceCodec.utf8(InviteCodec.toLink(card)));
+        LOG.debug("moving our inbox for {} to {} relays", shortId(p.id), p.our.inbox().relays().size());
+        return putContact(p).thenCompose(v -> queue(CONTROL, Kind.CARD, "", MessageId.random(random), cardMsg, List.of(p.id)))
+                .thenApply(v -> null);
+    }
+
     /** How many relays hold our request inbox (new contacts get theirs at the same relays). */
     public int inboxRelayCount() {
         return account == null ? 0 : account.requestInbox().relays().size();
@@ -1275,9 +1308,9 @@ public final class DeliveryService {
     /**
      * An account made while fewer than {@code inboxRelays} relays were known takes more from
      * {@code known} (in order, skipping ones it has): its request inbox opens there too, the invite
-     * names them, and every contact made from now on gets its inbox at all of them — so the loss of
-     * the first relay no longer cuts the user off from new contacts. Existing contacts' inboxes stay
-     * where they are. Completes with whether anything was added.
+     * names them, and every contact gets its inbox at all of them (new contacts at once, existing
+     * ones by a {@link #rotateInbox move}) — so the loss of the first relay no longer cuts the user
+     * off. Completes with whether anything was added.
      */
     public CompletionStage<Boolean> topUpInboxRelays(List<Invite.Relay> known) {
         if (!started || closed || account == null) return CompletableFuture.completedFuture(false);
@@ -1292,10 +1325,15 @@ public final class DeliveryService {
         if (added.isEmpty()) return CompletableFuture.completedFuture(false);
         account = account.withRelays(List.copyOf(have));
         LOG.info("request inbox now at {} relays", have.size());
-        return store.saveAccount(account.encode()).thenApply(v -> {
+        return store.saveAccount(account.encode()).thenCompose(v -> {
             for (Invite.Relay r : added) openInboxAt(r, account.requestInbox().id(), account.requestAuthSeed(), 0);
-            return true;
-        });
+            // existing contacts' inboxes move to the full set of relays too (a new inbox, announced by card)
+            List<CompletionStage<Void>> moves = new ArrayList<>();
+            for (Peer p : List.copyOf(peers.values())) {
+                if (!p.our.inbox().relays().containsAll(account.requestInbox().relays())) moves.add(rotateInbox(p.id));
+            }
+            return allVoid(moves);
+        }).thenApply(v -> true);
     }
 
     private void openInbox(Invite.ContactInbox inbox, Bytes seed, int attempt) {
@@ -1314,7 +1352,7 @@ public final class DeliveryService {
 
     private CompletionStage<Void> putContact(Peer p) {
         return store.putContact(new ContactRecord(p.id, p.name, p.identity.encode(), ServiceCodec.encodeInbox(p.theirInbox),
-                ServiceCodec.encodeOurSide(p.our), p.addedAt));
+                ServiceCodec.encodeOurSide(p.our, p.retired), p.addedAt));
     }
 
     private CompletionStage<Void> putSessions(Peer p) {
@@ -1608,6 +1646,8 @@ public final class DeliveryService {
         OurSide our;
         final long addedAt;
         final List<SessionState> sessions = new ArrayList<>();
+        /** Inboxes used for this contact before a rotation, still listened to until their time is up. */
+        final List<ServiceCodec.RetiredInbox> retired = new ArrayList<>();
         /** Base keys of the first messages that made sessions with this contact, newest last (bounded). */
         final List<Bytes> baseKeys = new ArrayList<>();
         final TreeMap<Long, Runnable> held = new TreeMap<>();
@@ -1623,8 +1663,11 @@ public final class DeliveryService {
         }
 
         static Peer of(ContactRecord c) {
-            return new Peer(c.contactId(), c.name(), IdentityKey.decode(c.identityKey()), ServiceCodec.decodeInbox(c.theirInbox()),
-                    ServiceCodec.decodeOurSide(c.ourSide()), c.addedAtMillis());
+            java.util.Map.Entry<OurSide, List<ServiceCodec.RetiredInbox>> ours = ServiceCodec.decodeOurSideWithRetired(c.ourSide());
+            Peer p = new Peer(c.contactId(), c.name(), IdentityKey.decode(c.identityKey()), ServiceCodec.decodeInbox(c.theirInbox()),
+                    ours.getKey(), c.addedAtMillis());
+            p.retired.addAll(ours.getValue());
+            return p;
         }
     }
 

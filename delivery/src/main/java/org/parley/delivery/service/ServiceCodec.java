@@ -47,19 +47,55 @@ public final class ServiceCodec {
     public record OurSide(Invite.ContactInbox inbox, Bytes authSeed, long nextSendSeq, long nextRecvSeq, boolean identityChanged) {}
 
     public static Bytes encodeOurSide(OurSide s) {
-        WireWriter w = new WireWriter(128).u8(VERSION).raw(s.inbox().id().value()).raw(s.authSeed());
+        return encodeOurSide(s, List.of());
+    }
+
+    /**
+     * An inbox we used for a contact before a rotation: still listened to until {@code untilMillis}
+     * (the TTL after the rotation), so what the contact sent to it before it learnt the new one arrives.
+     */
+    public record RetiredInbox(Invite.ContactInbox inbox, Bytes authSeed, long untilMillis) {}
+
+    /** Our side followed by the retired inboxes (none: the same bytes as before rotation existed). */
+    public static Bytes encodeOurSide(OurSide s, List<RetiredInbox> retired) {
+        if (retired.size() > 255) throw ParleyException.malformed("at most 255 retired inboxes");
+        WireWriter w = new WireWriter(128 + 128 * retired.size()).u8(VERSION).raw(s.inbox().id().value()).raw(s.authSeed());
         relays(w, s.inbox().relays());
-        return w.u64(s.nextSendSeq()).u64(s.nextRecvSeq()).u8(s.identityChanged() ? 1 : 0).toBytes();
+        w.u64(s.nextSendSeq()).u64(s.nextRecvSeq()).u8(s.identityChanged() ? 1 : 0);
+        if (!retired.isEmpty()) {
+            w.u8(retired.size());
+            for (RetiredInbox ri : retired) {
+                w.raw(ri.inbox().id().value()).raw(ri.authSeed());
+                relays(w, ri.inbox().relays());
+                w.u64(ri.untilMillis());
+            }
+        }
+        return w.toBytes();
     }
 
     public static OurSide decodeOurSide(Bytes b) {
+        return decodeOurSideWithRetired(b).getKey();
+    }
+
+    /** Our side and the retired inboxes (empty for a record written before rotation existed). */
+    public static java.util.Map.Entry<OurSide, List<RetiredInbox>> decodeOurSideWithRetired(Bytes b) {
         WireReader r = reader(b, "contact state");
         InboxId id = new InboxId(r.raw(InboxId.SIZE));
         Bytes seed = r.raw(32);
         List<Invite.Relay> relays = relays(r);
         OurSide s = new OurSide(new Invite.ContactInbox(id, relays), seed, r.u64(), r.u64(), r.u8() == 1);
+        List<RetiredInbox> retired = new ArrayList<>();
+        if (r.remaining() > 0) {
+            int n = r.u8();
+            for (int i = 0; i < n; i++) {
+                InboxId rid = new InboxId(r.raw(InboxId.SIZE));
+                Bytes rseed = r.raw(32);
+                List<Invite.Relay> rrelays = relays(r);
+                retired.add(new RetiredInbox(new Invite.ContactInbox(rid, rrelays), rseed, r.u64()));
+            }
+        }
         r.expectEnd();
-        return s;
+        return java.util.Map.entry(s, List.copyOf(retired));
     }
 
     // ---- sessions: current first, then older states still accepted for decryption ----

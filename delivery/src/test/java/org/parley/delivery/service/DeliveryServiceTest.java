@@ -1,5 +1,6 @@
 package org.parley.delivery.service;
 
+import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.bus.DeliveryMessage;
 import org.parley.core.bus.DeliveryMessage.MessageView;
@@ -292,6 +293,46 @@ class DeliveryServiceTest {
         alice.service.stop();
         net.start(alice, fast("alice"), 1, List.of());
         assertThat(alice.service.inboxRelayCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aRotatedInboxTakesNewMessagesAndTheOldOneStillDeliversUntilItsTimeIsUp() {
+        SimNet net = new SimNet(37, 3);
+        SimNet.Peer alice = net.peer("alice", new InMemoryDeliveryStore(), fast("alice"), 1);
+        SimNet.Peer bob = net.peer("bob", new InMemoryDeliveryStore(), fast("bob"), 2);
+        String[] conv = connect(net, alice, bob); // conv[0]: alice's with bob, conv[1]: bob's with alice
+        bob.service.sendText(conv[1], "before");
+        assertThat(net.runUntil(() -> shownTexts(alice, conv[0]).contains("before"), 30_000)).isTrue();
+        Bytes oldInbox = lastInboxOf(net, "bob");
+
+        alice.service.rotateInbox(conv[0]).toCompletableFuture().join();
+        bob.service.sendText(conv[1], "in flight"); // bob has not seen the new card yet: goes to the old inbox
+        assertThat(lastInboxOf(net, "bob")).isEqualTo(oldInbox);
+        assertThat(net.runUntil(() -> shownTexts(alice, conv[0]).contains("in flight"), 30_000)).isTrue();
+        assertThat(net.runUntil(() -> controlSettled(alice), 30_000)).isTrue(); // the card with the new inbox arrived
+
+        bob.service.sendText(conv[1], "after");
+        assertThat(net.runUntil(() -> shownTexts(alice, conv[0]).contains("after"), 30_000)).isTrue();
+        Bytes newInbox = lastInboxOf(net, "bob");
+        assertThat(newInbox).isNotEqualTo(oldInbox);
+        assertThat(shownTexts(alice, conv[0])).containsExactly("before", "in flight", "after");
+
+        // a restart listens to the old inbox again while its time lasts, and lets it go after
+        alice.service.stop();
+        alice.ownInboxes.clear();
+        net.start(alice, fast("alice"), 1, List.of());
+        assertThat(alice.ownInboxes).contains(oldInbox, newInbox);
+        net.clock.advance(fast("alice").ttlMillis() + 1);
+        alice.service.stop();
+        alice.ownInboxes.clear();
+        net.start(alice, fast("alice"), 1, List.of());
+        assertThat(alice.ownInboxes).contains(newInbox).doesNotContain(oldInbox);
+    }
+
+    /** The inbox {@code from} sent to last. */
+    private static Bytes lastInboxOf(SimNet net, String from) {
+        for (int i = net.sends.size() - 1; i >= 0; i--) if (net.sends.get(i).from().equals(from)) return net.sends.get(i).inbox();
+        throw new AssertionError("no send from " + from);
     }
 
     @Test

@@ -58,6 +58,16 @@ class ServiceCodecTest {
         assertThat(ServiceCodec.decodeInbox(ServiceCodec.encodeInbox(null))).isNull();
         ServiceCodec.OurSide our = new ServiceCodec.OurSide(in, Bytes.fromHex("33".repeat(32)), 7, 9, true);
         assertThat(ServiceCodec.decodeOurSide(ServiceCodec.encodeOurSide(our))).isEqualTo(our);
+        // retired inboxes ride after our side; a record without them (written before rotation) reads with none
+        ServiceCodec.RetiredInbox gone = new ServiceCodec.RetiredInbox(in, Bytes.fromHex("44".repeat(32)), 123_456);
+        Bytes both = ServiceCodec.encodeOurSide(our, List.of(gone));
+        assertThat(ServiceCodec.decodeOurSideWithRetired(both).getKey()).isEqualTo(our);
+        assertThat(ServiceCodec.decodeOurSideWithRetired(both).getValue()).containsExactly(gone);
+        assertThat(ServiceCodec.decodeOurSide(both)).isEqualTo(our);
+        assertThat(ServiceCodec.encodeOurSide(our, List.of())).isEqualTo(ServiceCodec.encodeOurSide(our));
+        assertThat(ServiceCodec.decodeOurSideWithRetired(ServiceCodec.encodeOurSide(our)).getValue()).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServiceCodec.decodeOurSideWithRetired(both.slice(0, both.length() - 3)))
+                .isInstanceOf(org.parley.core.ParleyException.class);
         ServiceCodec.Group g = new ServiceCodec.Group(Bytes.fromHex("44".repeat(16)), List.of("a", "b"));
         assertThat(ServiceCodec.decodeGroup(ServiceCodec.encodeGroup(g))).isEqualTo(g);
         ServiceCodec.OutBody out = new ServiceCodec.OutBody(ServiceCodec.Kind.GROUP_TEXT, "hé", Bytes.fromHex("0102"),
