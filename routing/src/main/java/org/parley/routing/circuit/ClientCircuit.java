@@ -49,6 +49,10 @@ public final class ClientCircuit {
     private Link link;
     private int circId;
     private NtorV3.Client pending;
+    /** The next hop's handshake, started while the current hop's answer is on its way (or null). */
+    private NtorV3.Client prepared;
+    private int preparedFor = -1;
+    private Scheduler.Cancellable prepareTask;
     private boolean closed;
     private Scheduler.Cancellable buildTimer;
     private Scheduler.Cancellable reassemblyTimer;
@@ -109,6 +113,7 @@ public final class ClientCircuit {
             }
             pending = handshake(guard);
             sw.send(l, new Cell.Create2(circId, NtorV3.HTYPE, pending.message()));
+            prepare(1);
         });
         return built;
     }
@@ -181,6 +186,7 @@ public final class ClientCircuit {
     }
 
     private void hopAdded(Bytes reply) {
+        cancelPrepare();
         NtorV3.ClientResult result;
         try {
             result = pending.finish(reply, kind.seedLen());
@@ -206,7 +212,8 @@ public final class ClientCircuit {
         }
         HopSpec next = path.get(have);
         try {
-            pending = handshake(next);
+            pending = preparedFor == have && prepared != null ? prepared : handshake(next);
+            prepared = null;
         } catch (ParleyException e) {
             LOG.debug("cannot extend to hop {}: {}", have, e.getMessage());
             closeLocally(DestroyReason.INTERNAL, true);
@@ -219,6 +226,34 @@ public final class ClientCircuit {
             crypto.encryptTo(have - 1, CellCommand.RELAY_EARLY.code(), body);
             sw.send(link, new Cell.RelayEarly(circId, Bytes.wrap(body)));
         }
+        prepare(have + 1);
+    }
+
+    /**
+     * Starts hop {@code hop}'s ntor v3 handshake (two X25519 operations) in a later event-loop turn,
+     * while the previous hop's answer travels, so the answer's turn only finishes and extends. The
+     * message is the same as if it were computed when needed (fresh ephemeral key, same inputs);
+     * if the answer comes first, {@link #hopAdded} computes it itself.
+     */
+    private void cancelPrepare() {
+        if (prepareTask != null) {
+            prepareTask.cancel();
+            prepareTask = null;
+        }
+    }
+
+    private void prepare(int hop) {
+        if (hop >= path.size()) return;
+        prepareTask = scheduler.schedule(0, () -> {
+            prepareTask = null;
+            if (closed || crypto.hops() >= hop || preparedFor == hop) return;
+            try {
+                prepared = handshake(path.get(hop));
+                preparedFor = hop;
+            } catch (ParleyException e) {
+                prepared = null; // hopAdded retries and reports it
+            }
+        });
     }
 
     /** Sends {@code message} to hop {@code hop} (0 = guard), flow-controlled. */
@@ -271,6 +306,8 @@ public final class ClientCircuit {
         if (closed) return;
         closed = true;
         if (buildTimer != null) buildTimer.cancel();
+        cancelPrepare();
+        prepared = null;
         if (reassemblyTimer != null) reassemblyTimer.cancel();
         if (link != null) {
             sw.unregister(link, circId);

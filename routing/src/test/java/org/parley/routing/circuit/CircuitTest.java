@@ -69,6 +69,37 @@ class CircuitTest {
         assertThat(net.peers.get(3).relay.circuitsCreated()).isEqualTo(1);
     }
 
+    /**
+     * The client starts the next hop's handshake in a later turn while the current hop's answer
+     * travels; here every scheduled task runs between two network steps, so each EXTEND2 carries a
+     * handshake prepared ahead. The circuit must work byte-exact at every hop and leave no task behind.
+     */
+    @ParameterizedTest
+    @EnumSource(RelayCryptoKind.class)
+    void aHandshakePreparedWhileWaitingBuildsAWorkingCircuit(RelayCryptoKind kind) {
+        TestNet net = new TestNet(4, RoutingConfig.defaults().withRelayCrypto(kind));
+        echoEverywhere(net);
+        TestNet.Recorder rec = new TestNet.Recorder();
+        int before = net.scheduler.pending();
+        CompletableFuture<ClientCircuit> f = net.peers.get(3).builder.build(net.path(0, 1, 2), rec).toCompletableFuture();
+        int prepareRuns = 0;
+        for (int step = 0; step < 10_000 && net.network.runUntilIdle(1) == 1; step++) {
+            int pendingBefore = net.scheduler.pending();
+            net.scheduler.runDue();
+            if (net.scheduler.pending() < pendingBefore) prepareRuns++;
+        }
+        assertThat(prepareRuns).as("hops 2 and 3 prepared ahead").isEqualTo(2);
+        ClientCircuit c = f.join();
+        for (int hop = 0; hop < 3; hop++) c.send(hop, new RelayMessage.Data(rnd(300 + hop, hop)));
+        net.network.runUntilIdle();
+        assertThat(rec.closed).isEmpty();
+        assertThat(rec.hops).containsExactly(0, 1, 2);
+        for (int hop = 0; hop < 3; hop++) {
+            assertThat(((RelayMessage.Data) rec.messages.get(hop)).data()).isEqualTo(rnd(300 + hop, hop));
+        }
+        assertThat(net.scheduler.pending()).as("build timer and prepare tasks all gone").isEqualTo(before);
+    }
+
     @ParameterizedTest
     @EnumSource(RelayCryptoKind.class)
     void replayedCreate2DoesNotYieldACircuit(RelayCryptoKind kind) {
