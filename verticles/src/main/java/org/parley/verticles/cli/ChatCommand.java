@@ -49,7 +49,9 @@ public final class ChatCommand implements Callable<Integer> {
     @Option(names = "--token", paramLabel = "T", description = "the token itself (visible to other local users in the process list; prefer --token-file)")
     String token;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // built in call(), not here: picocli makes an instance of every subcommand for every command
+    // line, and an HttpClient starts a thread and loads the default SSL context (CA certificates)
+    private HttpClient http;
     private PrintWriter out;
     private final List<JsonNode> conversations = new ArrayList<>();
     private volatile String open;
@@ -58,6 +60,7 @@ public final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String base = gateway.endsWith("/") ? gateway.substring(0, gateway.length() - 1) : gateway;
         if (!base.startsWith("http://") && !base.startsWith("https://")) throw ParleyException.malformed("--gateway must be an http:// or https:// URL");
         if (token == null) token = GatewayToken.read(tokenFile != null ? tokenFile : Path.of("data", GatewayToken.FILE_NAME)).value();

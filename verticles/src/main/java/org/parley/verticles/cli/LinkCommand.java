@@ -46,12 +46,15 @@ public final class LinkCommand implements Callable<Integer> {
     @Option(names = "--token-file", paramLabel = "FILE", description = "the node's <data-dir>/gateway.token (default ./data/gateway.token)")
     Path tokenFile;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // built in call(), not here: picocli makes an instance of every subcommand for every command
+    // line, and an HttpClient starts a thread and loads the default SSL context (CA certificates)
+    private HttpClient http;
     private String token;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String base = gateway.endsWith("/") ? gateway.substring(0, gateway.length() - 1) : gateway;
         if (!base.startsWith("http://") && !base.startsWith("https://")) throw ParleyException.malformed("--gateway must be an http:// or https:// URL");
         if (waitSeconds < 1 || waitSeconds > 86_400) throw ParleyException.malformed("--wait must be 1..86400 seconds");

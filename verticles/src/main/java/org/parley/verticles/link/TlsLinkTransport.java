@@ -64,6 +64,8 @@ public final class TlsLinkTransport implements Transport {
     private final Set<TlsLink> all = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final int handshakeTimeoutMillis;
     private final int maxLinks;
+    /** The identity's key and certificate, built once for the client and the listener. */
+    private final io.vertx.core.net.KeyCertOptions keyCert;
     private long sweepTimer = -1;
     private volatile RpcListener rpcListener = (from, rpc) -> { };
     private NetServer server;
@@ -95,9 +97,10 @@ public final class TlsLinkTransport implements Transport {
         this.identity = identity;
         this.listener = listener;
         this.idleSeconds = idleSeconds;
+        this.keyCert = IdentityTls.keyCert(identity);
         NetClientOptions copts = new NetClientOptions()
                 .setSsl(true)
-                .setKeyCertOptions(IdentityTls.keyCert(identity))
+                .setKeyCertOptions(keyCert)
                 .setTrustOptions(IdentityTls.pinned(id -> true)) // any identity proves itself; checked per link below
                 .setHostnameVerificationAlgorithm("")
                 .setConnectTimeout(5_000)
@@ -191,7 +194,7 @@ public final class TlsLinkTransport implements Transport {
         NetServerOptions opts = new NetServerOptions()
                 .setHost(host).setPort(port)
                 .setSsl(true)
-                .setKeyCertOptions(IdentityTls.keyCert(identity))
+                .setKeyCertOptions(keyCert)
                 .setTrustOptions(IdentityTls.pinned(id -> true))
                 .setClientAuth(ClientAuth.REQUIRED)
                 .setSslHandshakeTimeout(handshakeTimeoutMillis)

@@ -11,11 +11,14 @@ import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeId;
 import org.parley.core.identity.NodeIdentity;
 
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.PBEParameterSpec;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Date;
@@ -32,6 +35,7 @@ public final class IdentityTls {
 
     private static final long NOT_BEFORE = 1_577_836_800_000L; // 2020-01-01
     private static final long NOT_AFTER = 4_102_444_800_000L;  // 2100-01-01
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     public static X509Certificate selfSigned(NodeIdentity identity) {
         try {
@@ -54,7 +58,16 @@ public final class IdentityTls {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             char[] pw = "parley".toCharArray();
-            ks.setKeyEntry("identity", identity.jcaKeyPair().getPrivate(), pw, new X509Certificate[]{selfSigned(identity)});
+            // The store lives only in memory, for the key manager factory to read the entry back: its
+            // password is a constant, so the JDK's default 10,000 PBKDF2 rounds (done once to store the
+            // key and once to read it) protect nothing and cost a noticeable part of a node's start-up
+            // CPU. One round, same algorithm.
+            byte[] salt = new byte[20];
+            byte[] iv = new byte[16];
+            RANDOM.nextBytes(salt);
+            RANDOM.nextBytes(iv);
+            ks.setEntry("identity", new KeyStore.PrivateKeyEntry(identity.jcaKeyPair().getPrivate(), new X509Certificate[]{selfSigned(identity)}),
+                    new KeyStore.PasswordProtection(pw, "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(salt, 1, new IvParameterSpec(iv))));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pw);
             return KeyCertOptions.wrap(kmf);
