@@ -3,6 +3,7 @@ package org.parley.routing.crypto;
 import org.parley.core.ParleyException;
 
 import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -113,19 +114,14 @@ public final class Cgo {
 
     /**
      * PRF((K,B), T, t) = AES-CTR(K, IV = UH(B,T) with its low six bits cleared) from block 0
-     * (t=0) or block 31 (t=1). The counter mode is computed here over one keyed AES-ECB cipher
-     * (counter blocks incremented as a 128-bit big-endian integer, as the JDK's AES/CTR does),
-     * so a new IV costs no key schedule.
+     * (t=0) or block 31 (t=1). JDK AES/CTR, re-initialised per stream: its multi-block intrinsic
+     * measured faster here than counter blocks through a keyed AES-ECB cipher, key schedule included.
      */
     public static final class Prf {
-        /** Key stream is produced this many blocks at a time (a relay body needs 31). */
-        private static final int CHUNK_BLOCKS = 32;
         private SecretKeySpec k;
         private Polyval b;
-        private Cipher ecb;
-        private boolean keyed;
+        private Cipher ctrCipher;
         private final byte[] ctr = new byte[BLOCK];
-        private final byte[] stream = new byte[CHUNK_BLOCKS * BLOCK];
 
         public Prf(byte[] seed, int off) {
             rekey(seed, off);
@@ -133,7 +129,6 @@ public final class Cgo {
 
         void rekey(byte[] seed, int off) {
             k = new SecretKeySpec(seed, off, 16, "AES");
-            keyed = false;
             b = new Polyval(seed, off + 16);
         }
 
@@ -156,25 +151,12 @@ public final class Cgo {
             h.digestInto(ctr, 0);
             ctr[BLOCK - 1] &= (byte) 0xC0; // the low six bits are the block counter's room
             addBigEndian(ctr, startBlock);
-            if (!keyed) {
-                ecb = aes(ecb, Cipher.ENCRYPT_MODE, k);
-                keyed = true;
-            }
-            int done = 0;
-            while (done < len) {
-                int n = Math.min(len - done, stream.length);
-                int blocks = (n + BLOCK - 1) / BLOCK;
-                for (int i = 0; i < blocks; i++) {
-                    System.arraycopy(ctr, 0, stream, i * BLOCK, BLOCK);
-                    addBigEndian(ctr, 1);
-                }
-                try {
-                    ecb.doFinal(stream, 0, blocks * BLOCK, stream, 0);
-                } catch (GeneralSecurityException e) {
-                    throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR failed", e);
-                }
-                for (int i = 0; i < n; i++) data[off + done + i] ^= stream[i];
-                done += n;
+            try {
+                if (ctrCipher == null) ctrCipher = Cipher.getInstance("AES/CTR/NoPadding");
+                ctrCipher.init(Cipher.ENCRYPT_MODE, k, new IvParameterSpec(ctr));
+                ctrCipher.doFinal(data, off, len, data, off); // in place: data ^= key stream
+            } catch (GeneralSecurityException e) {
+                throw new ParleyException(ParleyException.Kind.INTERNAL, "AES-CTR failed", e);
             }
         }
 

@@ -114,7 +114,7 @@ class CgoTest {
         assertThat(client[0].clientDecryptInbound(3, next)).isFalse();
         assertThat(client[1].clientDecryptInbound(3, next)).isFalse();
     }
-    /** The PRF's own counter mode over AES-ECB must give exactly the JDK's AES/CTR key stream. */
+    /** The PRF stream is AES-CTR from the POLYVAL-derived IV, whatever the length, and one cipher object serves many streams. */
     @Test
     void prfStreamEqualsJdkAesCtrForEveryLengthAndBothOffsets() throws Exception {
         Random r = new Random(21);
