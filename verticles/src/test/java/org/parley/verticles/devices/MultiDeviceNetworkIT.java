@@ -10,13 +10,11 @@ import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.DeliveryMessage;
 import org.parley.core.bus.DiscoveryMessage;
 import org.parley.core.bus.Ping;
-import org.parley.core.bus.RoutingMessage;
 import org.parley.core.bus.Status;
-import org.parley.verticles.config.NodeConfig;
 import org.parley.verticles.node.Node;
+import org.parley.verticles.testing.FixedDirectoryNet;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,28 +31,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("testnet")
 class MultiDeviceNetworkIT {
     static final int RELAYS = 5;
-    final List<Node> nodes = new ArrayList<>();
-    final List<DiscoveryMessage.RelayInfo> directory = new CopyOnWriteArrayList<>();
+    final FixedDirectoryNet net = new FixedDirectoryNet();
+    final List<DiscoveryMessage.RelayInfo> directory = net.directory;
 
     @AfterEach
     void stopAll() {
-        for (Node n : nodes) {
-            try {
-                n.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        net.close();
     }
 
     Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
-        NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
-                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of());
-        Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        nodes.add(n);
-        n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
-                m -> m.reply(new DiscoveryMessage.RelayList(List.copyOf(directory))));
-        return n;
+        return net.start(dir, only, name);
     }
 
     static <T> T ask(Node n, Object body) throws Exception {
@@ -107,14 +93,8 @@ class MultiDeviceNetworkIT {
 
     @Test
     void aliceOnTwoDevicesAndBobOverRealCircuits(@TempDir Path dir) throws Exception {
-        EnumSet<Concern> relayOnly = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY);
         EnumSet<Concern> user = EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.DELIVERY, Concern.GATEWAY);
-        for (int i = 0; i < RELAYS; i++) {
-            Node r = start(dir.resolve("relay" + i), relayOnly, "");
-            RoutingMessage.SelfDescriptor self = r.vertx().eventBus().<RoutingMessage.SelfDescriptor>request(Addresses.ROUTING_SELF,
-                    new RoutingMessage.DescribeSelf()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).body();
-            directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
-        }
+        net.relays(dir, RELAYS);
         Node phone = start(dir.resolve("phone"), user, "Alice");
         Node laptop = start(dir.resolve("laptop"), user, "Alice");
         Node bob = start(dir.resolve("bob"), user, "Bob");

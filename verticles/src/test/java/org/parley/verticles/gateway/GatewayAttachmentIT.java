@@ -9,9 +9,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.core.bus.Addresses;
 import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.DiscoveryMessage;
-import org.parley.core.bus.RoutingMessage;
-import org.parley.verticles.config.NodeConfig;
 import org.parley.verticles.node.Node;
+import org.parley.verticles.testing.FixedDirectoryNet;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,13 +18,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,18 +37,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GatewayAttachmentIT {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
-    final List<Node> nodes = new ArrayList<>();
-    final List<DiscoveryMessage.RelayInfo> directory = new CopyOnWriteArrayList<>();
+    final FixedDirectoryNet net = new FixedDirectoryNet();
+    final List<DiscoveryMessage.RelayInfo> directory = net.directory;
 
     @AfterEach
     void stopAll() {
-        for (Node n : nodes) {
-            try {
-                n.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        net.close();
     }
 
     record User(String base, String token) {
@@ -80,13 +70,7 @@ class GatewayAttachmentIT {
     }
 
     Node start(Path dir, EnumSet<Concern> only, String name) throws Exception {
-        NodeConfig cfg = NodeConfig.defaults().withDataDir(dir).withPorts(0, 0).withDistinctSubnets(false)
-                .withCluster(false, 5701, List.of(), only).withDelivery(name, 3600, true, List.of());
-        Node n = Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        nodes.add(n);
-        n.vertx().eventBus().<DiscoveryMessage.RelayQuery>consumer(Addresses.DISCOVERY_RELAYS,
-                m -> m.reply(new DiscoveryMessage.RelayList(List.copyOf(directory))));
-        return n;
+        return net.start(dir, only, name);
     }
 
     User user(Path dir, String name) throws Exception {
@@ -127,12 +111,7 @@ class GatewayAttachmentIT {
 
     @Test
     void alicesUploadReachesBobByteExactAndEveryRefusalHasItsStatus(@TempDir Path dir) throws Exception {
-        for (int i = 0; i < 4; i++) {
-            Node r = start(dir.resolve("relay" + i), EnumSet.of(Concern.STORAGE, Concern.ROUTING, Concern.GATEWAY), "");
-            RoutingMessage.SelfDescriptor self = r.vertx().eventBus().<RoutingMessage.SelfDescriptor>request(Addresses.ROUTING_SELF,
-                    new RoutingMessage.DescribeSelf()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
-            directory.add(new DiscoveryMessage.RelayInfo(self.nodeId(), self.address(), self.onionKey(), "", 100, true, true));
-        }
+        net.relays(dir, 4);
         User alice = user(dir.resolve("alice"), "Alice");
         User bob = user(dir.resolve("bob"), "Bob");
         await(() -> ready(alice) && ready(bob), 60_000);

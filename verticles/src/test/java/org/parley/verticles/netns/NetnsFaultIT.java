@@ -53,7 +53,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("netns")
 // Tagged flaky (excluded) for a few hours on 2026-11-26 while delivery to bob stopped for good after kills; the causes
 // were found and fixed that day: an ACK over a not-yet-registered rebuilt circuit ended the inbox subscription
-// (InboxAckRaceTest), peers were not persisted so bob restarted with his seed down never bootstrapped
+// (RoutingNodeTest.lateAckOfAnEnvelopeFromALostCircuitDoesNotEndTheSubscription), peers were not persisted so bob restarted with his seed down never bootstrapped
 // (RestartWithoutSeedIT), bob's account had picked the seed as its only inbox relay (InboxRelayChoiceIT,
 // DeliveryServiceTest), and restarted relays had new onion keys (OnionKeyRingStoreTest). Back in the default run.
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
