@@ -123,7 +123,9 @@ public final class DeliveryService {
      * when no receipt comes, a minute or more later.
      */
     private final Map<String, String> cardPending = new HashMap<>();
-    static final long CARD_GATE_MILLIS = 20_000, CARD_GATE_POLL_MILLIS = 100;
+    /** Sends waiting for a contact's card, run when it is stored (or given up on). */
+    private final Map<String, List<Runnable>> cardWaiters = new HashMap<>();
+    static final long CARD_GATE_MILLIS = 20_000;
     private long lastCursor;
     private long groupChangesRefused;
     private CompletionStage<Void> eventChain = CompletableFuture.completedFuture(null);
@@ -1077,7 +1079,7 @@ public final class DeliveryService {
         if (o.body.kind() == Kind.CARD) {
             for (Recipient r : o.body.recipients()) {
                 if (o.level(r.contactId()) < LEVEL_STORED) cardPending.put(r.contactId(), rec.messageId());
-                else cardPending.remove(r.contactId(), "");
+                else releaseCard(r.contactId(), "");
             }
         }
         for (Recipient r : o.body.recipients()) {
@@ -1097,7 +1099,12 @@ public final class DeliveryService {
         if (devices.revoked(r.contactId())) return; // unlinked: nothing more goes to it
         if (o.body.kind() != Kind.CARD && cardPending.containsKey(r.contactId())
                 && clock.nowMillis() - o.rec.createdAtMillis() < CARD_GATE_MILLIS) {
-            a.timer = scheduler.schedule(CARD_GATE_POLL_MILLIS, () -> attempt(o, r)); // our card first
+            // our card first: go when it is stored, at the latest when the wait is up
+            Scheduler.Cancellable wait = scheduler.schedule(o.rec.createdAtMillis() + CARD_GATE_MILLIS - clock.nowMillis(), () -> attempt(o, r));
+            a.timer = wait;
+            cardWaiters.computeIfAbsent(r.contactId(), k -> new ArrayList<>()).add(() -> {
+                if (a.timer == wait) attempt(o, r); // still waiting (attempt cancels the timer)
+            });
             return;
         }
         Peer peer = peers.get(r.contactId());
@@ -1121,7 +1128,7 @@ public final class DeliveryService {
             if (e == null) {
                 if (o.body.kind() == Kind.TEXT || o.body.kind() == Kind.GROUP_TEXT || o.body.kind() == Kind.ATTACHMENT) metrics.messageSent();
                 o.path = outcome.path();
-                if (o.body.kind() == Kind.CARD) cardPending.remove(r.contactId(), o.rec.messageId());
+                if (o.body.kind() == Kind.CARD) releaseCard(r.contactId(), o.rec.messageId());
                 if (a.generation != gen) return;
                 a.cancel();
                 progress(o.rec.messageId(), r.contactId(), LEVEL_STORED);
@@ -1142,6 +1149,13 @@ public final class DeliveryService {
         });
     }
 
+    /** The card {@code cardId} to {@code contactId} was stored (or given up on): the sends waiting for it go. */
+    private void releaseCard(String contactId, String cardId) {
+        if (!cardPending.remove(contactId, cardId)) return;
+        List<Runnable> waiting = cardWaiters.remove(contactId);
+        if (waiting != null) waiting.forEach(Runnable::run);
+    }
+
     private void retryLater(Outgoing o, Recipient r, Attempt a, int n) {
         a.generation++;
         long gen = a.generation;
@@ -1158,7 +1172,7 @@ public final class DeliveryService {
     }
 
     private void fail(Outgoing o, String reason) {
-        if (o.body.kind() == Kind.CARD) for (Recipient r : o.body.recipients()) cardPending.remove(r.contactId(), o.rec.messageId());
+        if (o.body.kind() == Kind.CARD) for (Recipient r : o.body.recipients()) releaseCard(r.contactId(), o.rec.messageId());
         o.cancelAll();
         open.remove(o.rec.messageId());
         metrics.failed();
@@ -1256,14 +1270,11 @@ public final class DeliveryService {
         if (shown) conversations.put(conv.conversationId(), conv);
         cardPending.putIfAbsent(p.id, ""); // until the card below is queued; messages to p wait for it (bounded)
         openInbox(p.our.inbox(), p.our.authSeed(), 0);
-        Invite card = InviteCodec.create(account.identity(), account.bundle(), p.our.inbox(), name(),
-                clock.nowMillis() + config.inviteValidityMillis());
-        InnerMessage cardMsg = new InnerMessage.Unrecognized(CARD_TYPE, ServiceCodec.utf8(InviteCodec.toLink(card)));
         return putContact(p).thenCompose(v -> putSessions(p))
                 .thenCompose(v -> shown ? store.putConversation(conv) : CompletableFuture.<Void>completedFuture(null))
-                .thenCompose(v -> queue(CONTROL, Kind.CARD, "", MessageId.random(random), cardMsg, List.of(p.id)))
+                .thenCompose(v -> sendCard(p))
                 .whenComplete((v, e) -> {
-                    if (e != null) cardPending.remove(p.id, ""); // no card is coming: do not hold messages for it
+                    if (e != null) releaseCard(p.id, ""); // no card is coming: do not hold messages for it
                 })
                 .thenCompose(v -> devices.afterContact(p.id))
                 .thenAccept(v -> {
@@ -1293,11 +1304,16 @@ public final class DeliveryService {
         p.our = new OurSide(new Invite.ContactInbox(InboxId.random(random), account.requestInbox().relays()), Bytes.wrap(seed),
                 p.our.nextSendSeq(), p.our.nextRecvSeq(), p.our.identityChanged());
         openInbox(p.our.inbox(), p.our.authSeed(), 0);
-        Invite card = InviteCodec.create(account.identity(), account.bundle(), p.our.inbox(), name(), now + config.inviteValidityMillis());
-        InnerMessage cardMsg = new InnerMessage.Unrecognized(CARD_TYPE, ServiceCodec.utf8(InviteCodec.toLink(card)));
         LOG.debug("moving our inbox for {} to {} relays", shortId(p.id), p.our.inbox().relays().size());
-        return putContact(p).thenCompose(v -> queue(CONTROL, Kind.CARD, "", MessageId.random(random), cardMsg, List.of(p.id)))
-                .thenApply(v -> null);
+        return putContact(p).thenCompose(v -> sendCard(p)).thenApply(v -> null);
+    }
+
+    /** Queues our contact card for {@code p}: our identity, prekeys and the inbox {@code p} is to send to. */
+    private CompletionStage<MessageView> sendCard(Peer p) {
+        Invite card = InviteCodec.create(account.identity(), account.bundle(), p.our.inbox(), name(),
+                clock.nowMillis() + config.inviteValidityMillis());
+        InnerMessage cardMsg = new InnerMessage.Unrecognized(CARD_TYPE, ServiceCodec.utf8(InviteCodec.toLink(card)));
+        return queue(CONTROL, Kind.CARD, "", MessageId.random(random), cardMsg, List.of(p.id));
     }
 
     /** How many relays hold our request inbox (new contacts get theirs at the same relays). */
