@@ -4,14 +4,11 @@ import org.parley.core.Bytes;
 import org.parley.discovery.bootstrap.PeerStore;
 import org.parley.discovery.net.Contact;
 import org.parley.discovery.net.PeerAddress;
+import org.parley.verticles.node.DataFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,20 +29,7 @@ public final class FilePeerStore implements PeerStore {
 
     @Override
     public synchronized List<Contact> load() {
-        if (cached != null) return cached;
-        List<Contact> out = new ArrayList<>();
-        if (Files.exists(file)) {
-            try {
-                for (String line : Files.readAllLines(file)) {
-                    Contact c = parse(line.trim());
-                    if (c != null) out.add(c);
-                    else if (!line.isBlank()) LOG.warn("ignoring a damaged line in {}", file);
-                }
-            } catch (IOException e) {
-                LOG.warn("cannot read peers from {}: {}", file, e.getMessage());
-            }
-        }
-        cached = List.copyOf(out);
+        if (cached == null) cached = List.copyOf(DataFiles.readLines(file, FilePeerStore::parse, LOG, "peers"));
         return cached;
     }
 
@@ -67,12 +51,6 @@ public final class FilePeerStore implements PeerStore {
     public synchronized void save(List<Contact> peers) {
         if (peers.equals(cached)) return;
         cached = List.copyOf(peers);
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, peers.stream().map(FilePeerStore::format).toList());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            LOG.warn("cannot save peers to {}: {}", file, e.getMessage());
-        }
+        DataFiles.writeLines(file, peers.stream().map(FilePeerStore::format).toList(), LOG, "peers");
     }
 }

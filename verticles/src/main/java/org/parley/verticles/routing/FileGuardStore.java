@@ -2,14 +2,11 @@ package org.parley.verticles.routing;
 
 import org.parley.core.identity.NodeId;
 import org.parley.routing.path.GuardStore;
+import org.parley.verticles.node.DataFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,20 +26,7 @@ public final class FileGuardStore implements GuardStore {
 
     @Override
     public synchronized List<Entry> load() {
-        if (cached != null) return cached;
-        List<Entry> out = new ArrayList<>();
-        if (Files.exists(file)) {
-            try {
-                for (String line : Files.readAllLines(file)) {
-                    Entry e = parse(line.trim());
-                    if (e != null) out.add(e);
-                    else if (!line.isBlank()) LOG.warn("ignoring a damaged line in {}", file);
-                }
-            } catch (IOException e) {
-                LOG.warn("cannot read guards from {}: {}", file, e.getMessage());
-            }
-        }
-        cached = List.copyOf(out);
+        if (cached == null) cached = List.copyOf(DataFiles.readLines(file, FileGuardStore::parse, LOG, "guards"));
         return cached;
     }
 
@@ -72,12 +56,6 @@ public final class FileGuardStore implements GuardStore {
     @Override
     public synchronized void save(List<Entry> guards) {
         cached = List.copyOf(guards);
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, guards.stream().map(FileGuardStore::format).toList());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            LOG.warn("cannot save guards to {}: {}", file, e.getMessage());
-        }
+        DataFiles.writeLines(file, guards.stream().map(FileGuardStore::format).toList(), LOG, "guards");
     }
 }

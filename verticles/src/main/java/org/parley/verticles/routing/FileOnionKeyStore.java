@@ -2,14 +2,13 @@ package org.parley.verticles.routing;
 
 import org.parley.core.Bytes;
 import org.parley.routing.crypto.OnionKeyRing;
+import org.parley.verticles.node.DataFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 
@@ -59,18 +58,6 @@ public final class FileOnionKeyStore implements OnionKeyRing.Store {
                 + "current " + k.current().hex() + " " + k.currentSince() + "\n"
                 + "previous " + (k.previous().isEmpty() ? "-" : k.previous().hex()) + " " + k.previousUntil() + "\n"
                 + "rotations " + k.rotations() + "\n";
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            try {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException notPosix) {
-                Files.createFile(tmp);
-            }
-            Files.writeString(tmp, text);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            LOG.warn("cannot save onion keys to {}: {}", file, e.getMessage());
-        }
+        DataFiles.writeAtomically(file, text, true, LOG, "onion keys");
     }
 }
