@@ -60,6 +60,46 @@ class RecordValidatorTest {
     }
 
     @Test
+    void aRecordSeenAgainSkipsOnlyItsSignatureChecks() {
+        NodeIdentity id = identity();
+        SignedRecord rec = Fixtures.relayRecord(id, NOW, 1, random);
+        validator.validate(rec, NOW);
+        long checks = validator.signatureChecks();
+        // the same record again (decoded anew, as from another peer): no second verification
+        SignedRecord again = RecordCodec.decode(RecordCodec.encode(rec));
+        for (int i = 0; i < 5; i++) validator.validate(again, NOW + i);
+        assertThat(validator.signatureChecks()).isEqualTo(checks);
+        // the time rules still run for a remembered record
+        assertThatThrownBy(() -> validator.validate(again, rec.expiresAtMillis())).hasMessageContaining("expired");
+        // one flipped signature bit is a different record: verified, and refused
+        byte[] sig = rec.signature().toArray();
+        sig[63] ^= 0x20;
+        SignedRecord bad = new SignedRecord(rec.kind(), rec.key(), rec.publisherKey(), rec.version(), rec.expiresAtMillis(),
+                rec.payload(), Bytes.wrap(sig));
+        assertThatThrownBy(() -> validator.validate(bad, NOW)).hasMessageContaining("signature");
+        assertThatThrownBy(() -> validator.validate(bad, NOW)).hasMessageContaining("signature");
+        // a refused record is not remembered as verified, and a new record is verified once
+        SignedRecord other = Fixtures.relayRecord(identity(), NOW, 1, random);
+        validator.validate(other, NOW);
+        validator.validate(other, NOW);
+        assertThat(validator.signatureChecks()).isEqualTo(checks + 1);
+    }
+
+    @Test
+    void theCacheIsBounded() {
+        NodeIdentity id = identity();
+        SignedRecord first = Fixtures.relayRecord(id, NOW, 1, random);
+        validator.validate(first, NOW);
+        RelayDescriptor d = RelayDescriptorCodec.decode(first.payload());
+        for (int v = 2; v <= RecordValidator.VERIFIED_CACHE_SIZE + 1; v++) {
+            validator.validate(d.toRecord(id, v, first.expiresAtMillis()), NOW);
+        }
+        long checks = validator.signatureChecks();
+        validator.validate(first, NOW); // evicted as the least recently used: verified again
+        assertThat(validator.signatureChecks()).isEqualTo(checks + 1);
+    }
+
+    @Test
     void expiredAndTooLongLivedAreRejected() {
         NodeIdentity id = identity();
         SignedRecord rec = Fixtures.relayRecord(id, NOW, 1, random);
