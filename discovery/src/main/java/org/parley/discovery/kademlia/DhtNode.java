@@ -10,6 +10,7 @@ import org.parley.discovery.defence.ProofOfWork;
 import org.parley.discovery.defence.RateLimiter;
 import org.parley.discovery.metrics.DiscoveryMetrics;
 import org.parley.discovery.net.Contact;
+import org.parley.discovery.net.ObservedAddress;
 import org.parley.discovery.net.PeerAddress;
 import org.parley.discovery.record.RecordKind;
 import org.parley.discovery.record.RecordStore;
@@ -120,7 +121,17 @@ public final class DhtNode {
     public void start() {
         if (running) return;
         running = true;
-        transport.setReceiver(this::onReceive);
+        transport.setReceiver(new DhtTransport.Receiver() {
+            @Override
+            public void onReceive(NodeId from, Bytes rpc) {
+                DhtNode.this.onReceive(from, rpc, null);
+            }
+
+            @Override
+            public void onReceive(NodeId from, Bytes rpc, Bytes observedIp) {
+                DhtNode.this.onReceive(from, rpc, observedIp);
+            }
+        });
         metrics.bindRoutingTableSize(table::size);
         scheduleMaintenance();
     }
@@ -391,14 +402,24 @@ public final class DhtNode {
         p.future.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE, "RPC timed out"));
     }
 
-    private void reply(DhtMessage request, Function<Header, DhtMessage> build) {
+    private void reply(DhtMessage request, Contact to, Function<Header, DhtMessage> build) {
         DhtMessage m = build.apply(new Header(request.header().requestId(), self, config.lightMode()));
         metrics.rpc(m.type().orElseThrow().tag(), false);
-        transport.send(request.header().sender(), DhtMessageCodec.encode(m));
+        transport.send(to, DhtMessageCodec.encode(m));
     }
 
-    /** Entry point for the transport: bytes from an authenticated peer. Never throws. */
+    /** Entry point for the transport: bytes from an authenticated peer, its link's IP unknown. Never throws. */
     public void onReceive(NodeId from, Bytes bytes) {
+        onReceive(from, bytes, null);
+    }
+
+    /**
+     * Entry point for the transport: bytes from an authenticated peer over a link connected to
+     * {@code observedIp} (null if unknown). The sender's claimed address is checked against it
+     * ({@link ObservedAddress}); on a mismatch (counted) the observed IP is what the routing table
+     * and the per-/24 record quota see. Never throws.
+     */
+    public void onReceive(NodeId from, Bytes bytes, Bytes observedIp) {
         if (!running) return;
         DhtMessage m;
         try {
@@ -409,7 +430,7 @@ public final class DhtNode {
             return;
         }
         try {
-            handle(from, m);
+            handle(from, m, observedIp);
         } catch (ParleyException e) {
             metrics.dropped("protocol");
             LOG.debug("DHT message from {} rejected: {}", from.shortHex(), e.getMessage());
@@ -418,11 +439,18 @@ public final class DhtNode {
         }
     }
 
-    private void handle(NodeId from, DhtMessage m) {
+    private void handle(NodeId from, DhtMessage m, Bytes observedIp) {
         Header h = m.header();
         if (!h.sender().id().equals(from)) {
             metrics.dropped("spoofed");
             return;
+        }
+        ObservedAddress.Verdict where = ObservedAddress.check(h.sender().address(), observedIp);
+        final Contact sender = where.mismatch() ? new Contact(h.sender().identityKey(), where.address()) : h.sender();
+        if (where.mismatch()) {
+            metrics.addressMismatch();
+            LOG.debug("DHT message from {} claims {} but its link is at {}; using the latter", from.shortHex(),
+                    h.sender().address(), where.address());
         }
         if (m.type().isEmpty()) {
             metrics.rpc("unrecognized", true);
@@ -438,7 +466,7 @@ public final class DhtNode {
             }
             pending.remove(h.requestId());
             p.timeout.cancel();
-            observe(h);
+            observe(sender, h.clientOnly());
             p.future.complete(m);
             return;
         }
@@ -446,25 +474,25 @@ public final class DhtNode {
             metrics.dropped("rate_limited");
             return;
         }
-        observe(h);
+        observe(sender, h.clientOnly());
         long now = now();
         if (m instanceof DhtMessage.Ping) {
-            reply(m, DhtMessage.Pong::new);
+            reply(m, sender, DhtMessage.Pong::new);
         } else if (m instanceof DhtMessage.FindNode f) {
             List<Contact> closest = closestExcluding(f.target().value(), from);
-            reply(m, hh -> new DhtMessage.Nodes(hh, closest));
+            reply(m, sender, hh -> new DhtMessage.Nodes(hh, closest));
         } else if (m instanceof DhtMessage.FindValue f) {
             List<SignedRecord> recs = store.get(f.key(), now);
             if (recs.size() > DhtMessage.MAX_RECORDS) recs = recs.subList(0, DhtMessage.MAX_RECORDS);
             List<SignedRecord> out = recs;
             List<Contact> closest = closestExcluding(f.key(), from);
-            reply(m, hh -> new DhtMessage.Value(hh, out, closest));
+            reply(m, sender, hh -> new DhtMessage.Value(hh, out, closest));
         } else if (m instanceof DhtMessage.Store s) {
-            DhtMessage.StoreStatus status = accept(s.record(), h.sender(), now);
-            reply(m, hh -> new DhtMessage.StoreAck(hh, status));
+            DhtMessage.StoreStatus status = accept(s.record(), sender, now);
+            reply(m, sender, hh -> new DhtMessage.StoreAck(hh, status));
         } else if (m instanceof DhtMessage.GetRelays g) {
             List<SignedRecord> relays = relaySample(g.max(), now);
-            reply(m, hh -> new DhtMessage.Relays(hh, relays));
+            reply(m, sender, hh -> new DhtMessage.Relays(hh, relays));
         }
     }
 
@@ -532,10 +560,13 @@ public final class DhtNode {
         }
     }
 
-    /** Records the sender as alive; a full bucket triggers ping-before-evict of its oldest entry. */
-    private void observe(Header h) {
-        if (h.clientOnly()) return;
-        RoutingTable.InsertResult r = table.insert(h.sender(), now());
+    /**
+     * Records the sender (its address as checked against the link) as alive; a full bucket
+     * triggers ping-before-evict of its oldest entry.
+     */
+    private void observe(Contact sender, boolean clientOnly) {
+        if (clientOnly) return;
+        RoutingTable.InsertResult r = table.insert(sender, now());
         if (r.status() == RoutingTable.Status.BUCKET_FULL) {
             Contact oldest = r.leastRecentlySeen().orElseThrow();
             if (evictionPings.add(oldest.id())) {

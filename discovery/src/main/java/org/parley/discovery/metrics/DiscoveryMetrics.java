@@ -27,6 +27,12 @@ public interface DiscoveryMetrics {
      * {@code parley_dht_store_refused_total{reason}}.
      */
     String STORE_REFUSED_TOTAL = "parley.dht.store.refused";
+    /**
+     * Counter: DHT messages whose header claimed an address other than the IP their link is
+     * connected to (loopback addresses count as one); the observed IP is used instead. Prometheus:
+     * {@code parley_discovery_address_mismatch_total}.
+     */
+    String ADDRESS_MISMATCH_TOTAL = "parley.discovery.address.mismatch";
 
     /** Outcome tag of a lookup. */
     enum LookupResult {
@@ -60,6 +66,10 @@ public interface DiscoveryMetrics {
 
     /** A STORE was not kept; {@code reason} per_peer, per_subnet or full (see {@link #STORE_REFUSED_TOTAL}). */
     default void storeRefused(String reason) {
+    }
+
+    /** A header's claimed address did not match the link's IP (see {@link #ADDRESS_MISMATCH_TOTAL}). */
+    default void addressMismatch() {
     }
 
     DiscoveryMetrics NOOP = new DiscoveryMetrics() {

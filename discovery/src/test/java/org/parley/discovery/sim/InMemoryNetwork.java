@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  * A deterministic in-memory network on a {@link ManualScheduler}. Every message is decoded and
  * re-encoded on delivery (the bytes must round-trip exactly), delivered after a fixed latency,
  * and only to the endpoint whose identity key and address match the contact it was sent to
- * (the pinning a TLS link gives). Killed endpoints drop everything.
+ * (the pinning a TLS link gives), with the sender endpoint's IP as the observed link address.
+ * Killed endpoints drop everything.
  */
 public final class InMemoryNetwork {
     private final ManualScheduler scheduler;
@@ -88,7 +89,9 @@ public final class InMemoryNetwork {
         Bytes again = DhtMessageCodec.encode(m);
         if (!again.equals(rpc)) throw new AssertionError("message did not re-encode byte for byte: " + m);
         delivered++;
-        e.receiver.onReceive(from, rpc);
+        Endpoint sender = endpoints.get(from);
+        // the IP a link from the sender's endpoint is connected to, as a TLS transport observes it
+        e.receiver.onReceive(from, rpc, sender == null ? null : sender.address.ip());
     }
 
     public void kill(NodeId id) {

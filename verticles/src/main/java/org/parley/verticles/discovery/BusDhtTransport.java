@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Addresses#ROUTING_LINK_RPC} (routing pins the link to the contact's node id); in:
  * {@link DiscoveryMessage.LinkRpcIn} on {@link Addresses#DISCOVERY_RPC_IN}, whose sender id
  * routing took from the TLS certificate; identify: {@link RoutingMessage.IdentifyPeer} to
- * {@link Addresses#ROUTING_IDENTIFY}.
+ * {@link Addresses#ROUTING_IDENTIFY}. Routing puts the IP the link is connected to in the
+ * {@link #LINK_IP_HEADER} header of each inbound message; the DHT checks the sender's claimed
+ * address against it.
  *
  * <p>Create and {@link #start} it on the DHT's context (the discovery verticle's event loop):
  * the receiver and every future complete there, and {@link #send} must be called there.
@@ -48,6 +50,9 @@ public final class BusDhtTransport implements DhtTransport {
         public static final Wiring DEFAULT = new Wiring(Addresses.ROUTING_LINK_RPC, Addresses.DISCOVERY_RPC_IN,
                 Addresses.ROUTING_IDENTIFY);
     }
+
+    /** Bus header of {@link DiscoveryMessage.LinkRpcIn}: the IP literal the link's socket is connected to. */
+    public static final String LINK_IP_HEADER = "parley-link-ip";
 
     static final int MAX_QUEUED = 32;
     static final int MAX_CONNECTING = 256;
@@ -96,21 +101,30 @@ public final class BusDhtTransport implements DhtTransport {
                 LOG.debug("dropping a link RPC with an unusable sender id: {}", e.getMessage());
                 return;
             }
-            deliver(from, in.rpc());
+            String linkIp = msg.headers().get(LINK_IP_HEADER);
+            byte[] ip = linkIp == null ? null : ipLiteral(linkIp);
+            deliver(from, in.rpc(), ip == null ? null : Bytes.wrap(ip));
         });
         return consumer.completion();
     }
 
-    private void deliver(NodeId from, Bytes rpc) {
+    /** Delivery options carrying {@code linkIp} (an IP literal; none if null) in {@link #LINK_IP_HEADER}. */
+    public static DeliveryOptions withLinkIp(String linkIp) {
+        DeliveryOptions o = new DeliveryOptions();
+        if (linkIp != null) o.addHeader(LINK_IP_HEADER, linkIp);
+        return o;
+    }
+
+    private void deliver(NodeId from, Bytes rpc, Bytes linkIp) {
         Receiver r = receiver;
         if (r == null || rpc == null) {
             droppedInbound.incrementAndGet();
             return;
         }
         if (Vertx.currentContext() == context) {
-            r.onReceive(from, rpc);
+            r.onReceive(from, rpc, linkIp);
         } else {
-            context.runOnContext(v -> r.onReceive(from, rpc));
+            context.runOnContext(v -> r.onReceive(from, rpc, linkIp));
         }
     }
 

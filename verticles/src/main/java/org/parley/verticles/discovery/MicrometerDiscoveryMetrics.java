@@ -17,7 +17,8 @@ import java.util.function.IntSupplier;
  * Discovery's metric hooks on Micrometer. Prometheus names: {@code parley_discovery_relays_known},
  * {@code parley_discovery_routing_table_size}, {@code parley_discovery_lookups_total{result}},
  * {@code parley_discovery_lookup_seconds} (histogram), {@code parley_discovery_rpcs_total{type,direction}},
- * {@code parley_discovery_dropped_total{reason}}, {@code parley_dht_store_refused_total{reason}}.
+ * {@code parley_discovery_dropped_total{reason}}, {@code parley_dht_store_refused_total{reason}},
+ * {@code parley_discovery_address_mismatch_total}.
  *
  * <p>The two gauges read snapshots: the directory and routing table are confined to the DHT's
  * event loop, so {@link #sample()} (called there, periodically) copies their sizes for scrapers
@@ -83,6 +84,13 @@ public final class MicrometerDiscoveryMetrics implements DiscoveryMetrics {
     public void storeRefused(String reason) {
         counter(STORE_REFUSED_TOTAL, "reason", reason, null, null,
                 "DHT STOREs not kept: per_peer / per_subnet (the sender or its /24 holds its limit of records here), full").increment();
+    }
+
+    @Override
+    public void addressMismatch() {
+        counters.computeIfAbsent(ADDRESS_MISMATCH_TOTAL, x -> Counter.builder(ADDRESS_MISMATCH_TOTAL)
+                .description("DHT messages whose header claimed an address other than their link's IP (the link's IP is used)")
+                .register(registry)).increment();
     }
 
     private Counter counter(String name, String k1, String v1, String k2, String v2, String description) {

@@ -67,13 +67,19 @@ public final class TlsLinkTransport implements Transport {
     /** The identity's key and certificate, built once for the client and the listener. */
     private final io.vertx.core.net.KeyCertOptions keyCert;
     private long sweepTimer = -1;
-    private volatile RpcListener rpcListener = (from, rpc) -> { };
+    private volatile AddressedRpcListener rpcListener = (from, remoteIp, rpc) -> { };
     private NetServer server;
 
     /** Receives link-level RPCs (DHT messages) that arrive on any link, on the event loop. */
     @FunctionalInterface
     public interface RpcListener {
         void onRpc(NodeId from, Bytes rpc);
+    }
+
+    /** As {@link RpcListener}, with the IP literal the link's socket is connected to (null if unknown). */
+    @FunctionalInterface
+    public interface AddressedRpcListener {
+        void onRpc(NodeId from, String remoteIp, Bytes rpc);
     }
 
     /** Default limits of {@link #TlsLinkTransport(Vertx, NodeIdentity, LinkListener, MeterRegistry, int)}. */
@@ -140,6 +146,10 @@ public final class TlsLinkTransport implements Transport {
     }
 
     public void setRpcListener(RpcListener listener) {
+        this.rpcListener = (from, remoteIp, rpc) -> listener.onRpc(from, rpc);
+    }
+
+    public void setRpcListener(AddressedRpcListener listener) {
         this.rpcListener = listener;
     }
 
@@ -289,6 +299,7 @@ public final class TlsLinkTransport implements Transport {
         byPeer.put(peer, link);
         listener.onLinkOpened(link);
         LinkRpcCodec.Reassembly rpcs = new LinkRpcCodec.Reassembly();
+        String remoteIp = socket.remoteAddress() == null ? null : socket.remoteAddress().hostAddress();
         RecordParser parser = RecordParser.newFixed(Cell.CELL_LEN, buf -> {
             link.framesIn++;
             if (link.closed) return;
@@ -304,7 +315,7 @@ public final class TlsLinkTransport implements Transport {
                     link.close();
                     return;
                 }
-                if (whole != null) rpcListener.onRpc(peer, whole);
+                if (whole != null) rpcListener.onRpc(peer, remoteIp, whole);
                 return;
             }
             listener.onFrame(link, frame);

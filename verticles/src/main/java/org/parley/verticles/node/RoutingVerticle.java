@@ -116,8 +116,9 @@ public final class RoutingVerticle extends ConcernVerticle {
         routing.circuits().setFirstHopObserver(selector::firstHopResult);
         meters();
 
-        transport.setRpcListener((from, rpc) -> vertx.eventBus().send(Addresses.DISCOVERY_RPC_IN,
-                new DiscoveryMessage.LinkRpcIn(from.hex(), rpc)));
+        transport.setRpcListener((from, remoteIp, rpc) -> vertx.eventBus().send(Addresses.DISCOVERY_RPC_IN,
+                new DiscoveryMessage.LinkRpcIn(from.hex(), rpc),
+                org.parley.verticles.discovery.BusDhtTransport.withLinkIp(remoteIp)));
         this.<RoutingMessage.LinkRpcOut>consumer(Addresses.ROUTING_LINK_RPC, msg -> {
             RoutingMessage.LinkRpcOut out = msg.body();
             transport.sendRpc(NodeId.fromHex(out.peerNodeId()), out.address(), out.rpc())
