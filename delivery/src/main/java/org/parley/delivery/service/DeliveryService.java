@@ -330,6 +330,9 @@ public final class DeliveryService {
         } else {
             recipients = devices.recipients(List.of(conv.contactId()), false);
         }
+        for (String r : recipients) { // chunks need a session: attachments are not held for a contact whose card has not come
+            if (!peers.containsKey(r)) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no session with contact " + r + " yet");
+        }
         InnerMessage inner = new InnerMessage.Unrecognized(AttachmentCodec.MESSAGE_TYPE,
                 AttachmentCodec.encodeMessage(new AttachmentCodec.Message(groupId, body, refs)));
         return queue(conversationId, Kind.ATTACHMENT, body, id, inner, recipients)
@@ -1047,6 +1050,13 @@ public final class DeliveryService {
         List<CompletionStage<Void>> counters = new ArrayList<>();
         for (String c : recipients) {
             Peer p = peers.get(c);
+            if (p == null && kind != Kind.CHUNK && devices.awaitsCard(c)) {
+                // synced by our primary, no session yet: held (pending) until its card comes, numbered ahead of that session
+                rs.add(new Recipient(c, devices.holdSequence(c)));
+                levels.put(c, 0);
+                counters.add(devices.saveHeld());
+                continue;
+            }
             if (p == null) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no contact " + c);
             levels.put(c, 0);
             if (kind == Kind.CHUNK) { // chunks are not shown: no place in the sender's sequence, so a lost one holds no text back
@@ -1091,9 +1101,10 @@ public final class DeliveryService {
         if (closed || open.get(o.rec.messageId()) != o) return;
         Attempt a = o.attempts.computeIfAbsent(r.contactId(), k -> new Attempt());
         a.cancel();
+        boolean noSession = !peers.containsKey(r.contactId()) && devices.awaitsCard(r.contactId());
         if (clock.nowMillis() >= o.rec.createdAtMillis() + config.ttlMillis()) {
-            fail(o, o.level(r.contactId()) >= LEVEL_STORED
-                    ? "no delivery receipt within the TTL" : "no inbox relay stored it within the TTL");
+            fail(o, noSession ? "no session with this contact: its card did not reach this device within the TTL"
+                    : o.level(r.contactId()) >= LEVEL_STORED ? "no delivery receipt within the TTL" : "no inbox relay stored it within the TTL");
             return;
         }
         if (devices.revoked(r.contactId())) return; // unlinked: nothing more goes to it
@@ -1104,6 +1115,16 @@ public final class DeliveryService {
             a.timer = wait;
             cardWaiters.computeIfAbsent(r.contactId(), k -> new ArrayList<>()).add(() -> {
                 if (a.timer == wait) attempt(o, r); // still waiting (attempt cancels the timer)
+            });
+            return;
+        }
+        if (noSession) {
+            // a contact our primary synced, whose card has not come: its arrival makes it a contact and queues
+            // our card back, whose storing releases these waiters; at the latest the TTL ends the wait
+            Scheduler.Cancellable wait = scheduler.schedule(o.rec.createdAtMillis() + config.ttlMillis() - clock.nowMillis(), () -> attempt(o, r));
+            a.timer = wait;
+            cardWaiters.computeIfAbsent(r.contactId(), k -> new ArrayList<>()).add(() -> {
+                if (a.timer == wait) attempt(o, r);
             });
             return;
         }
@@ -1258,7 +1279,7 @@ public final class DeliveryService {
                 && q.name.strip().equalsIgnoreCase(name.strip()));
         if (sameName) LOG.info("a new key arrived under the name of an existing contact; flagged as an identity change");
         OurSide our = new OurSide(new Invite.ContactInbox(InboxId.random(random), account.requestInbox().relays()),
-                Bytes.wrap(seed), 1, 1, sameName);
+                Bytes.wrap(seed), devices.nextSendSeq(id), 1, sameName);
         return new Peer(id, name, identity, theirInbox, our, clock.nowMillis());
     }
 

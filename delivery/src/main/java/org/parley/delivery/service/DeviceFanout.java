@@ -221,6 +221,25 @@ final class DeviceFanout {
         return sync.name(contactId);
     }
 
+    /** A contact our primary synced whose card has not come: a message to it is held (see {@link LinkSync#holdSequence}). */
+    boolean awaitsCard(String contactId) {
+        return sync.awaitsCard(contactId);
+    }
+
+    /** The sequence number of a message held for {@code contactId}; persist with {@link #saveHeld} before the message. */
+    long holdSequence(String contactId) {
+        return sync.holdSequence(contactId);
+    }
+
+    CompletionStage<Void> saveHeld() {
+        return sync.saveHeld();
+    }
+
+    /** The first sequence number of a new session with {@code contactId} (after any held messages'). */
+    long nextSendSeq(String contactId) {
+        return sync.nextSendSeq(contactId);
+    }
+
     /** Contacts our primary synced that have no session with this device yet. */
     List<DeliveryMessage.ContactView> waitingContacts() {
         return sync.waiting();

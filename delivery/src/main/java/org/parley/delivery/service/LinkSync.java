@@ -39,7 +39,8 @@ import java.util.concurrent.CompletionStage;
  * <p>On the new device every part is applied on its own and idempotently (batches may arrive in
  * any order, or twice): a contact is shown at once (conversation, name, safety number) but gets a
  * session only when its own devices, told of the new device by the primary's announce, send their
- * card; until then it is listed and nothing can be sent to it. Synced messages keep their
+ * card; until then it is listed, and what is sent to it is held (pending, with sequence numbers
+ * from {@link #holdSequence}) and goes when the card comes, or fails at its TTL. Synced messages keep their
  * primary's stored ids and times and are marked synced: an outgoing one has no recipients (never
  * sent again, receipts for it change nothing), an incoming one has sequence 0 and is stored read
  * (no receipt, no unread count).
@@ -60,6 +61,11 @@ final class LinkSync {
     private final DeliveryStore store;
     private final Clock clock;
     private final Map<String, DeviceMessage.SyncedContact> synced = new LinkedHashMap<>();
+    /**
+     * Per synced contact without a session yet: the last sequence number given to a message held
+     * for it (see {@link #holdSequence}); its session, when its card comes, goes on after it.
+     */
+    private final Map<String, Long> held = new LinkedHashMap<>();
 
     LinkSync(DeliveryService svc, DeviceFanout fanout, DeliveryStore store, Clock clock) {
         this.svc = svc;
@@ -80,6 +86,15 @@ final class LinkSync {
                     synced.put(DeliveryService.contactId(c.identity()), c);
                 }
             }
+            if (r.remaining() > 0) { // sequence numbers of held sends (absent in state written before them)
+                int h = r.u16();
+                for (int i = 0; i < h; i++) {
+                    String id = ServiceCodec.string(r.bytes16());
+                    long seq = r.u64();
+                    if (seq < 1 || seq > Long.MAX_VALUE / 2) throw ParleyException.malformed("held sequence out of range");
+                    held.put(id, seq);
+                }
+            }
             r.expectEnd();
         } catch (ParleyException e) {
             LOG.warn("synced contacts do not decode, starting without: {}", e.getMessage());
@@ -94,6 +109,10 @@ final class LinkSync {
         }
         WireWriter w = new WireWriter(1024).u16(chunks.size());
         for (Bytes c : chunks) w.bytes32(c);
+        if (!held.isEmpty()) {
+            w.u16(held.size());
+            held.forEach((id, seq) -> w.bytes16(ServiceCodec.utf8(id)).u64(seq));
+        }
         return store.putConversation(new ConversationRecord(STATE_ID, "", "synced", 0, w.toBytes()));
     }
 
@@ -101,6 +120,31 @@ final class LinkSync {
     Optional<String> name(String contactId) {
         DeviceMessage.SyncedContact c = synced.get(contactId);
         return c == null ? Optional.empty() : Optional.of(c.name());
+    }
+
+    /** Whether {@code contactId} is a contact our primary synced that has no session with this device yet. */
+    boolean awaitsCard(String contactId) {
+        return synced.containsKey(contactId) && !svc.knows(contactId);
+    }
+
+    /**
+     * The sequence number of a message to a synced contact that has no session yet (it is held until
+     * the contact's card comes): 1, 2, ... per contact, persisted before the message is; the session
+     * made from the card then numbers on from {@link #nextSendSeq}.
+     */
+    long holdSequence(String contactId) {
+        long seq = held.getOrDefault(contactId, 0L) + 1;
+        held.put(contactId, seq);
+        return seq;
+    }
+
+    /** The first sequence number a new session with {@code contactId} uses: after the held messages'. */
+    long nextSendSeq(String contactId) {
+        return held.getOrDefault(contactId, 0L) + 1;
+    }
+
+    CompletionStage<Void> saveHeld() {
+        return save();
     }
 
     /** Synced contacts this device has no session with yet (shown, not yet reachable). */
