@@ -26,13 +26,26 @@ public sealed interface DeliveryMessage extends BusMessage {
      */
     record MessageView(String messageId, String conversationId, String direction, String senderName,
                        String text, String status, String failureReason, long sentAtMillis, long updatedAtMillis,
-                       List<String> path, List<AttachmentView> attachments) {
+                       List<String> path, List<AttachmentView> attachments, List<MemberStatus> members) {
         public MessageView(String messageId, String conversationId, String direction, String senderName, String text, String status,
                            String failureReason, long sentAtMillis, long updatedAtMillis, List<String> path) {
             this(messageId, conversationId, direction, senderName, text, status, failureReason, sentAtMillis, updatedAtMillis, path,
-                    List.of());
+                    List.of(), List.of());
+        }
+
+        public MessageView(String messageId, String conversationId, String direction, String senderName, String text, String status,
+                           String failureReason, long sentAtMillis, long updatedAtMillis, List<String> path, List<AttachmentView> attachments) {
+            this(messageId, conversationId, direction, senderName, text, status, failureReason, sentAtMillis, updatedAtMillis, path,
+                    attachments, List.of());
         }
     }
+
+    /**
+     * One recipient's progress on an outgoing group message ({@link MessageView#members}, empty for
+     * other messages): {@code status} is pending, sent, delivered, read or failed; the message's own
+     * status is the lowest of these.
+     */
+    record MemberStatus(String contactId, String status) {}
 
     /**
      * An attachment as a client shows it. {@code status}: "uploading", "ready" (uploaded, not yet
@@ -44,9 +57,17 @@ public sealed interface DeliveryMessage extends BusMessage {
 
     record ContactView(String contactId, String name, String safetyNumber, boolean identityChanged) {}
 
-    /** {@code kind} is "direct" or "group"; {@code lastMessage} may be null. */
+    /**
+     * {@code kind} is "direct" or "group"; {@code lastMessage} may be null. {@code adminContactIds}:
+     * the group's admins among our contacts, plus our own user id if we are one (empty for direct).
+     */
     record ConversationView(String conversationId, String kind, String title, MessageView lastMessage,
-                            int unread, List<String> memberContactIds) {}
+                            int unread, List<String> memberContactIds, List<String> adminContactIds) {
+        public ConversationView(String conversationId, String kind, String title, MessageView lastMessage, int unread,
+                                List<String> memberContactIds) {
+            this(conversationId, kind, title, lastMessage, unread, memberContactIds, List.of());
+        }
+    }
 
     // ---- requests and replies ----
 
@@ -84,7 +105,25 @@ public sealed interface DeliveryMessage extends BusMessage {
 
     record ChangeGroup(String conversationId, List<String> addContactIds, List<String> removeContactIds) implements DeliveryMessage {}
 
+    /**
+     * Makes members of a group admins (admins only): the next version of the group's signed state,
+     * sent to every member like a member change. Reply {@link ConversationReply}.
+     */
+    record AddGroupAdmins(String conversationId, List<String> contactIds) implements DeliveryMessage {}
+
     record ConversationReply(ConversationView conversation) implements DeliveryMessage {}
+
+    /**
+     * Moves our inbox for one contact ({@code contactId}), or for every contact (null or empty), to a
+     * new inbox id announced in a new contact card; the old inbox is drained until the TTL ends.
+     * Reply {@link InboxesRotated}; 429 while a contact already has the most inboxes still draining.
+     */
+    record RotateInbox(String contactId) implements DeliveryMessage {}
+
+    /** One contact's new inbox: its id (hex) and the relays (node ids, hex) that hold it. */
+    record RotatedInbox(String contactId, String inboxId, List<String> relays) {}
+
+    record InboxesRotated(List<RotatedInbox> inboxes) implements DeliveryMessage {}
 
     /** Events after {@code cursor} (exclusive), oldest first, at most {@code max}: how a client catches up after a reconnect. */
     record EventsSince(long cursor, int max) implements DeliveryMessage {}

@@ -127,6 +127,23 @@ public final class GroupStateCodec {
         }
     }
 
+    /**
+     * Whether {@code next} is {@code held}'s group (same id and creator, the id derived from the
+     * creator) and carries a valid signature by its own {@code signer} — everything {@link #verify}
+     * checks except that the signer is an admin of {@code held}. For a state whose signer may become
+     * an admin by a version still on its way; never a reason to apply it.
+     */
+    public static boolean signedBySigner(GroupState next, GroupState held) {
+        try {
+            checkShape(next);
+        } catch (ParleyException e) {
+            return false;
+        }
+        return groupId(next.creator(), next.salt()).equals(next.groupId()) && held.groupId().equals(next.groupId())
+                && held.creator().equals(next.creator()) && next.signature().length() == 64
+                && org.parley.delivery.crypto.Ed25519Sig.verify(next.signer(), Bytes.concat(CONTEXT, Bytes.wrap(body(next))), next.signature());
+    }
+
     /** Limits that need no key: sizes, versions, distinct members, the creator an admin member. MALFORMED_INPUT otherwise. */
     static void checkShape(GroupState s) {
         if (s.groupId().length() != ID_SIZE || s.salt().length() != SALT_SIZE) throw ParleyException.malformed("group id and salt are 16 bytes");

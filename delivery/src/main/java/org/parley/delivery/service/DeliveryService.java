@@ -247,6 +247,10 @@ public final class DeliveryService {
             if (request instanceof DeliveryMessage.ChangeGroup c) {
                 return changeGroup(c.conversationId(), c.addContactIds(), c.removeContactIds()).thenApply(DeliveryMessage.ConversationReply::new);
             }
+            if (request instanceof DeliveryMessage.AddGroupAdmins a) {
+                return addGroupAdmins(a.conversationId(), a.contactIds()).thenApply(DeliveryMessage.ConversationReply::new);
+            }
+            if (request instanceof DeliveryMessage.RotateInbox r) return rotateInboxes(r.contactId()).thenApply(DeliveryMessage.InboxesRotated::new);
             if (request instanceof DeliveryMessage.BeginAttachment b) return done(new DeliveryMessage.AttachmentReply(attachments.begin(b.name(), b.mime())));
             if (request instanceof DeliveryMessage.AttachmentPart a) {
                 if (a.data() == null || a.data().length() > 1 << 20) throw ParleyException.malformed("an upload part is 0..1 MiB");
@@ -459,7 +463,33 @@ public final class DeliveryService {
         List<String> added = distinctKnown(adds).stream().filter(c -> !g.members().contains(c)).toList();
         List<String> removed = removes.stream().filter(g.members()::contains).distinct().toList();
         if (added.isEmpty() && removed.isEmpty()) return conversationView(conv);
-        return issue(conv, g, s, added, removed, true);
+        return issue(conv, g, s, added, removed, List.of(), true);
+    }
+
+    /**
+     * Makes members admins (admins only: PROTOCOL_VIOLATION otherwise): the next version of the
+     * group's signed state with their admin flag set, sent to every member like a member change
+     * (ADD_MEMBERS naming them, carrying the whole state). From then on their own changes verify
+     * at every member that holds this version; members that get such a change first keep it
+     * until they do ({@link #MAX_PARKED_STATES}). {@code contactIds} must be members (else
+     * MALFORMED_INPUT); ones already admins change nothing.
+     */
+    public CompletionStage<ConversationView> addGroupAdmins(String conversationId, List<String> contactIds) {
+        ConversationRecord conv = conversation(conversationId);
+        if (!conv.isGroup()) throw ParleyException.malformed("not a group conversation");
+        ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
+        if (!g.signed()) throw ParleyException.protocol("this group has no admin-signed member list: no admins can be added");
+        GroupState s = GroupStateCodec.decode(g.state());
+        if (!s.isAdmin(account.identity().publicKey().signingKey())) throw ParleyException.protocol("only a group admin can add admins");
+        if (g.members().isEmpty()) throw ParleyException.protocol("we are not a member of this group");
+        List<String> promoted = new ArrayList<>();
+        for (String c : contactIds == null ? List.<String>of() : contactIds) {
+            if (!g.members().contains(c)) throw ParleyException.malformed("not a member of this group: " + c);
+            Peer p = peers.get(c);
+            if (p != null && s.find(p.identity).filter(GroupState.Member::admin).isEmpty() && !promoted.contains(c)) promoted.add(c);
+        }
+        if (promoted.isEmpty()) return conversationView(conv);
+        return issue(conv, g, s, List.of(), List.of(), promoted, true);
     }
 
     /**
@@ -496,13 +526,13 @@ public final class DeliveryService {
      * carries the same full signed state, so any order of arrival ends at this version.
      */
     private CompletionStage<ConversationView> issue(ConversationRecord conv, ServiceCodec.Group held, GroupState s, List<String> added,
-                                                    List<String> removed, boolean tellRemoved) {
+                                                    List<String> removed, List<String> promoted, boolean tellRemoved) {
         long version = s.version() + 1;
         List<GroupState.Member> next = new ArrayList<>();
         for (GroupState.Member m : s.members()) {
             String cid = contactId(m.key());
             if (removed.contains(cid) || added.contains(cid) || departed(m, cid, held.left())) continue;
-            next.add(m);
+            next.add(promoted.contains(cid) ? new GroupState.Member(m.key(), m.addedAt(), true) : m);
         }
         for (String c : added) next.add(new GroupState.Member(peers.get(c).identity, version, false));
         GroupState state = GroupStateCodec.sign(account.identity(), s.groupId(), s.creator(), s.salt(), version, s.name(), next);
@@ -522,6 +552,10 @@ public final class DeliveryService {
                 sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
                         InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(added, false), version, encoded), stayed));
             }
+        }
+        if (!promoted.isEmpty() && !stayed.isEmpty()) {
+            sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
+                    InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(promoted, false), version, encoded), stayed));
         }
         if (!removed.isEmpty()) {
             List<String> told = new ArrayList<>(stayed);
@@ -895,7 +929,7 @@ public final class DeliveryService {
             if (hs != null && hs.isAdmin(account.identity().publicKey().signingKey()) && hs.find(sender.identity).isPresent()
                     && hs.find(account.identity().publicKey()).isPresent()) {
                 LOG.debug("{} left group {}: issuing the next version without it", shortId(sender.id), shortId(g.groupId().hex()));
-                return saved.thenCompose(v -> issue(c, next, hs, List.of(), List.of(sender.id), false)).thenApply(v -> null);
+                return saved.thenCompose(v -> issue(c, next, hs, List.of(), List.of(sender.id), List.of(), false)).thenApply(v -> null);
             }
             return saved;
         }
@@ -910,9 +944,12 @@ public final class DeliveryService {
         try {
             GroupStateCodec.verify(next, heldState); // first, so a forged state is counted even when it is not newer
         } catch (ParleyException e) {
+            if (heldState.isPresent() && next.version() > heldState.get().version() && GroupStateCodec.signedBySigner(next, heldState.get())) {
+                park(conv, next, g.state());
+            }
             return refuseGroup(sender, e.getMessage());
         }
-        if (heldState.isPresent() && next.version() <= heldState.get().version()) {
+        if (heldState.isPresent() && !supersedes(next, heldState.get())) {
             LOG.debug("ignoring version {} of group {} from {}: we hold {}", next.version(), shortId(g.groupId().hex()), shortId(sender.id),
                     heldState.get().version());
             return CompletableFuture.completedFuture(null);
@@ -922,7 +959,59 @@ public final class DeliveryService {
         ConversationRecord c = new ConversationRecord(conv, "", next.name().isBlank() ? title : next.name(), created,
                 ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), members, g.state(), left)));
         conversations.put(conv, c);
-        return store.putConversation(c).thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view));
+        return store.putConversation(c).thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view))
+                .thenCompose(v -> unpark(conv, next, sender));
+    }
+
+    /**
+     * Whether {@code next} (verified against {@code held}) replaces {@code held}: a higher version,
+     * or — two admins signed the same version at once — the same version with the lower signature,
+     * so every member ends at the same one of the two whatever the arrival order.
+     */
+    static boolean supersedes(GroupState next, GroupState held) {
+        if (next.version() != held.version()) return next.version() > held.version();
+        return Arrays.compareUnsigned(next.signature().toArray(), held.signature().toArray()) < 0;
+    }
+
+    /** States kept per group that were signed by someone not (yet) an admin of the version we held. */
+    static final int MAX_PARKED_STATES = 4;
+    private final Map<String, List<GroupControlState>> parkedStates = new HashMap<>();
+
+    private record GroupControlState(GroupState state, Bytes encoded) {}
+
+    /**
+     * Keeps a newer, well-signed state whose signer is not an admin of the version we hold: the
+     * state that made it one (an admin added by another) may still be on its way, since group
+     * changes are applied as they arrive. In memory, at most {@link #MAX_PARKED_STATES} per group
+     * (the newest kept); still counted as refused.
+     */
+    private void park(String conv, GroupState next, Bytes encoded) {
+        List<GroupControlState> list = parkedStates.computeIfAbsent(conv, k -> new ArrayList<>());
+        if (list.stream().anyMatch(p -> p.encoded().equals(encoded))) return;
+        list.add(new GroupControlState(next, encoded));
+        list.sort(Comparator.comparingLong((GroupControlState p) -> p.state().version()));
+        while (list.size() > MAX_PARKED_STATES) list.remove(0);
+    }
+
+    /**
+     * After applying {@code held}: a kept state of the next version that {@code held} now verifies
+     * is applied as if it just arrived (which unparks the one after it, and so on).
+     */
+    private CompletionStage<Void> unpark(String conv, GroupState held, Peer sender) {
+        List<GroupControlState> list = parkedStates.get(conv);
+        if (list == null) return CompletableFuture.completedFuture(null);
+        list.removeIf(p -> p.state().version() <= held.version());
+        for (GroupControlState p : list) {
+            // only the next version: a state its signer made before it was an admin would name a later one
+            if (p.state().version() != held.version() + 1 || !held.isAdmin(p.state().signer())) continue;
+            list.remove(p);
+            if (list.isEmpty()) parkedStates.remove(conv);
+            LOG.debug("applying kept version {} of group {}", p.state().version(), shortId(held.groupId().hex()));
+            return applyGroup(sender, new InnerMessage.GroupControl(held.groupId(), InnerMessage.GroupControl.Action.ADD_MEMBERS, "",
+                    List.of(), p.state().version(), p.encoded()));
+        }
+        if (list.isEmpty()) parkedStates.remove(conv);
+        return CompletableFuture.completedFuture(null);
     }
 
     private CompletionStage<Void> refuseGroup(Peer sender, String why) {
@@ -1329,6 +1418,37 @@ public final class DeliveryService {
         return putContact(p).thenCompose(v -> sendCard(p)).thenApply(v -> null);
     }
 
+    /**
+     * {@link #rotateInbox} at a client's request, for one contact or (null or empty) every contact
+     * (our own devices excepted). Refused as a whole (RESOURCE_LIMIT) if a contact already has
+     * {@link #MAX_RETIRED_INBOXES} old inboxes still draining: a further move would drop one that
+     * may still hold messages. NOT_FOUND for an unknown contact, UNAVAILABLE before start.
+     */
+    public CompletionStage<List<DeliveryMessage.RotatedInbox>> rotateInboxes(String contactId) {
+        if (!started || closed) return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.UNAVAILABLE, "delivery not started"));
+        List<Peer> targets = new ArrayList<>();
+        if (contactId == null || contactId.isEmpty()) {
+            for (Peer p : peers.values()) if (!devices.isOwnDevice(p.id)) targets.add(p);
+        } else {
+            Peer p = peers.get(contactId);
+            if (p == null || devices.isOwnDevice(contactId)) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "no contact " + contactId);
+            targets.add(p);
+        }
+        long now = clock.nowMillis();
+        for (Peer p : targets) {
+            long draining = p.retired.stream().filter(r -> r.untilMillis() > now).count();
+            if (draining >= MAX_RETIRED_INBOXES) {
+                long free = p.retired.stream().mapToLong(ServiceCodec.RetiredInbox::untilMillis).filter(u -> u > now).min().orElse(now);
+                throw ParleyException.limit("the inbox for contact " + p.id + " was moved " + draining
+                        + " times within the TTL; its old inboxes are still draining (the next move is possible in " + (free - now) / 1000 + " s)");
+            }
+        }
+        List<CompletionStage<Void>> moves = new ArrayList<>();
+        for (Peer p : targets) moves.add(rotateInbox(p.id));
+        return allVoid(moves).thenApply(v -> targets.stream().map(p -> new DeliveryMessage.RotatedInbox(p.id, p.our.inbox().id().value().hex(),
+                p.our.inbox().relays().stream().map(r -> r.nodeId().hex()).toList())).toList());
+    }
+
     /** Queues our contact card for {@code p}: our identity, prekeys and the inbox {@code p} is to send to. */
     private CompletionStage<MessageView> sendCard(Peer p) {
         Invite card = InviteCodec.create(account.identity(), account.bundle(), p.our.inbox(), name(),
@@ -1595,7 +1715,8 @@ public final class DeliveryService {
                         .map(r -> r.id().hex()).toList());
             }
             return new MessageView(m.messageId(), m.conversationId(), "out", config.displayName(), b.text(), m.status().label(),
-                    p.failureReason().isEmpty() ? null : p.failureReason(), m.createdAtMillis(), m.updatedAtMillis(), p.path(), files);
+                    p.failureReason().isEmpty() ? null : p.failureReason(), m.createdAtMillis(), m.updatedAtMillis(), p.path(), files,
+                    m.conversationId().startsWith("g-") ? memberStatuses(m.status(), b, p) : List.of());
         }
         InBody b = ServiceCodec.decodeIn(m.body());
         Peer sender = peers.get(b.senderContactId());
@@ -1605,13 +1726,48 @@ public final class DeliveryService {
                 m.status().label(), null, m.createdAtMillis(), m.updatedAtMillis(), p.path(), attachments.views(b.attachments()));
     }
 
+    /**
+     * Per member of an outgoing group message: the best level of its devices (as {@link #progress}
+     * counts them), labelled like a message status; "failed" for a member that had not confirmed it
+     * when the message failed. Our own devices are not members. In the order the message was sent.
+     */
+    private List<DeliveryMessage.MemberStatus> memberStatuses(MessageState status, OutBody b, Progress p) {
+        Map<String, Integer> best = new LinkedHashMap<>();
+        for (ServiceCodec.Recipient r : b.recipients()) {
+            if (devices.isOwnDevice(r.contactId())) continue;
+            best.merge(devices.conversationOf(r.contactId()), p.recipients().getOrDefault(r.contactId(), 0), Math::max);
+        }
+        List<DeliveryMessage.MemberStatus> out = new ArrayList<>(best.size());
+        best.forEach((member, level) -> out.add(new DeliveryMessage.MemberStatus(member,
+                status == MessageState.FAILED && level < LEVEL_DELIVERED ? MessageState.FAILED.label() : switch (level) {
+                    case 0 -> MessageState.PENDING.label();
+                    case 1 -> MessageState.SENT.label();
+                    case 2 -> MessageState.DELIVERED.label();
+                    default -> MessageState.READ.label();
+                })));
+        return out;
+    }
+
     private CompletionStage<ConversationView> conversationView(ConversationRecord c) {
         return store.messages(c.conversationId(), Long.MAX_VALUE, 200).thenApply(list -> {
             int unread = (int) list.stream().filter(m -> !m.outgoing() && m.status() == MessageState.RECEIVED).count();
             MessageView last = list.isEmpty() ? null : view(list.get(0));
             List<String> members = c.isGroup() ? ServiceCodec.decodeGroup(c.data()).members() : List.of(c.contactId());
-            return new ConversationView(c.conversationId(), c.isGroup() ? "group" : "direct", c.title(), last, unread, members);
+            return new ConversationView(c.conversationId(), c.isGroup() ? "group" : "direct", c.title(), last, unread, members,
+                    c.isGroup() ? admins(ServiceCodec.decodeGroup(c.data())) : List.of());
         });
+    }
+
+    /** A group's admins we know: contact ids, and our own user id if we are one. */
+    private List<String> admins(ServiceCodec.Group g) {
+        if (!g.signed()) return List.of();
+        List<String> out = new ArrayList<>();
+        IdentityKey me = account.identity().publicKey();
+        for (GroupState.Member m : GroupStateCodec.decode(g.state()).admins()) {
+            if (m.key().equals(me)) out.add(me.signingKey().hex());
+            else if (peers.containsKey(contactId(m.key()))) out.add(contactId(m.key()));
+        }
+        return out;
     }
 
     private Optional<String> name() {

@@ -49,6 +49,8 @@ final class SimNet {
     /** Sends with these indexes (0 = first send in the net) are refused, as by a relay where the inbox is not registered yet. */
     final java.util.Set<Integer> refuseSends = new java.util.HashSet<>();
     private final java.util.Set<Bytes> slow = new java.util.HashSet<>();
+    /** Pushes of anything stored in these inboxes are {@code slowPushMillis} late (one sender's link to one recipient). */
+    final java.util.Set<Bytes> slowInboxes = new java.util.HashSet<>();
 
     record Sent(String from, String relay, Bytes inbox, List<String> path, long atMillis, int length) {}
 
@@ -159,7 +161,7 @@ final class SimNet {
         int copies = faults.nextDouble() < duplicate ? 2 : 1;
         for (int i = 0; i < copies; i++) {
             long delay = 1 + (faults.nextDouble() < reorder ? 20 + faults.nextInt(200) : faults.nextInt(3));
-            if (slow.contains(messageId)) delay += slowPushMillis;
+            if (slow.contains(messageId) || slowInboxes.contains(inbox)) delay += slowPushMillis;
             scheduler.schedule(delay, () -> {
                 Map<Bytes, Bytes> box = stored.get(inbox);
                 Bytes env = box == null ? null : box.get(messageId);

@@ -1,0 +1,167 @@
+package org.parley.delivery.service;
+
+import org.junit.jupiter.api.Test;
+import org.parley.core.ParleyException;
+import org.parley.core.bus.DeliveryMessage;
+import org.parley.core.bus.DeliveryMessage.MemberStatus;
+import org.parley.core.bus.DeliveryMessage.MessageView;
+import org.parley.delivery.group.GroupState;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.parley.delivery.service.DeliveryServiceTest.controlSettled;
+import static org.parley.delivery.service.DeliveryServiceTest.groupOf;
+import static org.parley.delivery.service.DeliveryServiceTest.shownIds;
+import static org.parley.delivery.service.GroupServiceTest.members;
+import static org.parley.delivery.service.GroupServiceTest.send;
+import static org.parley.delivery.service.GroupServiceTest.team;
+import static org.parley.delivery.service.GroupServiceTest.world;
+
+/**
+ * Further admins: an admin signs the next version with a member's admin flag set; from then on that
+ * member's own signed changes are applied by every member, also where they overtake the promotion;
+ * two admins' changes to the same version end at the same state everywhere. Non-admins stay
+ * refused. Also the per-member status of a group message.
+ */
+class GroupAdminTest {
+
+    static boolean holds(SimNet.Peer p, String conv, long version) {
+        return p.service.groupState(conv).map(s -> s.version() == version).orElse(false);
+    }
+
+    static boolean isAdmin(SimNet.Peer p, String conv, SimNet.Peer who) {
+        GroupState s = p.service.groupState(conv).orElseThrow();
+        return s.find(who.service.account().identity().publicKey()).map(GroupState.Member::admin).orElse(false);
+    }
+
+    @Test
+    void aMemberMadeAdminCanRemoveAndAddMembersAndEveryoneAppliesIt() {
+        GroupServiceTest.World w = world(61, 4);
+        SimNet net = w.net();
+        String conv = team(w);
+        SimNet.Peer p1 = w.p(1);
+        DeliveryMessage.ConversationView v = w.p(0).service.addGroupAdmins(conv, List.of(w.id(0, 1))).toCompletableFuture().join();
+        assertThat(v.adminContactIds()).containsExactlyInAnyOrder(w.p(0).service.me().userId(), w.id(0, 1));
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 2)), 30_000)).isTrue();
+        for (SimNet.Peer p : w.ps()) assertThat(isAdmin(p, conv, p1)).as(p.name).isTrue();
+        assertThat(groupOf(w.p(2), conv).adminContactIds()).containsExactlyInAnyOrder(w.id(2, 0), w.id(2, 1));
+
+        // the new admin removes p3: version 3, signed by p1, applied everywhere
+        p1.service.changeGroup(conv, List.of(), List.of(w.id(1, 3))).toCompletableFuture().join();
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 3)), 30_000)).isTrue();
+        assertThat(members(w.p(0), conv)).containsExactlyInAnyOrder(w.id(0, 1), w.id(0, 2));
+        assertThat(members(w.p(2), conv)).containsExactlyInAnyOrder(w.id(2, 0), w.id(2, 1));
+        assertThat(members(w.p(3), conv)).isEmpty();
+        // and adds it back: version 4
+        p1.service.changeGroup(conv, List.of(w.id(1, 3)), List.of()).toCompletableFuture().join();
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 4)) && controlSettled(p1), 30_000)).isTrue();
+        assertThat(members(w.p(3), conv)).containsExactlyInAnyOrder(w.id(3, 0), w.id(3, 1), w.id(3, 2));
+        assertThat(members(w.p(0), conv)).hasSize(3);
+        assertThat(w.ps().stream().mapToLong(p -> p.service.groupChangesRefused()).sum()).isZero();
+    }
+
+    @Test
+    void aNonAdminMayNeitherChangeMembersNorAddAdmins() {
+        GroupServiceTest.World w = world(62, 4);
+        String conv = team(w);
+        SimNet.Peer p2 = w.p(2);
+        assertThatThrownBy(() -> p2.service.addGroupAdmins(conv, List.of(w.id(2, 3)))).isInstanceOfSatisfying(ParleyException.class,
+                e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.PROTOCOL_VIOLATION));
+        Throwable viaBus = p2.service.handle(new DeliveryMessage.AddGroupAdmins(conv, List.of(w.id(2, 3)))).handle((r, e) -> e)
+                .toCompletableFuture().join();
+        assertThat(DeliveryService.cause(viaBus)).isInstanceOfSatisfying(ParleyException.class,
+                e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.PROTOCOL_VIOLATION));
+        // a non-member cannot be made admin
+        assertThatThrownBy(() -> w.p(0).service.addGroupAdmins(conv, List.of("nobody"))).isInstanceOfSatisfying(ParleyException.class,
+                e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.MALFORMED_INPUT));
+        // p0 makes p1 an admin; p2 still is not, and its removal of p3 is refused
+        w.p(0).service.addGroupAdmins(conv, List.of(w.id(0, 1))).toCompletableFuture().join();
+        assertThat(w.net().runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 2)), 30_000)).isTrue();
+        assertThatThrownBy(() -> p2.service.changeGroup(conv, List.of(), List.of(w.id(2, 3)))).isInstanceOfSatisfying(ParleyException.class,
+                e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.PROTOCOL_VIOLATION));
+        assertThat(members(w.p(3), conv)).hasSize(3);
+    }
+
+    @Test
+    void aNewAdminsChangeThatOvertakesItsPromotionIsAppliedWhenThePromotionComes() {
+        GroupServiceTest.World w = world(63, 4);
+        SimNet net = w.net();
+        String conv = team(w);
+        SimNet.Peer p1 = w.p(1), p2 = w.p(2);
+        // what p0 sends p2 is pushed 5 s late, starting with the promotion (the second of its three sends: p1, p2, p3)
+        int toP2 = net.sends.size() + 1;
+        w.p(0).service.addGroupAdmins(conv, List.of(w.id(0, 1))).toCompletableFuture().join();
+        assertThat(p2.ownInboxes).contains(net.sends.get(toP2).inbox());
+        net.slowInboxes.add(net.sends.get(toP2).inbox());
+        net.slowPushMillis = 5_000;
+        assertThat(net.runUntil(() -> holds(p1, conv, 2), 3_000)).isTrue();
+        assertThat(holds(p2, conv, 1)).isTrue();
+        p1.service.changeGroup(conv, List.of(), List.of(w.id(1, 3))).toCompletableFuture().join();
+        // p2 gets version 3 (signed by p1) while it holds version 1, where p1 is no admin: refused for now
+        assertThat(net.runUntil(() -> p2.service.groupChangesRefused() == 1, 4_000)).isTrue();
+        assertThat(holds(p2, conv, 1)).isTrue();
+        // the promotion arrives: p2 applies it, then the kept version 3
+        assertThat(net.runUntil(() -> holds(p2, conv, 3), 30_000)).isTrue();
+        assertThat(members(p2, conv)).containsExactlyInAnyOrder(w.id(2, 0), w.id(2, 1));
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 3)), 30_000)).isTrue();
+    }
+
+    @Test
+    void twoAdminsChangingTheSameVersionEndAtOneStateEverywhere() {
+        for (boolean p0First : new boolean[]{true, false}) {
+            GroupServiceTest.World w = world(64, 5);
+            SimNet net = w.net();
+            // p0..p3; p4 knows everyone but is not in the group
+            String conv = w.p(0).service.createGroup("team", w.ids(0, 1, 2, 3)).toCompletableFuture().join().conversationId();
+            assertThat(net.runUntil(() -> w.ps().subList(0, 4).stream().allMatch(p -> holds(p, conv, 1)), 30_000)).isTrue();
+            w.p(0).service.addGroupAdmins(conv, List.of(w.id(0, 1))).toCompletableFuture().join();
+            assertThat(net.runUntil(() -> w.ps().subList(0, 4).stream().allMatch(p -> holds(p, conv, 2)), 30_000)).isTrue();
+            // at once: p0 adds p4, p1 removes p3 — both sign version 3
+            Runnable add = () -> w.p(0).service.changeGroup(conv, List.of(w.id(0, 4)), List.of()).toCompletableFuture().join();
+            Runnable remove = () -> w.p(1).service.changeGroup(conv, List.of(), List.of(w.id(1, 3))).toCompletableFuture().join();
+            (p0First ? add : remove).run();
+            (p0First ? remove : add).run();
+            assertThat(net.runUntil(() -> w.ps().stream().allMatch(DeliveryServiceTest::controlSettled), 60_000)).isTrue();
+            GroupState at0 = w.p(0).service.groupState(conv).orElseThrow();
+            assertThat(at0.version()).isEqualTo(3);
+            for (int i : new int[]{1, 2}) {
+                assertThat(w.p(i).service.groupState(conv).orElseThrow().signature()).as("p0 first %s, p%d", p0First, i).isEqualTo(at0.signature());
+            }
+            assertThat(members(w.p(2), conv)).hasSize(at0.members().size() - 1);
+        }
+    }
+
+    @Test
+    void aGroupMessageShowsEachMembersStatus() {
+        GroupServiceTest.World w = world(67, 4);
+        SimNet net = w.net();
+        String conv = team(w);
+        w.p(3).online = false;
+        MessageView m = send(w.p(0), conv, "status per member");
+        assertThat(m.members()).extracting(MemberStatus::status).containsOnly("pending");
+        assertThat(net.runUntil(() -> statuses(w.p(0), conv, m).values().stream().filter("delivered"::equals).count() == 2, 30_000)).isTrue();
+        String p1sId = shownIds(w.p(1), conv).get(0);
+        w.p(1).service.markRead(conv, p1sId).toCompletableFuture().join();
+        assertThat(net.runUntil(() -> "read".equals(statuses(w.p(0), conv, m).get(w.id(0, 1))), 30_000)).isTrue();
+        Map<String, String> s = statuses(w.p(0), conv, m);
+        assertThat(s).containsExactlyInAnyOrderEntriesOf(Map.of(w.id(0, 1), "read", w.id(0, 2), "delivered", w.id(0, 3), "sent"));
+        MessageView now = latest(w.p(0), conv, m);
+        assertThat(now.status()).isEqualTo("sent"); // the lowest over members, as before
+        // a direct message lists no members
+        MessageView direct = w.p(0).service.sendText(w.id(0, 1), "direct").toCompletableFuture().join();
+        assertThat(direct.members()).isEmpty();
+    }
+
+    static MessageView latest(SimNet.Peer p, String conv, MessageView m) {
+        return p.service.listMessages(conv, 0, 50).toCompletableFuture().join().stream()
+                .filter(x -> x.messageId().equals(m.messageId())).findFirst().orElseThrow();
+    }
+
+    static Map<String, String> statuses(SimNet.Peer p, String conv, MessageView m) {
+        return latest(p, conv, m).members().stream().collect(Collectors.toMap(MemberStatus::contactId, MemberStatus::status));
+    }
+}
