@@ -160,6 +160,11 @@ public final class CircuitRelay {
             }
 
             @Override
+            public void onRelay(int circId, boolean early, byte[] body) {
+                fromPrevRelay(early, body);
+            }
+
+            @Override
             public void onLinkClosed() {
                 close(DestroyReason.CHANNEL_CLOSED, false, true);
             }
@@ -169,6 +174,16 @@ public final class CircuitRelay {
             @Override
             public void onCell(Cell cell) {
                 fromNext(cell);
+            }
+
+            @Override
+            public void onRelay(int circId, boolean early, byte[] body) {
+                if (closed) return;
+                if (early) {
+                    close(DestroyReason.PROTOCOL, true, true); // RELAY_EARLY never travels backward
+                } else {
+                    backward(body);
+                }
             }
 
             @Override
@@ -189,34 +204,31 @@ public final class CircuitRelay {
 
         private void fromPrev(Cell cell) {
             if (closed) return;
-            Bytes body;
-            boolean early;
             if (cell instanceof Cell.Relay r) {
-                body = r.body();
-                early = false;
+                fromPrevRelay(false, r.body().toArray());
             } else if (cell instanceof Cell.RelayEarly r) {
-                body = r.body();
-                early = true;
-                if (++relayEarlySeen > MAX_RELAY_EARLY) {
-                    relayEarlyRefused++;
-                    metrics.cellDropped(RoutingMetrics.RELAY_EARLY);
-                    LOG.debug("too many RELAY_EARLY cells; closing the circuit");
-                    close(DestroyReason.PROTOCOL, true, true);
-                    return;
-                }
+                fromPrevRelay(true, r.body().toArray());
             } else if (cell instanceof Cell.Destroy d) {
                 close(d.reason(), false, true);
-                return;
             } else {
+                close(DestroyReason.PROTOCOL, true, true);
+            }
+        }
+
+        /** A forward RELAY or RELAY_EARLY body (509 bytes, owned: decrypted in place). */
+        private void fromPrevRelay(boolean early, byte[] b) {
+            if (closed) return;
+            if (early && ++relayEarlySeen > MAX_RELAY_EARLY) {
+                relayEarlyRefused++;
+                metrics.cellDropped(RoutingMetrics.RELAY_EARLY);
+                LOG.debug("too many RELAY_EARLY cells; closing the circuit");
                 close(DestroyReason.PROTOCOL, true, true);
                 return;
             }
-            byte[] b = body.toArray();
             if (crypto.decryptForward(early ? RELAY_EARLY : RELAY, b)) {
                 local(b, early);
             } else if (nextLink != null) {
-                Bytes out = Bytes.wrap(b);
-                sw.send(nextLink, early ? new Cell.RelayEarly(nextId, out) : new Cell.Relay(nextId, out));
+                sw.sendRelay(nextLink, nextId, early, b);
                 metrics.cellRelayed();
             } else {
                 digestFailures++;
@@ -314,15 +326,19 @@ public final class CircuitRelay {
                 extending = false;
                 sendNow(new RelayMessage.Extended2(c.hdata()));
             } else if (cell instanceof Cell.Relay r) {
-                byte[] b = r.body().toArray();
-                crypto.encryptBackward(RELAY, b);
-                sw.send(prevLink, new Cell.Relay(prevId, Bytes.wrap(b)));
-                metrics.cellRelayed();
+                backward(r.body().toArray());
             } else if (cell instanceof Cell.Destroy d) {
                 close(d.reason(), true, false);
             } else {
                 close(DestroyReason.PROTOCOL, true, true);
             }
+        }
+
+        /** A backward RELAY body from the next hop (509 bytes, owned: encrypted in place), one hop back. */
+        private void backward(byte[] b) {
+            crypto.encryptBackward(RELAY, b);
+            sw.sendRelay(prevLink, prevId, false, b);
+            metrics.cellRelayed();
         }
 
         /** Sends outside flow control (SENDME, EXTENDED2). */
@@ -333,7 +349,7 @@ public final class CircuitRelay {
         private void emit(byte[] body) {
             if (closed) return;
             crypto.originateBackward(RELAY, body);
-            sw.send(prevLink, new Cell.Relay(prevId, Bytes.wrap(body)));
+            sw.sendRelay(prevLink, prevId, false, body);
         }
 
         @Override

@@ -6,6 +6,7 @@ import org.parley.core.identity.NodeId;
 import org.parley.routing.RoutingMetrics;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.cell.CellCodec;
+import org.parley.routing.cell.CellCommand;
 import org.parley.routing.cell.DestroyReason;
 import org.parley.routing.link.Link;
 import org.parley.routing.link.LinkListener;
@@ -13,7 +14,7 @@ import org.parley.routing.link.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
@@ -34,6 +35,16 @@ public final class CircuitSwitch implements LinkListener {
     public interface Endpoint {
         void onCell(Cell cell);
 
+        /**
+         * A RELAY ({@code early} false) or RELAY_EARLY cell on circuit {@code circId}, as its
+         * 509-byte body, which the endpoint now owns (it may encrypt or decrypt it in place). The
+         * switch's fast path for relayed cells; the default hands the same cell to {@link #onCell}.
+         */
+        default void onRelay(int circId, boolean early, byte[] body) {
+            Bytes b = Bytes.wrap(body);
+            onCell(early ? new Cell.RelayEarly(circId, b) : new Cell.Relay(circId, b));
+        }
+
         /** The link under this circuit closed. */
         void onLinkClosed();
     }
@@ -48,7 +59,9 @@ public final class CircuitSwitch implements LinkListener {
     private final Random random;
     private final int maxCircuitsPerLink;
     private final RoutingMetrics metrics;
-    private final Map<Link, Map<Integer, Endpoint>> links = new HashMap<>();
+    private static final int RELAY = CellCommand.RELAY.code();
+    private static final int RELAY_EARLY = CellCommand.RELAY_EARLY.code();
+    private final Map<Link, CircuitTable<Endpoint>> links = new HashMap<>();
     private final Map<NodeId, Link> byPeer = new HashMap<>();
     private CreateHandler createHandler;
     private long malformedFrames;
@@ -83,15 +96,37 @@ public final class CircuitSwitch implements LinkListener {
 
     @Override
     public void onLinkOpened(Link link) {
-        links.computeIfAbsent(link, l -> new HashMap<>());
+        links.computeIfAbsent(link, l -> new CircuitTable<>());
         link.peer().ifPresent(p -> byPeer.putIfAbsent(p, link));
     }
 
     @Override
     public void onFrame(Link link, Bytes frame) {
-        Map<Integer, Endpoint> circuits = links.get(link);
+        onFrame(link, frame.toArray());
+    }
+
+    /**
+     * As {@link #onFrame(Link, Bytes)}, taking ownership of {@code frame}. A RELAY or RELAY_EARLY
+     * cell on a known circuit (non-zero id, 514 bytes) goes straight to its endpoint's
+     * {@link Endpoint#onRelay} as a copy of the body, without a {@link Cell} record; anything else
+     * takes the decode-then-validate path, which also closes the link on garbage.
+     */
+    @Override
+    public void onFrame(Link link, byte[] frame) {
+        CircuitTable<Endpoint> circuits = links.get(link);
         if (circuits == null) {
             return; // closed already
+        }
+        if (frame != null && frame.length == Cell.CELL_LEN) {
+            int command = frame[4] & 0xff;
+            if (command == RELAY || command == RELAY_EARLY) {
+                int circId = ((frame[0] & 0xff) << 24) | ((frame[1] & 0xff) << 16) | ((frame[2] & 0xff) << 8) | (frame[3] & 0xff);
+                Endpoint end = circId == 0 ? null : circuits.get(circId);
+                if (end != null) {
+                    end.onRelay(circId, command == RELAY_EARLY, Arrays.copyOfRange(frame, Cell.HEADER_LEN, Cell.CELL_LEN));
+                    return;
+                }
+            }
         }
         Cell cell;
         try {
@@ -125,10 +160,10 @@ public final class CircuitSwitch implements LinkListener {
 
     @Override
     public void onLinkClosed(Link link) {
-        Map<Integer, Endpoint> circuits = links.remove(link);
+        CircuitTable<Endpoint> circuits = links.remove(link);
         link.peer().ifPresent(p -> byPeer.remove(p, link));
         if (circuits == null) return;
-        for (Endpoint e : new ArrayList<>(circuits.values())) {
+        for (Endpoint e : circuits.values()) {
             e.onLinkClosed();
         }
     }
@@ -148,14 +183,14 @@ public final class CircuitSwitch implements LinkListener {
 
     /** Registers {@code end} under a fresh circuit id from this side's space on {@code link}. */
     public int allocate(Link link, Endpoint end) {
-        Map<Integer, Endpoint> circuits = links.get(link);
+        CircuitTable<Endpoint> circuits = links.get(link);
         if (circuits == null) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "link is closed");
         if (circuits.size() >= maxCircuitsPerLink) throw ParleyException.limit("too many circuits on one link");
         for (int tries = 0; tries < 64; tries++) {
             int id = random.nextInt() & 0x7fffffff;
             if (link.initiator()) id |= 0x80000000;
             if (id != 0 && !circuits.containsKey(id)) {
-                circuits.put(id, end);
+                circuits.putIfAbsent(id, end);
                 return id;
             }
         }
@@ -164,19 +199,39 @@ public final class CircuitSwitch implements LinkListener {
 
     /** Registers {@code end} under the peer-chosen id {@code circId}. */
     public void register(Link link, int circId, Endpoint end) {
-        Map<Integer, Endpoint> circuits = links.get(link);
+        CircuitTable<Endpoint> circuits = links.get(link);
         if (circuits == null) throw new ParleyException(ParleyException.Kind.UNAVAILABLE, "link is closed");
         if (circuits.putIfAbsent(circId, end) != null) throw ParleyException.protocol("circuit id in use");
     }
 
     public void unregister(Link link, int circId) {
-        Map<Integer, Endpoint> circuits = links.get(link);
+        CircuitTable<Endpoint> circuits = links.get(link);
         if (circuits != null) circuits.remove(circId);
     }
 
     public void send(Link link, Cell cell) {
         cellsSent++;
-        link.send(Bytes.wrap(CellCodec.encode(cell)));
+        link.sendOwned(CellCodec.encode(cell));
+    }
+
+    /**
+     * Sends a RELAY ({@code early} false) or RELAY_EARLY cell with the 509-byte {@code body} on
+     * circuit {@code circId}: the same frame as {@link #send} of a {@link Cell.Relay} or
+     * {@link Cell.RelayEarly}, built without the record.
+     */
+    public void sendRelay(Link link, int circId, boolean early, byte[] body) {
+        if (body.length != Cell.PAYLOAD_LEN) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "relay body must be " + Cell.PAYLOAD_LEN + " bytes");
+        }
+        byte[] out = new byte[Cell.CELL_LEN];
+        out[0] = (byte) (circId >>> 24);
+        out[1] = (byte) (circId >>> 16);
+        out[2] = (byte) (circId >>> 8);
+        out[3] = (byte) circId;
+        out[4] = (byte) (early ? RELAY_EARLY : RELAY);
+        System.arraycopy(body, 0, out, Cell.HEADER_LEN, Cell.PAYLOAD_LEN);
+        cellsSent++;
+        link.sendOwned(out);
     }
 
     /** Cells this node has written to its links (own circuits and relayed ones). */
@@ -196,6 +251,6 @@ public final class CircuitSwitch implements LinkListener {
     }
 
     public int circuitCount() {
-        return links.values().stream().mapToInt(Map::size).sum();
+        return links.values().stream().mapToInt(CircuitTable::size).sum();
     }
 }

@@ -66,6 +66,16 @@ public final class ClientCircuit {
         }
 
         @Override
+        public void onRelay(int circId, boolean early, byte[] body) {
+            if (closed) return;
+            if (early) {
+                closeLocally(DestroyReason.PROTOCOL, true); // RELAY_EARLY never travels backward
+            } else {
+                onRelayBody(body);
+            }
+        }
+
+        @Override
         public void onLinkClosed() {
             closeLocally(DestroyReason.CHANNEL_CLOSED, false);
         }
@@ -130,18 +140,22 @@ public final class ClientCircuit {
         } else if (cell instanceof Cell.Created2 c && pending != null && crypto.hops() == 0) {
             hopAdded(c.hdata());
         } else if (cell instanceof Cell.Relay r) {
-            byte[] body = r.body().toArray();
-            int hop = crypto.decryptFrom(CellCommand.RELAY.code(), body);
-            if (hop < 0) {
-                LOG.debug("backward cell recognized by no hop; closing the circuit");
-                metrics.cellDropped(RoutingMetrics.DIGEST);
-                closeLocally(DestroyReason.PROTOCOL, true);
-                return;
-            }
-            fromHop(hop, body);
+            onRelayBody(r.body().toArray());
         } else {
             closeLocally(DestroyReason.PROTOCOL, true);
         }
+    }
+
+    /** A backward RELAY body (509 bytes, owned: decrypted in place). */
+    private void onRelayBody(byte[] body) {
+        int hop = crypto.decryptFrom(CellCommand.RELAY.code(), body);
+        if (hop < 0) {
+            LOG.debug("backward cell recognized by no hop; closing the circuit");
+            metrics.cellDropped(RoutingMetrics.DIGEST);
+            closeLocally(DestroyReason.PROTOCOL, true);
+            return;
+        }
+        fromHop(hop, body);
     }
 
     private void fromHop(int hop, byte[] body) {
@@ -224,7 +238,7 @@ public final class ClientCircuit {
                 NtorV3.HTYPE, pending.message());
         for (byte[] body : RelayFramer.frame(extend, kind.format())) {
             crypto.encryptTo(have - 1, CellCommand.RELAY_EARLY.code(), body);
-            sw.send(link, new Cell.RelayEarly(circId, Bytes.wrap(body)));
+            sw.sendRelay(link, circId, true, body);
         }
         prepare(have + 1);
     }
@@ -281,7 +295,7 @@ public final class ClientCircuit {
     private void emit(int hop, byte[] body) {
         if (closed) return;
         crypto.encryptTo(hop, CellCommand.RELAY.code(), body);
-        sw.send(link, new Cell.Relay(circId, Bytes.wrap(body)));
+        sw.sendRelay(link, circId, false, body);
     }
 
     public boolean isOpen() {

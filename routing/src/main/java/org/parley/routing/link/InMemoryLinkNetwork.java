@@ -121,7 +121,7 @@ public final class InMemoryLinkNetwork {
                     }
                 }
                 framesDelivered++;
-                to.owner.listener.onFrame(to, Bytes.wrap(wire));
+                to.owner.listener.onFrame(to, wire); // fresh array: the listener owns it
             });
         }
 

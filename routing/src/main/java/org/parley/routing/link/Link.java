@@ -20,6 +20,14 @@ public interface Link {
     /** Queues one 514-byte frame. Never blocks; a closed link drops it. */
     void send(Bytes frame);
 
+    /**
+     * Queues one 514-byte frame whose array the caller hands over: it must not touch it afterwards.
+     * Same as {@link #send}; links that can skip the copy of a {@link Bytes} override it.
+     */
+    default void sendOwned(byte[] frame) {
+        send(Bytes.wrap(frame));
+    }
+
     /** Closes the link; both sides' listeners get {@link LinkListener#onLinkClosed}. Idempotent. */
     void close();
 }

@@ -13,6 +13,15 @@ public interface LinkListener {
     /** One frame as received; may be garbage, the routing layer decodes and validates it. */
     void onFrame(Link link, Bytes frame);
 
+    /**
+     * The same as {@link #onFrame(Link, Bytes)} for a frame whose array the listener now owns (the
+     * transport made it for this call and does not touch it again): a listener may use it without
+     * a copy. The default wraps it.
+     */
+    default void onFrame(Link link, byte[] frame) {
+        onFrame(link, Bytes.wrap(frame));
+    }
+
     /** The link is gone (closed by either side or failed). No frames follow. */
     void onLinkClosed(Link link);
 }
