@@ -27,6 +27,10 @@ public final class LinkRpcCodec {
         return frame.length() == Cell.CELL_LEN && (frame.get(4) & 0xff) == COMMAND;
     }
 
+    public static boolean isRpcFrame(byte[] frame) {
+        return frame.length == Cell.CELL_LEN && (frame[4] & 0xff) == COMMAND;
+    }
+
     public static List<Bytes> encode(Bytes message) {
         if (message.length() > MAX_MESSAGE) {
             throw ParleyException.limit("link RPC of " + message.length() + " bytes exceeds " + MAX_MESSAGE);

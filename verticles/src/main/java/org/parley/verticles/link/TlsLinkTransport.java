@@ -10,7 +10,6 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeId;
@@ -300,11 +299,11 @@ public final class TlsLinkTransport implements Transport {
         listener.onLinkOpened(link);
         LinkRpcCodec.Reassembly rpcs = new LinkRpcCodec.Reassembly();
         String remoteIp = socket.remoteAddress() == null ? null : socket.remoteAddress().hostAddress();
-        RecordParser parser = RecordParser.newFixed(Cell.CELL_LEN, buf -> {
+        CellFramer parser = new CellFramer(raw -> {
             link.framesIn++;
             if (link.closed) return;
-            Bytes frame = Bytes.wrap(buf.getBytes());
-            if (LinkRpcCodec.isRpcFrame(frame)) {
+            if (LinkRpcCodec.isRpcFrame(raw)) {
+                Bytes frame = Bytes.wrap(raw);
                 Bytes whole;
                 try {
                     whole = rpcs.accept(frame);
@@ -318,7 +317,7 @@ public final class TlsLinkTransport implements Transport {
                 if (whole != null) rpcListener.onRpc(peer, remoteIp, whole);
                 return;
             }
-            listener.onFrame(link, frame);
+            listener.onFrame(link, raw); // a fresh array: routing owns it, no copy
         });
         socket.handler(buf -> {
             long now = System.nanoTime();
@@ -403,13 +402,20 @@ public final class TlsLinkTransport implements Transport {
         @Override
         public void send(Bytes frame) {
             if (closed) return;
-            if (frame.length() != Cell.CELL_LEN) {
-                throw new ParleyException(ParleyException.Kind.INTERNAL, "link frames are " + Cell.CELL_LEN + " bytes, got " + frame.length());
+            sendOwned(frame.toArray());
+        }
+
+        /** As {@link #send}, without copying the frame into a {@link Bytes} first: one copy, into the write buffer. */
+        @Override
+        public void sendOwned(byte[] frame) {
+            if (closed) return;
+            if (frame.length != Cell.CELL_LEN) {
+                throw new ParleyException(ParleyException.Kind.INTERNAL, "link frames are " + Cell.CELL_LEN + " bytes, got " + frame.length);
             }
             if (LinkRpcCodec.isRpcFrame(frame)) {
                 throw new ParleyException(ParleyException.Kind.INTERNAL, "routing must not send link RPC frames");
             }
-            sendRaw(frame);
+            append(frame);
         }
 
         /**
@@ -417,12 +423,16 @@ public final class TlsLinkTransport implements Transport {
          * record and one system call for many cells, instead of one per cell). Order is kept.
          */
         void sendRaw(Bytes frame) {
+            append(frame.toArray());
+        }
+
+        private void append(byte[] frame) {
             boolean schedule;
             synchronized (this) {
                 if (closed) return;
                 schedule = pending == null;
-                if (schedule) pending = io.vertx.core.buffer.Buffer.buffer(Cell.CELL_LEN * 8);
-                pending.appendBytes(frame.toArray());
+                if (schedule) pending = io.vertx.core.buffer.Buffer.buffer(Cell.CELL_LEN * 16);
+                pending.appendBytes(frame);
             }
             if (schedule) context.runOnContext(v -> flush());
         }
