@@ -24,4 +24,7 @@ public interface DeliveryMetrics {
 
     /** A group change was refused: unsigned, not signed by an admin of the group as we hold it, or malformed. */
     default void groupChangeRefused() {}
+
+    /** {@code missed} messages of one sender never came (a gap in its sequence numbers not filled in time): shown as a gap notice. */
+    default void gapsDetected(long missed) {}
 }

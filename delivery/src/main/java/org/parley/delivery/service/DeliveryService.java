@@ -128,6 +128,7 @@ public final class DeliveryService {
     static final long CARD_GATE_MILLIS = 20_000;
     private long lastCursor;
     private long groupChangesRefused;
+    private long missedMessages;
     private CompletionStage<Void> eventChain = CompletableFuture.completedFuture(null);
     private boolean started;
     private boolean closed;
@@ -704,6 +705,8 @@ public final class DeliveryService {
         } else {
             writes.add(putSessions(peer));
         }
+        Peer from = peer;
+        long seq = p.sequence();
         CompletionStage<Void> handled;
         try {
             handled = dispatch(peer, p, path);
@@ -717,6 +720,7 @@ public final class DeliveryService {
             if (c instanceof ParleyException pe && (pe.kind() == ParleyException.Kind.MALFORMED_INPUT
                     || pe.kind() == ParleyException.Kind.PROTOCOL_VIOLATION)) {
                 LOG.debug("dropping a message from {} that does not make sense: {}", shortId(cid), pe.getMessage());
+                if (seq >= 1) ordered(from, seq, () -> { }); // it came: a drop is no gap
                 return CompletableFuture.completedFuture(null);
             }
             return CompletableFuture.failedFuture(c);
@@ -818,6 +822,7 @@ public final class DeliveryService {
             try {
                 gid = r.bytes16();
             } catch (ParleyException e) {
+                ordered(peer, p.sequence(), () -> { }); // dropped, but not missing
                 return CompletableFuture.completedFuture(null);
             }
             kind = Kind.GROUP_TEXT;
@@ -837,6 +842,7 @@ public final class DeliveryService {
             kind = Kind.GROUP_CONTROL;
             conv = CONTROL;
         } else {
+            ordered(peer, p.sequence(), () -> { }); // a type we do not show: not missing either
             return CompletableFuture.completedFuture(null);
         }
         // sender : sequence (zero-padded) : message id — within one timestamp, one sender's messages sort by sequence
@@ -1043,6 +1049,7 @@ public final class DeliveryService {
     private void ordered(Peer peer, long seq, Runnable show) {
         long next = peer.our.nextRecvSeq();
         if (seq < next) {
+            if (peer.gaps.fill(seq)) LOG.debug("skipped message {} from {} came after all", seq, shortId(peer.id));
             show.run();
             return;
         }
@@ -1052,6 +1059,9 @@ public final class DeliveryService {
                 if (closed || !peer.held.containsKey(seq)) return;
                 if (peer.our.nextRecvSeq() < peer.held.firstKey()) {
                     LOG.debug("gap before {} from {} not filled in time: showing what arrived", seq, shortId(peer.id));
+                    long bound = gapBoundMillis();
+                    peer.gaps.skipped(peer.our.nextRecvSeq(), peer.held.firstKey() - 1, clock.nowMillis() + bound);
+                    scheduler.schedule(bound, () -> reportGaps(peer));
                     peer.our = withRecv(peer.our, peer.held.firstKey());
                 }
                 drain(peer);
@@ -1059,6 +1069,53 @@ public final class DeliveryService {
         }
         drain(peer);
     }
+
+    /**
+     * How long a skipped sequence number may still come before it counts as missed: the reorder
+     * wait plus four receipt timeouts (the sender resends what no receipt confirmed), at most the TTL.
+     */
+    long gapBoundMillis() {
+        return config.reorderWaitMillis() + Math.min(config.ttlMillis(), 4 * config.receiptTimeoutMillis());
+    }
+
+    /**
+     * Messages of {@code peer} that never came (expired at the inbox relays while this device was
+     * away longer than the TTL, or lost): shown, never silent — a system entry in the sender's
+     * conversation, an event {@code gap} and {@link DeliveryMetrics#gapsDetected}.
+     */
+    private void reportGaps(Peer peer) {
+        if (closed) return;
+        long n = peer.gaps.takeDue(clock.nowMillis());
+        if (n <= 0) return;
+        missedMessages += n;
+        metrics.gapsDetected(n);
+        boolean own = devices.isOwnDevice(peer.id);
+        String conv = own ? "" : devices.conversationOf(peer.id);
+        String who = own ? "another device of this account" : peerName(conv).orElse(peer.name);
+        String text = n + (n == 1 ? " message" : " messages") + " from " + who
+                + " did not arrive: expired or lost before this device got " + (n == 1 ? "it" : "them");
+        LOG.info("{} message(s) from {} missed (gap in its sequence numbers)", n, shortId(peer.id));
+        long now = clock.nowMillis();
+        String id = GAP_PREFIX + peer.id + "-" + MessageId.random(random).value().hex();
+        if (conv.isEmpty() || !conversations.containsKey(conv)) {
+            emit("gap", new MessageView(id, conv, "system", who, text, "received", null, now, now, List.of(), List.of()), null, null);
+            return;
+        }
+        MessageRecord rec = new MessageRecord(conv, id, false, ServiceCodec.encodeIn(new InBody(Kind.TEXT, peer.id, text, 0, now)),
+                MessageState.READ, ServiceCodec.encodeProgress(new Progress("", List.of(), Map.of())), now, now);
+        store.appendMessage(rec).whenComplete((fresh, e) -> {
+            if (e != null) LOG.warn("could not store a gap notice: {}", cause(e).getMessage());
+            emit("gap", view(rec), null, null);
+        });
+    }
+
+    /** Messages reported missed so far (gaps in senders' sequence numbers not filled within {@link #gapBoundMillis}). */
+    public long missedMessages() {
+        return missedMessages;
+    }
+
+    /** Stored id prefix of a gap notice (a system entry, not a message of the sender's). */
+    static final String GAP_PREFIX = "gap-";
 
     private void drain(Peer peer) {
         boolean moved = false;
@@ -1721,6 +1778,10 @@ public final class DeliveryService {
         InBody b = ServiceCodec.decodeIn(m.body());
         Peer sender = peers.get(b.senderContactId());
         Progress p = ServiceCodec.decodeProgress(m.extra());
+        if (m.messageId().startsWith(GAP_PREFIX)) {
+            return new MessageView(m.messageId(), m.conversationId(), "system", sender == null ? "" : sender.name, b.text(), "received", null,
+                    m.createdAtMillis(), m.updatedAtMillis(), List.of(), List.of());
+        }
         return new MessageView(m.messageId(), m.conversationId(), "in",
                 sender == null ? devices.syncedName(b.senderContactId()).orElse("?") : sender.name, b.text(),
                 m.status().label(), null, m.createdAtMillis(), m.updatedAtMillis(), p.path(), attachments.views(b.attachments()));
@@ -1844,6 +1905,8 @@ public final class DeliveryService {
         /** Base keys of the first messages that made sessions with this contact, newest last (bounded). */
         final List<Bytes> baseKeys = new ArrayList<>();
         final TreeMap<Long, Runnable> held = new TreeMap<>();
+        /** Sequence numbers skipped after the reorder wait, reported as missed if they do not come within {@link #gapBoundMillis}. */
+        final SequenceGaps gaps = new SequenceGaps();
         String safety;
 
         Peer(String id, String name, IdentityKey identity, Invite.ContactInbox theirInbox, OurSide our, long addedAt) {

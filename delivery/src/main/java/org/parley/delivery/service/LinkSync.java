@@ -263,6 +263,7 @@ final class LinkSync {
     private DeviceMessage.SyncedMessage synced(MessageRecord m) {
         Kind kind;
         String text, sender;
+        if (m.messageId().startsWith(DeliveryService.GAP_PREFIX)) return null; // this device's own notice, not a message
         if (m.outgoing()) {
             OutBody b = ServiceCodec.decodeOut(m.body());
             kind = b.kind();

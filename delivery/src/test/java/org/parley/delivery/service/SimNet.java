@@ -62,12 +62,14 @@ final class SimNet {
         boolean online = true;
         final List<Bytes> ownInboxes = new ArrayList<>();
         final int[] counts = new int[6]; // sent, received, receipts, retries, failed, delivered
+        long gaps; // messages reported missed
         final DeliveryMetrics metrics = new DeliveryMetrics() {
             @Override public void messageSent() { counts[0]++; }
             @Override public void messageReceived() { counts[1]++; }
             @Override public void receiptReceived() { counts[2]++; }
             @Override public void retry() { counts[3]++; }
             @Override public void failed() { counts[4]++; }
+            @Override public void gapsDetected(long missed) { gaps += missed; }
             @Override public void deliveredAfter(long millis) {
                 if (millis < 0) throw new AssertionError("negative latency");
                 counts[5]++;
@@ -183,6 +185,13 @@ final class SimNet {
             scheduler.advance(10);
         }
         return true;
+    }
+
+    /** Drops the stored envelope(s) of a message at every relay, as its inbox relay does when the envelope's TTL ends. */
+    int expire(String messageIdHex) {
+        int n = 0;
+        for (Map<Bytes, Bytes> box : stored.values()) if (box.remove(Bytes.fromHex(messageIdHex)) != null) n++;
+        return n;
     }
 
     int stored() {

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /** {@link DeliveryMetrics} on Micrometer: {@code parley_delivery_*} in Prometheus terms. */
 public final class MicrometerDeliveryMetrics implements DeliveryMetrics {
-    private final Counter sent, received, receipts, retries, failed, groupRefused;
+    private final Counter sent, received, receipts, retries, failed, groupRefused, gaps;
     private final Timer latency;
 
     public MicrometerDeliveryMetrics(MeterRegistry r) {
@@ -20,6 +20,8 @@ public final class MicrometerDeliveryMetrics implements DeliveryMetrics {
         failed = Counter.builder("parley.delivery.failed").description("messages that reached failed (TTL)").register(r);
         groupRefused = Counter.builder("parley.delivery.group.changes.refused")
                 .description("group changes refused: not signed by an admin of the group, or forged").register(r);
+        gaps = Counter.builder("parley.delivery.gaps")
+                .description("messages a sender sent that never reached this device (gaps in its sequence numbers, shown as gap notices)").register(r);
         latency = Timer.builder("parley.delivery.latency").description("from send to delivered (receipt received)")
                 .publishPercentileHistogram().register(r);
     }
@@ -52,6 +54,11 @@ public final class MicrometerDeliveryMetrics implements DeliveryMetrics {
     @Override
     public void groupChangeRefused() {
         groupRefused.increment();
+    }
+
+    @Override
+    public void gapsDetected(long missed) {
+        gaps.increment(missed);
     }
 
     @Override
