@@ -117,6 +117,10 @@ final class ClientApi {
             ask(rc, new ChangeGroup(pathId(rc), strings(b.getJsonArray("add")), strings(b.getJsonArray("remove"))),
                     ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation())));
         });
+        on(rb, "addGroupAdmins", rc -> ask(rc, new DeliveryMessage.AddGroupAdmins(pathId(rc), strings(body(rc).getJsonArray("add"))),
+                ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation()))));
+        on(rb, "rotateInbox", rc -> ask(rc, new DeliveryMessage.RotateInbox(body(rc).getString("contactId")), DeliveryMessage.InboxesRotated.class,
+                r -> ok(rc, 200, new JsonObject().put("inboxes", array(r.inboxes(), DeliveryJson::rotatedInbox)))));
     }
 
     private static void on(RouterBuilder rb, String operationId, io.vertx.core.Handler<RoutingContext> h) {

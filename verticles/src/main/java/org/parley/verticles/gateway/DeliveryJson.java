@@ -7,7 +7,9 @@ import org.parley.core.bus.DeliveryMessage.ContactView;
 import org.parley.core.bus.DeliveryMessage.ConversationView;
 import org.parley.core.bus.DeliveryMessage.Event;
 import org.parley.core.bus.DeliveryMessage.Me;
+import org.parley.core.bus.DeliveryMessage.MemberStatus;
 import org.parley.core.bus.DeliveryMessage.MessageView;
+import org.parley.core.bus.DeliveryMessage.RotatedInbox;
 
 import java.util.List;
 
@@ -34,7 +36,16 @@ public final class DeliveryJson {
         JsonArray files = new JsonArray();
         if (m.attachments() != null) for (AttachmentView a : m.attachments()) files.add(attachment(a));
         o.put("attachments", files);
+        if (m.members() != null && !m.members().isEmpty()) {
+            JsonArray members = new JsonArray();
+            for (MemberStatus ms : m.members()) members.add(new JsonObject().put("contact", ms.contactId()).put("status", ms.status()));
+            o.put("members", members);
+        }
         return o;
+    }
+
+    public static JsonObject rotatedInbox(RotatedInbox r) {
+        return new JsonObject().put("contactId", r.contactId()).put("inboxId", r.inboxId()).put("relays", new JsonArray(List.copyOf(r.relays())));
     }
 
     public static JsonObject attachment(AttachmentView a) {
@@ -51,6 +62,7 @@ public final class DeliveryJson {
         JsonObject o = new JsonObject().put("id", c.conversationId()).put("kind", c.kind()).put("title", c.title())
                 .put("unread", c.unread())
                 .put("members", new JsonArray(c.memberContactIds() == null ? List.of() : List.copyOf(c.memberContactIds())));
+        if ("group".equals(c.kind())) o.put("admins", new JsonArray(c.adminContactIds() == null ? List.of() : List.copyOf(c.adminContactIds())));
         o.put("lastMessage", c.lastMessage() == null ? null : message(c.lastMessage()));
         return o;
     }

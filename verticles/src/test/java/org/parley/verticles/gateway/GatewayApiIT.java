@@ -181,6 +181,7 @@ class GatewayApiIT {
                 new String[]{"GET", "/v1/contacts"}, new String[]{"POST", "/v1/contacts"}, new String[]{"GET", "/v1/conversations"},
                 new String[]{"GET", "/v1/conversations/x/messages"}, new String[]{"POST", "/v1/conversations/x/messages"},
                 new String[]{"POST", "/v1/conversations/x/read"}, new String[]{"POST", "/v1/groups"}, new String[]{"POST", "/v1/groups/x/members"},
+                new String[]{"POST", "/v1/groups/x/admins"}, new String[]{"POST", "/v1/inbox/rotate"},
                 new String[]{"GET", "/v1/events"}, new String[]{"GET", "/v1/nope"});
         for (String[] r : routes) {
             for (String auth : new String[]{null, "Bearer wrong-token-wrong-token", "Basic " + g.token}) {
