@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Multi-device over the real path: five relay nodes, alice's phone (primary) and laptop (linked),
- * and bob, in this JVM over TLS links on loopback, each device a node of its own. Linking, fan-out
+ * and bob, in this JVM over TLS links on loopback, each device a node of its own. Linking, a send
+ * from the laptop right after linking (held until bob's card came, then delivered once), fan-out
  * to both alice devices and bob (each message once), read state synced, unlinking seen by bob.
  */
 @Tag("testnet")
@@ -111,9 +112,15 @@ class MultiDeviceNetworkIT {
         DeliveryMessage.LinkCode code = ask(laptop, new DeliveryMessage.BeginLink("Laptop"));
         DeliveryMessage.Devices linked = ask(phone, new DeliveryMessage.LinkDevice(code.code()));
         assertThat(linked.devices()).hasSize(2);
-        await("laptop linked, bob told, laptop knows bob", () -> role(laptop).equals("linked") && notice(atBob, "new device linked: Laptop")
+        await("laptop linked and lists bob (synced by the phone)", () -> role(laptop).equals("linked")
                 && MultiDeviceNetworkIT.<DeliveryMessage.Contacts>askQuietly(laptop).stream().anyMatch(c -> c.contactId().equals(conv)), 120_000);
+        // right after linking, before bob's card may have reached the laptop: accepted (held until it has), never a 404
+        DeliveryMessage.MessageReply early = ask(laptop, new DeliveryMessage.SendText(conv, "right after linking"));
+        assertThat(early.message().status()).isIn("pending", "sent");
+        await("bob told", () -> notice(atBob, "new device linked: Laptop"), 120_000);
         System.out.println("linking over real circuits took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        await("the early send reaches bob once and shows on the phone", () -> shown(atBob, "in", "right after linking") == 1
+                && shown(atPhone, "out", "right after linking") == 1 && hasStatus(atLaptop, "right after linking", "delivered"), 120_000);
 
         ask(phone, new DeliveryMessage.SendText(conv, "from the phone"));
         ask(laptop, new DeliveryMessage.SendText(conv, "from the laptop"));
@@ -139,6 +146,7 @@ class MultiDeviceNetworkIT {
         // exactly once everywhere, after all the retries and receipts
         assertThat(shown(atBob, "in", "from the phone")).isEqualTo(1);
         assertThat(shown(atBob, "in", "from the laptop")).isEqualTo(1);
+        assertThat(shown(atBob, "in", "right after linking")).isEqualTo(1);
         assertThat(shown(atLaptop, "in", "hi both")).isEqualTo(1);
         assertThat(shown(atPhone, "in", "hi both")).isEqualTo(1);
     }
