@@ -154,6 +154,8 @@ public final class DemoCommand implements Callable<Integer> {
         // a local network is small: ask neighbours for relay descriptors every 5 s instead of every 5 min,
         // so every node knows every relay within seconds of the last one starting
         flags.put("discovery.sync-interval-ms", "5000");
+        // relay-NN nodes relay and hold inboxes for the users; they host no account and no client API
+        if (name.startsWith("relay")) flags.put("node.role", NodeConfig.ROLE_RELAY);
         if (bootstrap != null) flags.put("discovery.bootstrap", bootstrap);
         return flags;
     }

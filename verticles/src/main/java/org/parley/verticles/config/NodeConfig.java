@@ -43,13 +43,35 @@ public record NodeConfig(
         int routingCoverCellsPerMinute,
         int discoveryMaxPerSubnet16,
         int discoveryMaxRecordsPerPeer,
-        int discoveryMaxRecordsPerSubnet) {
+        int discoveryMaxRecordsPerSubnet,
+        boolean relayOnly) {
+
+    /** {@code node.role}: a user node (relay, client API and delivery account) or a relay only. */
+    public static final String ROLE_USER = "user";
+    public static final String ROLE_RELAY = "relay";
 
     public NodeConfig {
         bootstrap = List.copyOf(bootstrap);
         clusterMembers = List.copyOf(clusterMembers);
         deliveryInboxRelays = List.copyOf(deliveryInboxRelays);
         only = only.isEmpty() ? EnumSet.allOf(Concern.class) : EnumSet.copyOf(only);
+    }
+
+    /** The configuration before {@code node.role} existed: a user node. */
+    public NodeConfig(Path dataDir, String gatewayHost, int gatewayPort, String peerHost, int peerPort, List<String> bootstrap,
+                      String discoveryDnsSeed, boolean discoveryLight, int discoveryPowBits, int discoverySyncIntervalMs,
+                      int discoveryRpcTimeoutMs, int discoveryRefreshIntervalMs, boolean clusterEnabled, String clusterName,
+                      String clusterHost, int clusterPort, List<String> clusterMembers, Set<Concern> only, boolean metricsEnabled,
+                      int gatewayRateLimit, int gatewayRateBurst, int gatewayMaxBodyBytes, boolean routingDistinctSubnets,
+                      String deliveryName, int deliveryTtlSeconds, boolean deliveryReadReceipts, List<String> deliveryInboxRelays,
+                      int gatewayRequestTimeoutMs, int deliverySendHops, int deliveryInboxHops, int routingCoverCellsPerMinute,
+                      int discoveryMaxPerSubnet16, int discoveryMaxRecordsPerPeer, int discoveryMaxRecordsPerSubnet) {
+        this(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost,
+                clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes,
+                routingDistinctSubnets, deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays,
+                gatewayRequestTimeoutMs, deliverySendHops, deliveryInboxHops, routingCoverCellsPerMinute,
+                discoveryMaxPerSubnet16, discoveryMaxRecordsPerPeer, discoveryMaxRecordsPerSubnet, false);
     }
 
     /** The configuration before the discovery limits existed; they take their defaults. */
@@ -113,11 +135,29 @@ public record NodeConfig(
                 (Integer) m.get("routing.cover-cells-per-minute"),
                 (Integer) m.get("discovery.max-per-subnet16"),
                 (Integer) m.get("discovery.max-records-per-peer"),
-                (Integer) m.get("discovery.max-records-per-subnet"));
+                (Integer) m.get("discovery.max-records-per-subnet"),
+                relayOnly((String) m.get("node.role")));
     }
 
+    private static boolean relayOnly(String role) {
+        return switch (role.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case ROLE_USER -> false;
+            case ROLE_RELAY -> true;
+            default -> throw new org.parley.core.ParleyException(org.parley.core.ParleyException.Kind.CONFIG,
+                    "node.role must be " + ROLE_USER + " or " + ROLE_RELAY + ", got '" + role + "'");
+        };
+    }
+
+    /**
+     * Whether this member deploys {@code c}. A relay-only node ({@code node.role=relay}) runs no
+     * delivery: no account, no client API, only relaying, inboxes for others and the directory.
+     */
     public boolean runs(Concern c) {
-        return only.contains(c);
+        return only.contains(c) && !(relayOnly && c == Concern.DELIVERY);
+    }
+
+    public String role() {
+        return relayOnly ? ROLE_RELAY : ROLE_USER;
     }
 
     /** Circuit lengths to reach a contact's inbox relay and our own (end-to-end relays = send + inbox − 1). */
@@ -230,6 +270,7 @@ public record NodeConfig(
         m.put("cluster.members", clusterMembers);
         m.put("cluster.only", only.size() == Concern.values().length ? List.of() : only.stream().map(Concern::id).toList());
         m.put("metrics.enabled", metricsEnabled);
+        m.put("node.role", role());
         return m;
     }
 }

@@ -42,7 +42,8 @@ public final class NodeSchema {
             ConfigKey.integer("cluster.port", 5701, 0, 65535, "Hazelcast member port"),
             ConfigKey.list("cluster.members", List.of(), "other members to join, as host:port"),
             ConfigKey.list("cluster.only", List.of(), "verticles this member runs (storage, routing, discovery, delivery, gateway); empty means all"),
-            ConfigKey.bool("metrics.enabled", true, "collect Vert.x and Parley metrics for /metrics"));
+            ConfigKey.bool("metrics.enabled", true, "collect Vert.x and Parley metrics for /metrics"),
+            ConfigKey.string("node.role", NodeConfig.ROLE_USER, "user: relay plus this node's own account and client API (/v1, web page); relay: relaying, inboxes for others and the directory only — no account, no /v1 (the gateway serves /health, /ready and /metrics)"));
 
     public static Map<String, ConfigKey> byName() {
         Map<String, ConfigKey> m = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.Ping;
 import org.parley.core.bus.Probe;
 import org.parley.core.bus.Status;
+import org.parley.verticles.config.NodeConfig;
 import org.parley.verticles.node.ConcernVerticle;
 import org.parley.verticles.node.NodeContext;
 
@@ -33,7 +34,10 @@ import java.util.UUID;
  * The client gateway: HTTP on {@code gateway.host:gateway.port}. {@code /health} (liveness),
  * {@code /ready} (all five verticles answered, plus a probe through delivery and storage),
  * {@code /metrics} (Prometheus) — these three need no token; the /v1 API, the events WebSocket,
- * {@code /openapi.yaml} and the web page at {@code /} come from {@link ClientGateway}.
+ * {@code /openapi.yaml} and the web page at {@code /} come from {@link ClientGateway}. A
+ * relay-only node ({@code node.role=relay}) serves the three operator endpoints alone: no token,
+ * no client API (nor the OpenAPI contract it is validated against), and /ready asks the four
+ * verticles it runs.
  */
 public final class GatewayVerticle extends ConcernVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
@@ -48,21 +52,24 @@ public final class GatewayVerticle extends ConcernVerticle {
 
     @Override
     protected Future<?> startConcern() {
+        if (NodeConfig.ROLE_RELAY.equals(node.config().role())) {
+            return listen(Router.router(vertx), false);
+        }
         return vertx.executeBlocking(() -> {
                     warnIfExposed(node.config().gatewayHost());
                     return GatewayToken.loadOrCreate(node.config().dataDir(), new SecureRandom());
                 })
                 .compose(token -> ClientGateway.router(vertx, node, token, limits))
-                .compose(this::listen);
+                .compose(router -> listen(router, true));
     }
 
-    private Future<?> listen(Router router) {
+    private Future<?> listen(Router router, boolean client) {
         router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "UP")));
         router.get("/ready").handler(this::ready);
         if (node.registry() instanceof PrometheusMeterRegistry prom) {
             router.get("/metrics").handler(PrometheusScrapingHandler.create(prom));
         }
-        ClientGateway.mountPage(router);
+        if (client) ClientGateway.mountPage(router);
         router.route().last().handler(rc -> problem(rc, 404, "Not Found", "no such resource: " + rc.request().path()));
         router.route().failureHandler(rc -> {
             if (rc.statusCode() == 413) limits.hit(GatewayLimits.BODY_SIZE);
@@ -189,12 +196,18 @@ public final class GatewayVerticle extends ConcernVerticle {
     }
 
     private void ready(RoutingContext rc) {
+        boolean relayOnly = NodeConfig.ROLE_RELAY.equals(node.config().role());
+        List<Concern> asked = new ArrayList<>();
         List<Future<Status>> pings = new ArrayList<>();
         for (Concern c : Concern.values()) {
+            if (relayOnly && c == Concern.DELIVERY) continue;
+            asked.add(c);
             pings.add(vertx.eventBus().<Status>request(c.pingAddress(), new Ping(concern().id()), READY_TIMEOUT)
                     .map(m -> m.body()));
         }
-        Future<Probe> probe = vertx.eventBus().<Probe>request(Addresses.DELIVERY_PROBE,
+        // the probe travels through delivery and storage; a relay-only node has no delivery
+        Future<Probe> probe = relayOnly ? Future.succeededFuture(new Probe("relay", List.of(concern().id() + "@" + node.member())))
+                : vertx.eventBus().<Probe>request(Addresses.DELIVERY_PROBE,
                 new Probe(UUID.randomUUID().toString(), List.of(concern().id() + "@" + node.member())), READY_TIMEOUT)
                 .map(m -> m.body());
         List<Future<?>> all = new ArrayList<>(pings);
@@ -205,7 +218,7 @@ public final class GatewayVerticle extends ConcernVerticle {
             boolean ok = true;
             for (int i = 0; i < pings.size(); i++) {
                 Future<Status> f = pings.get(i);
-                JsonObject c = new JsonObject().put("concern", Concern.values()[i].id());
+                JsonObject c = new JsonObject().put("concern", asked.get(i).id());
                 if (f.succeeded()) {
                     String state = f.result().state();
                     c.put("state", state).put("member", f.result().member());

@@ -39,7 +39,16 @@ class TestnetCommandIT {
                 assertThat(n.get("peerPort").asInt()).isPositive();
                 assertThat(Http.get("http://127.0.0.1:" + n.get("gatewayPort").asInt() + "/ready").statusCode()).isEqualTo(200);
                 assertThat(Http.get("http://127.0.0.1:" + n.get("gatewayPort").asInt() + "/metrics").body()).contains("parley_");
-                if (n.get("role").asText().equals("user")) assertThat(n.get("token").asText()).isNotBlank();
+                String me = "http://127.0.0.1:" + n.get("gatewayPort").asInt() + "/v1/me";
+                if (n.get("role").asText().equals("user")) {
+                    assertThat(n.get("token").asText()).isNotBlank();
+                    assertThat(Http.get(me).statusCode()).isEqualTo(401); // the client API, behind its token
+                } else {
+                    assertThat(n.has("token") && !n.get("token").isNull()).isFalse();
+                    assertThat(Http.get(me).statusCode()).isEqualTo(404); // relay-only: no account, no client API
+                    assertThat(Http.get("http://127.0.0.1:" + n.get("gatewayPort").asInt() + "/ready").body())
+                            .contains("routing", "discovery", "storage").doesNotContain("delivery");
+                }
             }
             assertThat(roles).containsExactly("relay", "relay", "relay", "user");
             assertThat(Files.readString(dir.resolve("out.txt"))).contains("NAME", "relay-00", "user-01");

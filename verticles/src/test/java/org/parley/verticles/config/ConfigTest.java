@@ -77,6 +77,20 @@ class ConfigTest {
     }
 
     @Test
+    void aRelayOnlyNodeRunsNoDeliveryAndAnUnknownRoleIsRefused() {
+        NodeConfig user = ConfigLoader.load(null, Map.of(), Map.of());
+        assertThat(user.role()).isEqualTo("user");
+        assertThat(user.runs(org.parley.core.bus.Addresses.Concern.DELIVERY)).isTrue();
+        NodeConfig relay = ConfigLoader.load(null, Map.of("PARLEY_NODE_ROLE", "relay"), Map.of());
+        assertThat(relay.role()).isEqualTo("relay");
+        assertThat(relay.runs(org.parley.core.bus.Addresses.Concern.DELIVERY)).isFalse();
+        assertThat(relay.runs(org.parley.core.bus.Addresses.Concern.ROUTING)).isTrue();
+        assertThat(NodeConfig.fromMap(relay.toMap())).isEqualTo(relay);
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("node.role", "exit")))
+                .isInstanceOf(ParleyException.class).hasMessageContaining("node.role");
+    }
+
+    @Test
     void garbageYamlIsAConfigError(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("n.yaml");
         Files.writeString(f, "gateway: [unclosed\n");

@@ -116,8 +116,10 @@ class NetnsFaultIT {
                 (System.currentTimeMillis() - prep) / 1000.0));
 
         long t0 = System.currentTimeMillis();
+        Map<String, String> relay = new LinkedHashMap<>(common);
+        relay.put("node.role", "relay");                      // relays host no account and no client API
         for (int i = 0; i < RELAYS; i++) {
-            nodes.add(new NetNode(net, i, String.format("relay-%02d", i), dir.resolve("relay-" + i), common, jvm, cp));
+            nodes.add(new NetNode(net, i, String.format("relay-%02d", i), dir.resolve("relay-" + i), relay, jvm, cp));
         }
         NetNode seedNode = nodes.get(0);
         seedNode.start();
@@ -125,8 +127,10 @@ class NetnsFaultIT {
         coldStart.put("seed started", System.currentTimeMillis() - t0);
         Map<String, String> withBootstrap = new LinkedHashMap<>(common);
         withBootstrap.put("discovery.bootstrap", seedNode.peerAddress());
+        Map<String, String> relayWithBootstrap = new LinkedHashMap<>(withBootstrap);
+        relayWithBootstrap.put("node.role", "relay");
         for (int i = 1; i < RELAYS; i++) {
-            nodes.set(i, new NetNode(net, i, String.format("relay-%02d", i), dir.resolve("relay-" + i), withBootstrap, jvm, cp));
+            nodes.set(i, new NetNode(net, i, String.format("relay-%02d", i), dir.resolve("relay-" + i), relayWithBootstrap, jvm, cp));
         }
         Map<String, String> user = new LinkedHashMap<>(withBootstrap);
         user.put("discovery.light", "true");                  // users are clients: no relay descriptor, no DHT storage for others
