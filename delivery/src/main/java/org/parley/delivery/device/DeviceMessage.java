@@ -101,14 +101,34 @@ public sealed interface DeviceMessage {
     /**
      * One synced message: its stored id on the primary (so a repeated batch adds nothing), direction,
      * for an incoming one the sender's contact id (account), its status's ordinal
-     * ({@code service.MessageState}), its time in the conversation and last change, and its text.
+     * ({@code service.MessageState}), its time in the conversation and last change, its text and the
+     * metadata of its attachments (up to {@link DeviceMessageCodec#MAX_SYNCED_FILES}).
      */
     record SyncedMessage(String messageId, boolean outgoing, String senderId, int status, long atMillis, long updatedAtMillis,
-                         String text) {
+                         String text, List<SyncedFile> files) {
         public SyncedMessage {
             Objects.requireNonNull(messageId, "messageId");
             Objects.requireNonNull(senderId, "senderId");
             Objects.requireNonNull(text, "text");
+            files = List.copyOf(files);
+        }
+
+        /** A message without attachments. */
+        public SyncedMessage(String messageId, boolean outgoing, String senderId, int status, long atMillis, long updatedAtMillis, String text) {
+            this(messageId, outgoing, senderId, status, atMillis, updatedAtMillis, text, List.of());
+        }
+    }
+
+    /**
+     * What a newly linked device learns of an attachment of a synced message: its name, content
+     * type, size and SHA-256 digest — not its key or chunks (the file stays on the devices that
+     * have it; the new device shows it as not synced).
+     */
+    record SyncedFile(String name, String mime, long size, Bytes digest) {
+        public SyncedFile {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(mime, "mime");
+            Objects.requireNonNull(digest, "digest");
         }
     }
 

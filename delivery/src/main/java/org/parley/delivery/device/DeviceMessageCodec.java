@@ -33,6 +33,8 @@ public final class DeviceMessageCodec {
             CONTACT_SYNC = 0x7C, GROUP_SYNC = 0x7D, HISTORY_SYNC = 0x7E;
     public static final int MAX_TEXT = 64 * 1024, MAX_IDS = 512, MAX_RECIPIENTS = 1024;
     /** Per message of a link's sync: contacts, groups, messages of one conversation; members per group; characters of a name. */
+    /** Attachments listed per synced message (an attachment message carries at most 8). */
+    public static final int MAX_SYNCED_FILES = 8, MAX_FILE_NAME = 255, MAX_FILE_MIME = 127, DIGEST = 32;
     public static final int MAX_CONTACTS = 256, MAX_GROUPS = 64, MAX_HISTORY_BATCH = 100, MAX_MEMBERS = 1024, MAX_SYNC_NAME = 128;
     /** Message statuses are {@code service.MessageState} ordinals: PENDING … FAILED. */
     static final int STATUS_COUNT = 6;
@@ -88,6 +90,22 @@ public final class DeviceMessageCodec {
             for (DeviceMessage.SyncedMessage sm : h.messages()) {
                 w.bytes16(DeviceWire.utf8(sm.messageId())).u8(sm.outgoing() ? 1 : 0).bytes16(DeviceWire.utf8(sm.senderId()))
                         .u8(sm.status()).u64(sm.atMillis()).u64(sm.updatedAtMillis()).bytes32(DeviceWire.utf8(sm.text()));
+            }
+            // attachments, an optional trailing section (a batch without any encodes as before):
+            // u16 count | per message with files: u16 index (increasing) | u8 n | n × (name16 | mime16 | size u64 | digest32)
+            List<Integer> withFiles = new ArrayList<>();
+            for (int i = 0; i < h.messages().size(); i++) if (!h.messages().get(i).files().isEmpty()) withFiles.add(i);
+            if (!withFiles.isEmpty()) {
+                w.u16(withFiles.size());
+                for (int i : withFiles) {
+                    List<DeviceMessage.SyncedFile> files = h.messages().get(i).files();
+                    if (files.size() > MAX_SYNCED_FILES) throw ParleyException.malformed("more than " + MAX_SYNCED_FILES + " files in a synced message");
+                    w.u16(i).u8(files.size());
+                    for (DeviceMessage.SyncedFile f : files) {
+                        if (f.digest().length() != DIGEST) throw ParleyException.malformed("a file digest is 32 bytes");
+                        w.bytes16(DeviceWire.utf8(f.name())).bytes16(DeviceWire.utf8(f.mime())).u64(f.size()).raw(f.digest());
+                    }
+                }
             }
         } else {
             w.raw(((DeviceMessage.Unrecognized) m).body());
@@ -165,6 +183,27 @@ public final class DeviceMessageCodec {
                         long at = r.u64(), updated = r.u64();
                         if (at < 0 || updated < 0) throw ParleyException.malformed("negative time in a synced message");
                         ms.add(new DeviceMessage.SyncedMessage(mid, out, senderId, status, at, updated, DeviceWire.string(r.bytes32(MAX_TEXT))));
+                    }
+                    if (r.remaining() > 0) {
+                        int k = count(r.u16(), n, "synced attachment list");
+                        int last = -1;
+                        for (int j = 0; j < k; j++) {
+                            int index = r.u16();
+                            if (index <= last || index >= n) throw ParleyException.malformed("synced attachments for entry " + index);
+                            last = index;
+                            int nf = count(r.u8(), MAX_SYNCED_FILES, "synced attachments");
+                            List<DeviceMessage.SyncedFile> files = new ArrayList<>(nf);
+                            for (int f = 0; f < nf; f++) {
+                                Bytes name = r.bytes16(), mime = r.bytes16();
+                                if (name.length() > MAX_FILE_NAME || mime.length() > MAX_FILE_MIME) throw ParleyException.malformed("file name or type too long");
+                                long size = r.u64();
+                                if (size < 0) throw ParleyException.malformed("negative file size");
+                                files.add(new DeviceMessage.SyncedFile(DeviceWire.string(name), DeviceWire.string(mime), size, r.raw(DIGEST)));
+                            }
+                            DeviceMessage.SyncedMessage sm = ms.get(index);
+                            ms.set(index, new DeviceMessage.SyncedMessage(sm.messageId(), sm.outgoing(), sm.senderId(), sm.status(), sm.atMillis(),
+                                    sm.updatedAtMillis(), sm.text(), files));
+                        }
                     }
                     yield new DeviceMessage.HistorySync(conv, ms);
                 }

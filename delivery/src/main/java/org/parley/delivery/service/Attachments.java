@@ -8,6 +8,7 @@ import org.parley.core.time.Scheduler;
 import org.parley.delivery.attachment.AttachmentCodec;
 import org.parley.delivery.attachment.AttachmentRef;
 import org.parley.delivery.attachment.ChunkCipher;
+import org.parley.delivery.device.DeviceMessage;
 import org.parley.delivery.envelope.InnerMessage;
 import org.parley.delivery.envelope.PlaintextCodec;
 import org.parley.delivery.internal.WireReader;
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -418,6 +420,11 @@ final class Attachments {
     // ------------------------------------------------------------------ reading and views
 
     AttachmentView view(String id) {
+        Optional<DeviceMessage.SyncedFile> synced = LinkSync.file(id);
+        if (synced.isPresent()) { // synced from our primary: its metadata only, the file stays on the devices that have it
+            DeviceMessage.SyncedFile f = synced.get();
+            return new AttachmentView("synced-" + f.digest().hex(), f.name(), f.mime(), f.size(), STATUS_NOT_SYNCED, 0);
+        }
         Out o = outs.get(id);
         if (o != null) return view(o);
         In in = ins.get(id);
@@ -440,6 +447,17 @@ final class Attachments {
             if (m.isEmpty()) throw new ParleyException(ParleyException.Kind.NOT_FOUND, "chunk " + index + " of " + id + " is missing");
             return ChunkCipher.open(ref.key(), index, index == ref.chunks() - 1, m.get().body());
         });
+    }
+
+    /** Status of an attachment of a message synced from our primary: listed (name, type, size), not downloadable here. */
+    static final String STATUS_NOT_SYNCED = "not synced";
+
+    /** The reference of one of our attachments or of a received one, by its local id. */
+    Optional<AttachmentRef> ref(String id) {
+        Out o = outs.get(id);
+        if (o != null) return Optional.of(o.ref);
+        In in = ins.get(id);
+        return in == null ? Optional.empty() : Optional.of(in.ref);
     }
 
     int chunkCount(String id) {

@@ -1700,6 +1700,11 @@ public final class DeliveryService {
         });
     }
 
+    /** The reference of one of our or a received attachment, by its local id (for the link sync's metadata). */
+    Optional<AttachmentRef> attachmentRef(String localId) {
+        return attachments.ref(localId);
+    }
+
     boolean hasConversation(String conversationId) {
         return conversations.containsKey(conversationId);
     }
@@ -1770,6 +1775,8 @@ public final class DeliveryService {
                 InnerMessage inner = PlaintextCodec.decode(b.inner()).message();
                 files = attachments.views(AttachmentCodec.decodeMessage(((InnerMessage.Unrecognized) inner).body()).refs().stream()
                         .map(r -> r.id().hex()).toList());
+            } else if (!b.syncedFiles().isEmpty()) {
+                files = attachments.views(b.syncedFiles()); // synced from our primary: metadata, "not synced"
             }
             return new MessageView(m.messageId(), m.conversationId(), "out", config.displayName(), b.text(), m.status().label(),
                     p.failureReason().isEmpty() ? null : p.failureReason(), m.createdAtMillis(), m.updatedAtMillis(), p.path(), files,

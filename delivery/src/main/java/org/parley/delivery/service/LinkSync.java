@@ -4,8 +4,12 @@ import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.bus.DeliveryMessage.ContactView;
 import org.parley.core.time.Clock;
+import org.parley.delivery.attachment.AttachmentCodec;
+import org.parley.delivery.attachment.AttachmentRef;
 import org.parley.delivery.device.DeviceMessage;
 import org.parley.delivery.device.DeviceMessageCodec;
+import org.parley.delivery.envelope.InnerMessage;
+import org.parley.delivery.envelope.PlaintextCodec;
 import org.parley.delivery.identity.IdentityKey;
 import org.parley.delivery.identity.SafetyNumber;
 import org.parley.delivery.invite.Invite;
@@ -263,28 +267,80 @@ final class LinkSync {
     private DeviceMessage.SyncedMessage synced(MessageRecord m) {
         Kind kind;
         String text, sender;
+        List<DeviceMessage.SyncedFile> files = new ArrayList<>();
         if (m.messageId().startsWith(DeliveryService.GAP_PREFIX)) return null; // this device's own notice, not a message
         if (m.outgoing()) {
             OutBody b = ServiceCodec.decodeOut(m.body());
             kind = b.kind();
             text = b.text();
             sender = "";
+            if (kind == Kind.ATTACHMENT && !b.inner().isEmpty()) {
+                try {
+                    InnerMessage inner = PlaintextCodec.decode(b.inner()).message();
+                    for (AttachmentRef r : AttachmentCodec.decodeMessage(((InnerMessage.Unrecognized) inner).body()).refs()) files.add(file(r));
+                } catch (ParleyException | ClassCastException e) {
+                    LOG.debug("history sync: the attachments of a sent message do not decode, syncing its text: {}", e.getMessage());
+                }
+            }
+            for (String id : b.syncedFiles()) file(id).ifPresent(files::add);
         } else {
             InBody b = ServiceCodec.decodeIn(m.body());
             kind = b.kind();
             text = b.text();
             sender = fanout.conversationOf(b.senderContactId()); // the account, which the new device knows by the contact sync
             if (!sender.matches("[0-9a-f]{32}")) return null;
+            for (String id : b.attachments()) {
+                Optional<DeviceMessage.SyncedFile> f = file(id).or(() -> svc.attachmentRef(id).map(LinkSync::file));
+                f.ifPresent(files::add);
+            }
         }
         if (kind != Kind.TEXT && kind != Kind.GROUP_TEXT && kind != Kind.ATTACHMENT) return null;
         if (text.getBytes(StandardCharsets.UTF_8).length > DeviceMessageCodec.MAX_TEXT) return null;
         if (m.messageId().length() > 160) return null;
+        if (files.size() > DeviceMessageCodec.MAX_SYNCED_FILES) files = files.subList(0, DeviceMessageCodec.MAX_SYNCED_FILES);
         return new DeviceMessage.SyncedMessage(m.messageId(), m.outgoing(), sender, m.status().ordinal(), Math.max(0, m.createdAtMillis()),
-                Math.max(0, m.updatedAtMillis()), text);
+                Math.max(0, m.updatedAtMillis()), text, files);
     }
 
     private static long entrySize(DeviceMessage.SyncedMessage s) {
-        return 2 + s.messageId().length() + 1 + 2 + s.senderId().length() + 1 + 16 + 4 + s.text().getBytes(StandardCharsets.UTF_8).length;
+        long size = 2 + s.messageId().length() + 1 + 2 + s.senderId().length() + 1 + 16 + 4 + s.text().getBytes(StandardCharsets.UTF_8).length;
+        if (!s.files().isEmpty()) size += 2 + 3; // the section's count (once per batch, counted per entry to stay safe), index and n
+        for (DeviceMessage.SyncedFile f : s.files()) {
+            size += 2 + f.name().getBytes(StandardCharsets.UTF_8).length + 2 + f.mime().getBytes(StandardCharsets.UTF_8).length + 8 + DeviceMessageCodec.DIGEST;
+        }
+        return size;
+    }
+
+    // ------------------------------------------------------------------ synced attachments (metadata only)
+
+    /** Prefix of the local id of a synced attachment: the new device knows its metadata, not its key or chunks. */
+    static final String FILE_PREFIX = "synced:";
+
+    private static DeviceMessage.SyncedFile file(AttachmentRef r) {
+        String name = r.name().getBytes(StandardCharsets.UTF_8).length <= DeviceMessageCodec.MAX_FILE_NAME ? r.name() : "attachment";
+        String mime = r.mime().getBytes(StandardCharsets.UTF_8).length <= DeviceMessageCodec.MAX_FILE_MIME ? r.mime() : "";
+        return new DeviceMessage.SyncedFile(name, mime, r.size(), r.digest());
+    }
+
+    /** The local id under which a synced attachment's metadata is kept with its message. */
+    static String fileId(DeviceMessage.SyncedFile f) {
+        Bytes b = new WireWriter(64).bytes16(ServiceCodec.utf8(f.name())).bytes16(ServiceCodec.utf8(f.mime())).u64(f.size()).raw(f.digest()).toBytes();
+        return FILE_PREFIX + b.hex();
+    }
+
+    /** The metadata behind a {@link #fileId}, or empty for any other id (or one that does not decode). */
+    static Optional<DeviceMessage.SyncedFile> file(String id) {
+        if (!id.startsWith(FILE_PREFIX)) return Optional.empty();
+        try {
+            WireReader r = new WireReader(Bytes.fromHex(id.substring(FILE_PREFIX.length())).toArray(), "synced file");
+            String name = ServiceCodec.string(r.bytes16()), mime = ServiceCodec.string(r.bytes16());
+            long size = r.u64();
+            Bytes digest = r.raw(DeviceMessageCodec.DIGEST);
+            r.expectEnd();
+            return Optional.of(new DeviceMessage.SyncedFile(name, mime, size, digest));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     private static String clampName(String name) {
@@ -342,13 +398,14 @@ final class LinkSync {
             if (!fits) throw ParleyException.protocol("synced message status " + status.label() + " does not fit its direction");
             long at = Math.min(now, s.atMillis()), updated = Math.min(now, Math.max(at, s.updatedAtMillis()));
             Kind kind = group ? Kind.GROUP_TEXT : Kind.TEXT;
+            List<String> files = s.files().stream().map(LinkSync::fileId).toList();
             if (s.outgoing()) {
                 String reason = status == MessageState.FAILED ? "failed on another device of this account" : "";
-                recs.add(new MessageRecord(conv, s.messageId(), true, ServiceCodec.encodeOut(new OutBody(kind, s.text(), Bytes.EMPTY, List.of())),
+                recs.add(new MessageRecord(conv, s.messageId(), true, ServiceCodec.encodeOut(new OutBody(kind, s.text(), Bytes.EMPTY, List.of(), files)),
                         status, ServiceCodec.encodeProgress(new Progress(reason, List.of(), Map.of())), at, updated));
             } else {
                 if (s.messageId().indexOf(':') < 0) throw ParleyException.protocol("synced incoming message without its sender's id");
-                recs.add(new MessageRecord(conv, s.messageId(), false, ServiceCodec.encodeIn(new InBody(kind, s.senderId(), s.text(), 0, at)),
+                recs.add(new MessageRecord(conv, s.messageId(), false, ServiceCodec.encodeIn(new InBody(kind, s.senderId(), s.text(), 0, at, files)),
                         MessageState.READ, ServiceCodec.encodeProgress(new Progress("", List.of(), Map.of())), at, updated));
             }
         }

@@ -217,16 +217,29 @@ public final class ServiceCodec {
     public record Recipient(String contactId, long sequence) {}
 
     /** An outgoing message: what to send ({@code inner}: an encoded plaintext whose sequence is replaced per recipient) and to whom. */
-    public record OutBody(Kind kind, String text, Bytes inner, List<Recipient> recipients) {
+    public record OutBody(Kind kind, String text, Bytes inner, List<Recipient> recipients, List<String> syncedFiles) {
         public OutBody {
             recipients = List.copyOf(recipients);
+            syncedFiles = List.copyOf(syncedFiles);
+        }
+
+        public OutBody(Kind kind, String text, Bytes inner, List<Recipient> recipients) {
+            this(kind, text, inner, recipients, List.of());
         }
     }
 
+    /**
+     * {@code syncedFiles} (an optional trailing list: blobs written before it decode as none): the
+     * attachments of a message synced from our primary, as {@code LinkSync} file ids (metadata only).
+     */
     public static Bytes encodeOut(OutBody b) {
         WireWriter w = new WireWriter(256).u8(VERSION).u8(b.kind().ordinal()).bytes32(utf8(b.text())).bytes32(b.inner())
                 .u16(b.recipients().size());
         for (Recipient r : b.recipients()) w.bytes16(utf8(r.contactId())).u64(r.sequence());
+        if (!b.syncedFiles().isEmpty()) {
+            w.u8(b.syncedFiles().size());
+            for (String f : b.syncedFiles()) w.bytes16(utf8(f));
+        }
         return w.toBytes();
     }
 
@@ -238,8 +251,13 @@ public final class ServiceCodec {
         int n = r.u16();
         List<Recipient> rs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) rs.add(new Recipient(string(r.bytes16()), r.u64()));
+        List<String> files = new ArrayList<>();
+        if (r.remaining() > 0) {
+            int k = r.u8();
+            for (int i = 0; i < k; i++) files.add(string(r.bytes16()));
+        }
         r.expectEnd();
-        return new OutBody(kind, text, inner, rs);
+        return new OutBody(kind, text, inner, rs, files);
     }
 
     /**
