@@ -95,7 +95,11 @@ public final class TestnetCommand implements Callable<Integer> {
             CompletableFuture<Boolean> archive = CompletableFuture.completedFuture(jsa != null && Files.isRegularFile(jsa));
             if (jsa != null && !Files.isRegularFile(jsa)) {
                 Files.createDirectories(jsa.getParent());
-                Map<String, String> env = childEnv(DemoCommand.localFlags(jsa.getParent(), "dump", 0, 0, null));
+                Map<String, Object> dumpFlags = DemoCommand.localFlags(jsa.getParent(), "dump", 0, 0, null);
+                // the archive holds what the throw-away node loaded: a relay's classes when only relays
+                // will use it (a relay starts in less CPU), a user node's (a superset) otherwise
+                if (users == 0) dumpFlags.put("node.role", org.parley.verticles.config.NodeConfig.ROLE_RELAY);
+                Map<String, String> env = childEnv(dumpFlags);
                 archive = CompletableFuture.supplyAsync(() -> NodeJvmArchive.write(jsa, childJvm(), childMain(), env,
                         jsa.getParent().resolve("dump"), 120_000));
             }
