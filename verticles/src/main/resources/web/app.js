@@ -208,6 +208,10 @@
     const dl = el('dl');
     const row = (k, v) => { dl.append(el('dt', null, k), el('dd', null, v)); };
     row('Status', (TICKS[m.status] || [0, m.status, m.status])[2]);
+    for (const ms of m.members || []) { // a group message: each member's own status
+      const c = state.contacts.get(ms.contact);
+      row('\u2192 ' + (c ? c.name : ms.contact.slice(0, 8)), (TICKS[ms.status] || [0, ms.status, ms.status])[2]);
+    }
     row('Sent', new Date(m.sentAt).toLocaleString());
     if (m.updatedAt && m.updatedAt !== m.sentAt) row('Updated', new Date(m.updatedAt).toLocaleString());
     for (const [k, v] of Object.entries(f)) row(k.replace(/-/g, ' '), v || '\u2713');

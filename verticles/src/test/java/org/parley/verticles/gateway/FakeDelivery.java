@@ -95,7 +95,11 @@ final class FakeDelivery extends VerticleBase {
                 return;
             }
             long t = now();
-            MessageView v = new MessageView(id("m"), s.conversationId(), "out", myName, s.text(), "pending", null, t, t, List.of());
+            ConversationView target = conversations.get(s.conversationId());
+            List<DeliveryMessage.MemberStatus> members = target.kind().equals("group")
+                    ? target.memberContactIds().stream().map(c -> new DeliveryMessage.MemberStatus(c, "pending")).toList() : List.of();
+            MessageView v = new MessageView(id("m"), s.conversationId(), "out", myName, s.text(), "pending", null, t, t, List.of(), List.of(),
+                    members);
             store(v);
             publish("message", v, null, null);
             m.reply(new MessageReply(v));
@@ -160,7 +164,8 @@ final class FakeDelivery extends VerticleBase {
                 MessageView v = list.get(i);
                 if (v.messageId().equals(messageId)) {
                     MessageView n = new MessageView(v.messageId(), v.conversationId(), v.direction(), v.senderName(), v.text(), status,
-                            "failed".equals(status) ? "recipient offline too long" : null, v.sentAtMillis(), now(), path);
+                            "failed".equals(status) ? "recipient offline too long" : null, v.sentAtMillis(), now(), path, List.of(),
+                            v.members().stream().map(x -> new DeliveryMessage.MemberStatus(x.contactId(), status)).toList());
                     list.set(i, n);
                     touch(n);
                     publish("status", n, null, null);

@@ -87,6 +87,21 @@ class WebPageIT {
                 wait.until(d -> ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.getElementById('qr').naturalWidth > 0").equals(Boolean.TRUE));
                 assertThat(driver.findElement(By.id("invite")).getAttribute("value")).startsWith("parley://invite/alice/");
                 shot(driver, "invite-desktop.png");
+                driver.findElement(By.cssSelector("#dlg-invite form button")).click();
+
+                // a group message: the route panel lists each member's status
+                wait.until(d -> {
+                    d.findElement(By.xpath("//ul[@id='chats']/li[.//span[@class='name' and text()='Weekend trip']]")).click();
+                    return d.findElement(By.id("conv-title")).getText().equals("Weekend trip");
+                });
+                wait.until(ExpectedConditions.elementToBeClickable(By.id("text"))).sendKeys("Who brings the tent?", Keys.ENTER);
+                By tent = By.xpath("//div[contains(@class,'msg') and contains(@class,'out') and contains(., 'tent')]");
+                wait.until(d -> "delivered".equals(d.findElement(tent).getAttribute("data-status"))
+                        || "read".equals(d.findElement(tent).getAttribute("data-status")));
+                wait.until(d -> {
+                    d.findElement(tent).click();
+                    return d.findElement(By.id("path-body")).getText().contains("\u2192 Carol Jones");
+                });
             } finally {
                 driver.quit();
             }
