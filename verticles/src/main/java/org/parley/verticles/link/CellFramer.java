@@ -11,24 +11,25 @@ import java.util.function.Consumer;
  * many cells: they all come out of one {@link #handle} call); a frame split across buffers waits
  * in a carry array of its own. Replaces Vert.x's {@code RecordParser}, which copied every frame
  * three times (into its own buffer, out as a {@code Buffer}, out as a {@code byte[]}).
- * Single-threaded (the link's event loop).
+ * Single-threaded (the link's event loop). Public for the bench harness
+ * ({@code org.parley.bench.load.LinkPathCpu}).
  */
-final class CellFramer {
+public final class CellFramer {
     private final Consumer<byte[]> sink;
     /** The unfinished frame, or null. */
     private byte[] carry;
     private int carried;
 
-    CellFramer(Consumer<byte[]> sink) {
+    public CellFramer(Consumer<byte[]> sink) {
         this.sink = sink;
     }
 
     /** Bytes of an unfinished frame held back. */
-    int pending() {
+    public int pending() {
         return carried;
     }
 
-    void handle(Buffer buf) {
+    public void handle(Buffer buf) {
         int len = buf.length();
         int pos = 0;
         if (carry != null) {
