@@ -965,14 +965,31 @@ public final class DeliveryService {
         ConversationRecord c = new ConversationRecord(conv, "", next.name().isBlank() ? title : next.name(), created,
                 ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), members, g.state(), left)));
         conversations.put(conv, c);
-        return store.putConversation(c).thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view))
+        CompletionStage<Void> told = CompletableFuture.completedFuture(null);
+        GroupState lost = heldState.orElse(null);
+        if (lost != null && lost.version() == next.version() && lost.signer().equals(account.identity().publicKey().signingKey())) {
+            // our change lost to another admin's at the same version: whoever only ours listed learns it is out
+            List<String> out = new ArrayList<>();
+            for (GroupState.Member m : lost.members()) {
+                String cid = contactId(m.key());
+                if (next.find(m.key()).isEmpty() && peers.containsKey(cid)) out.add(cid);
+            }
+            LOG.debug("our version {} of group {} lost to another admin's; telling {} members", next.version(), shortId(g.groupId().hex()), out.size());
+            if (!out.isEmpty()) {
+                told = queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(g.groupId(),
+                        InnerMessage.GroupControl.Action.REMOVE_MEMBERS, "", identities(out, false), next.version(), g.state()), out)
+                        .thenApply(v -> null);
+            }
+        }
+        return told.thenCompose(x -> store.putConversation(c)).thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view))
                 .thenCompose(v -> unpark(conv, next, sender));
     }
 
     /**
      * Whether {@code next} (verified against {@code held}) replaces {@code held}: a higher version,
      * or — two admins signed the same version at once — the same version with the lower signature,
-     * so every member ends at the same one of the two whatever the arrival order.
+     * so every member ends at the same one of the two whatever the arrival order. The admin whose
+     * state lost sends the winner to the members only its own state listed, so they learn they are out.
      */
     static boolean supersedes(GroupState next, GroupState held) {
         if (next.version() != held.version()) return next.version() > held.version();

@@ -24,7 +24,8 @@ import static org.parley.delivery.service.GroupServiceTest.world;
 /**
  * Further admins: an admin signs the next version with a member's admin flag set; from then on that
  * member's own signed changes are applied by every member, also where they overtake the promotion;
- * two admins' changes to the same version end at the same state everywhere. Non-admins stay
+ * two admins' changes to the same version end at the same state everywhere (also at a member only
+ * the losing state listed). Non-admins stay
  * refused. Also the per-member status of a group message.
  */
 class GroupAdminTest {
@@ -128,10 +129,14 @@ class GroupAdminTest {
             assertThat(net.runUntil(() -> w.ps().stream().allMatch(DeliveryServiceTest::controlSettled), 60_000)).isTrue();
             GroupState at0 = w.p(0).service.groupState(conv).orElseThrow();
             assertThat(at0.version()).isEqualTo(3);
-            for (int i : new int[]{1, 2}) {
+            for (int i : new int[]{1, 2, 3, 4}) {
                 assertThat(w.p(i).service.groupState(conv).orElseThrow().signature()).as("p0 first %s, p%d", p0First, i).isEqualTo(at0.signature());
             }
             assertThat(members(w.p(2), conv)).hasSize(at0.members().size() - 1);
+            // whoever the winning state does not list (p3 or p4) holds it too, with no members
+            for (SimNet.Peer p : w.ps()) {
+                if (at0.find(p.service.account().identity().publicKey()).isEmpty()) assertThat(members(p, conv)).as(p.name).isEmpty();
+            }
         }
     }
 
