@@ -101,6 +101,7 @@
       const prev = el('span', 'preview');
       if (c.lastMessage) {
         if (c.lastMessage.direction === 'out') { const t = tick(c.lastMessage.status); if (t) prev.append(t, ' '); }
+        if (c.lastMessage.direction === 'system') prev.classList.add('system');
         prev.append(c.lastMessage.text || '');
       } else prev.textContent = c.kind === 'group' ? members(c) : 'say hello';
       bottom.append(prev);
@@ -161,7 +162,7 @@
     for (const m of list) {
       const d = day(m.sentAt);
       if (d !== lastDay) { box.append(el('div', 'day', d)); lastDay = d; }
-      if (m.direction === 'system') { box.append(el('div', 'msg system', m.text || '')); continue; }
+      if (m.direction === 'system') { box.append(systemLine(m)); continue; }
       const b = el('div', 'msg ' + (m.direction === 'out' ? 'out' : 'in'));
       b.dataset.id = m.id;
       b.dataset.status = m.status;
@@ -178,6 +179,17 @@
     if (atBottom || true) box.scrollTop = box.scrollHeight;
     updateNotice(list);
     if (!$('path-panel').classList.contains('hidden')) showPath();
+  }
+
+  // a notice of the node's own (a gap report, a device change), not a message of anyone: a centred
+  // grey line, no bubble, no ticks, not clickable; synced files may still be listed under it
+  function systemLine(m) {
+    const line = el('div', 'msg system', m.text || '');
+    line.dataset.id = m.id;
+    line.dataset.direction = 'system';
+    line.title = new Date(m.sentAt).toLocaleString();
+    for (const a of (m.attachments || [])) line.append(attachmentView(a));
+    return line;
   }
 
   function updateNotice(list) {
@@ -234,8 +246,12 @@
     return (n / 1024 / 1024).toFixed(1) + ' MiB';
   }
   const READY = new Set(['received', 'ready', 'sending', 'sent']);
+  // listed with synced history (id synced-<digest>): name, type and size only; the file itself
+  // stayed on the primary, so there is nothing to download here
+  const NOT_SYNCED = 'not synced';
   function attachmentView(a) {
-    const box = el('div', 'att att-' + a.status);
+    const box = el('div', 'att att-' + String(a.status).replace(/[^a-z0-9]+/gi, '-'));
+    box.dataset.status = a.status;
     box.append(el('span', 'att-icon', '\u{1F4C4}'));
     const info = el('div', 'att-info');
     info.append(el('div', 'att-name', a.name));
@@ -243,9 +259,10 @@
     if (a.status === 'receiving' || a.status === 'sending') what += ' \u00b7 ' + a.status + ' ' + Math.floor((a.progress || 0) * 100) + '%';
     else if (a.status === 'failed') what += ' \u00b7 failed its integrity check';
     else if (a.status === 'sent') what += ' \u00b7 sent';
+    else if (a.status === NOT_SYNCED) what += ' \u00b7 not synced';
     info.append(el('div', 'att-sub', what));
     box.append(info);
-    if (READY.has(a.status)) {
+    if (READY.has(a.status) && !String(a.id).startsWith('synced-')) {
       const link = el('a', 'att-dl', 'Download');
       link.href = '#';
       link.onclick = async (ev) => {
@@ -327,7 +344,9 @@
       if (e.type === 'hello') { state.retry = 0; setConn('on', 'connected'); return; }
       if (e.type === 'error') { notice(e.detail); return; }
       if (typeof e.cursor === 'number') { state.cursor = e.cursor; sessionStorage.setItem('parley.cursor', String(e.cursor)); }
-      if (e.message) upsertMessage(e.message);
+      if (e.type === 'gap' && e.message && !e.message.conversationId) notice(e.message.text); // missed from another device of ours: no conversation
+      else if (e.message) upsertMessage(e.message);
+      if (e.type === 'gap' && !e.message && state.open) reloadOpen(); // a gap report without its entry: fetch the conversation again
       if (e.type === 'contact' || e.type === 'group' || e.type === 'identity-changed' || e.type === 'device') refreshConversations();
       if (e.type === 'device' && $('dlg-devices').open) showDevices();
       schedule();
@@ -338,6 +357,16 @@
       const delay = Math.min(10000, 500 * Math.pow(2, state.retry++));
       setTimeout(connect, delay);
     };
+  }
+  async function reloadOpen() {
+    const id = state.open;
+    try {
+      const r = await api('GET', '/v1/conversations/' + encodeURIComponent(id) + '/messages?limit=100');
+      const map = state.messages.get(id) || new Map();
+      for (const m of r.messages) if (!map.has(m.id) || (map.get(m.id).updatedAt || 0) <= (m.updatedAt || 0)) map.set(m.id, m);
+      state.messages.set(id, map);
+      schedule();
+    } catch (e) { /* the next event or opening it again brings it */ }
   }
   let pending = false;
   function schedule() {
