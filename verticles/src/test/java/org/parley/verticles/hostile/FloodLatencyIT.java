@@ -62,7 +62,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link #PER_BLOCK} honest sends each, interleaved so load from other processes hits all three:
  * no flood; the same flood aimed at a decoy relay (the baseline: this box then carries the
  * attackers' and a relay's CPU load just as in the next block, which a real victim would not, the
- * attackers being elsewhere); the flood aimed at the victim. Medians of 32 samples per block kind.
+ * attackers being elsewhere); the flood aimed at the victim. Medians of 32 samples per block kind;
+ * the bound is flood median &lt;= 2 x baseline median + {@link #FLOOR_MS} (an absolute floor for
+ * scheduler noise on baselines of about a millisecond). Under 60 s even on a loaded box.
  *
  * <p>{@code -Dparley.test.floodLimitsOff=circuits|inbox|all} lifts the relays' limits (the bound
  * assertions then fail), {@code -Dparley.test.floods=create2|envelopes} runs one flood only,
@@ -79,7 +81,8 @@ class FloodLatencyIT {
     /** Absolute slack on top of 2x the baseline median, for scheduler noise on a loaded 2-core box. */
     static final double FLOOR_MS = 2.0;
     static final String LIMITS_OFF = System.getProperty("parley.test.floodLimitsOff", "");
-    static final String FLOODS = System.getProperty("parley.test.floods", "create2,envelopes");
+    /** Overrides the floods of every test in this class: create2, envelopes or both (comma-separated). */
+    static final String FLOODS = System.getProperty("parley.test.floods");
 
     private static final CircuitListener IGNORE = new CircuitListener() {
         @Override
@@ -261,8 +264,12 @@ class FloodLatencyIT {
         final Flood circuits;
         final Flood envelopes;
         final ConcurrentLinkedQueue<ClientCircuit> kept = new ConcurrentLinkedQueue<>();
+        final boolean create2s;
+        final boolean mails;
 
-        Floods(Peer create2, Peer mailer, List<HopSpec> path, Bytes inbox) {
+        Floods(Peer create2, Peer mailer, List<HopSpec> path, Bytes inbox, String which) {
+            create2s = which.contains("create2");
+            mails = which.contains("envelopes");
             circuits = new Flood(create2, () -> create2.routing.circuits().build(path, IGNORE).thenApply(c -> {
                 kept.add(c);
                 return c;
@@ -271,8 +278,8 @@ class FloodLatencyIT {
         }
 
         void start() {
-            if (FLOODS.contains("create2")) circuits.start();
-            if (FLOODS.contains("envelopes")) envelopes.start();
+            if (create2s) circuits.start();
+            if (mails) envelopes.start();
         }
 
         void stop() throws InterruptedException {
@@ -291,29 +298,32 @@ class FloodLatencyIT {
     }
 
     /**
-     * Runs in CI: the floods are refused at the circuit limit and the inbox quota (counters), the
-     * victim's circuits and the flooded inbox stay at their limits, every honest send during the
-     * flood is STORED. Prints the latency medians; their 2x bound is {@link #latencyStaysWithinTwiceTheBaseline}.
+     * Runs in CI: a CREATE2 flood is refused at the circuit limit (counter), the relay's circuits
+     * stay at the limit, every honest send during the flood is STORED, and the honest median under
+     * the flood is within 2x the baseline median + {@link #FLOOR_MS}.
      */
     @Test
-    void aCreate2AndEnvelopeFloodIsRefusedAtTheLimitsMemoryStaysBoundedAndHonestSendsGetThrough() throws Exception {
-        run();
+    void aCreate2FloodIsRefusedAtTheCircuitLimitAndHonestLatencyStaysWithinTwiceTheBaseline() throws Exception {
+        assertWithinTwiceTheBaseline(run(FLOODS == null ? "create2" : FLOODS));
     }
 
     /**
-     * Issue 10's latency claim, opt-in ({@code -Dparley.test.floodLatency=true}): the flood median
-     * within 2x the baseline (flood at the decoy) median + {@link #FLOOR_MS}. It does not hold on
-     * the shared 2-core build box (see docs/threat-model.md, Open), so it is not part of CI.
+     * Both floods, opt-in ({@code -Dparley.test.floodLatency=true}): the envelope flood is refused
+     * at the quota and the inbox stays at it, but the 2x latency bound does not hold (measured 3.4 to
+     * 3.9 with the envelope flood alone; see docs/threat-model.md, Open), so it is not part of CI.
      */
     @Test
     @EnabledIfSystemProperty(named = "parley.test.floodLatency", matches = "true")
-    void latencyStaysWithinTwiceTheBaseline() throws Exception {
-        Result r = run();
+    void withAnEnvelopeFloodTooHonestLatencyStaysWithinTwiceTheBaseline() throws Exception {
+        assertWithinTwiceTheBaseline(run(FLOODS == null ? "create2,envelopes" : FLOODS));
+    }
+
+    private static void assertWithinTwiceTheBaseline(Result r) {
         assertThat(r.floodMedianMs()).as("flood median vs 2 x baseline median + %s ms", FLOOR_MS)
                 .isLessThanOrEqualTo(2 * r.baselineMedianMs() + FLOOR_MS);
     }
 
-    private Result run() throws Exception {
+    private Result run(String which) throws Exception {
         boolean circuitsOff = LIMITS_OFF.equals("circuits") || LIMITS_OFF.equals("all");
         boolean inboxOff = LIMITS_OFF.equals("inbox") || LIMITS_OFF.equals("all");
         RoutingConfig open = config(1_000_000); // clients and attackers: no limit of their own in the way
@@ -341,8 +351,8 @@ class FloodLatencyIT {
             register(honest, path, honestInbox);
             register(honest, path, floodedInbox);
             register(honest, decoyPath, floodedInbox);
-            Floods atVictim = new Floods(create2, mailer, path, floodedInbox);
-            Floods atDecoy = new Floods(create2, mailer, decoyPath, floodedInbox);
+            Floods atVictim = new Floods(create2, mailer, path, floodedInbox, which);
+            Floods atDecoy = new Floods(create2, mailer, decoyPath, floodedInbox, which);
 
             // warm-up: honest sends alone, then under each flood (which also brings the attackers to their limits)
             for (int i = 0; i < WARMUP; i++) honestSend(honest, path, honestInbox);
@@ -383,18 +393,22 @@ class FloodLatencyIT {
                             + " (baseline) %.2f ms, flood at the victim %.2f ms (n=%d each); ratio %.2f (%.2f to no flood);"
                             + " at the victim during its flood blocks: %d CREATE2 answered (%.0f refused at the circuit limit),"
                             + " %d envelopes answered (%.0f refused at the quota); victim circuits %d, envelopes in the flooded"
-                            + " inbox %d; %.1f s%n", LIMITS_OFF, FLOODS, quietMedian, base, flood, flooded.size(), flood / base,
+                            + " inbox %d; %.1f s%n", LIMITS_OFF, which, quietMedian, base, flood, flooded.size(), flood / base,
                     flood / quietMedian, create2s, limitHits, mails, quotaHits, victimCircuits, stored, (System.nanoTime() - t0) / 1e9);
 
             // the flood happened and the limits refused it
-            assertThat(create2s).isGreaterThanOrEqualTo(300);
-            assertThat(mails).isGreaterThanOrEqualTo(300);
-            assertThat(limitHits).isGreaterThanOrEqualTo(0.9 * create2s);
-            assertThat(quotaHits).isGreaterThanOrEqualTo(0.9 * mails);
-            // memory stays bounded: the attacker's circuits and the flooded inbox at their limits
-            assertThat(victimCircuits).isLessThanOrEqualTo(CIRCUIT_LIMIT + 8); // + the few of the honest client and the mailer
-            assertThat(stored).isEqualTo(INBOX_QUOTA);
-            assertThat(atVictim.kept).hasSizeLessThanOrEqualTo(CIRCUIT_LIMIT);
+            if (atVictim.create2s) {
+                assertThat(create2s).isGreaterThanOrEqualTo(300);
+                assertThat(limitHits).isGreaterThanOrEqualTo(0.9 * create2s);
+                assertThat(atVictim.kept).hasSizeLessThanOrEqualTo(CIRCUIT_LIMIT);
+            }
+            if (atVictim.mails) {
+                assertThat(mails).isGreaterThanOrEqualTo(300);
+                assertThat(quotaHits).isGreaterThanOrEqualTo(0.9 * mails);
+                assertThat(stored).isEqualTo(INBOX_QUOTA);
+            }
+            // memory stays bounded: the attacker's circuits at the limit (+ the few of the honest client and the mailer)
+            assertThat(victimCircuits).isLessThanOrEqualTo(CIRCUIT_LIMIT + 8);
             assertThat(flooded).hasSize(ROUNDS * PER_BLOCK); // every honest send under the flood was STORED (honestSend checks)
             return new Result(quietMedian, base, flood);
         } finally {
