@@ -428,7 +428,7 @@ public final class DeliveryService {
         InnerMessage.GroupControl create = new InnerMessage.GroupControl(g.groupId(), InnerMessage.GroupControl.Action.CREATE,
                 conv.title(), List.of(), state.version(), encoded); // the signed state lists the members
         return store.putConversation(conv)
-                .thenCompose(v -> queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), create, members))
+                .thenCompose(v -> queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), create, devices.recipients(members, true)))
                 .thenCompose(v -> conversationView(conv))
                 .thenApply(view -> {
                     emit("group", null, null, view);
@@ -505,14 +505,14 @@ public final class DeliveryService {
         if (g.members().isEmpty()) throw ParleyException.protocol("we are not a member of this group");
         long basis = g.signed() ? GroupStateCodec.decode(g.state()).version() : 0;
         Map<String, Long> left = new HashMap<>(g.left());
-        left.merge(contactId(account.identity().publicKey()), basis, Math::max);
+        left.merge(contactId(memberKey()), basis, Math::max);
         ConversationRecord updated = new ConversationRecord(conv.conversationId(), "", conv.title(), conv.createdAtMillis(),
                 ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), List.of(), g.state(), left)));
         conversations.put(updated.conversationId(), updated);
         InnerMessage.GroupControl leave = new InnerMessage.GroupControl(g.groupId(), InnerMessage.GroupControl.Action.LEAVE, "", List.of(),
                 basis, Bytes.EMPTY);
         return store.putConversation(updated)
-                .thenCompose(v -> queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), leave, g.members()))
+                .thenCompose(v -> queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), leave, devices.recipients(g.members(), true)))
                 .thenCompose(v -> conversationView(updated))
                 .thenApply(view -> {
                     emit("group", null, null, view);
@@ -539,7 +539,7 @@ public final class DeliveryService {
         GroupState state = GroupStateCodec.sign(account.identity(), s.groupId(), s.creator(), s.salt(), version, s.name(), next);
         Bytes encoded = GroupStateCodec.encode(state);
         Map<String, Long> left = pruned(held.left(), state);
-        List<String> now = fanout(state, left, account.identity().publicKey(), peers::containsKey);
+        List<String> now = fanout(state, left, memberKey(), peers::containsKey);
         ConversationRecord updated = new ConversationRecord(conv.conversationId(), "", conv.title(), conv.createdAtMillis(),
                 ServiceCodec.encodeGroup(new ServiceCodec.Group(s.groupId(), now, encoded, left)));
         conversations.put(updated.conversationId(), updated);
@@ -548,28 +548,38 @@ public final class DeliveryService {
         List<String> stayed = held.members().stream().filter(now::contains).toList();
         if (!added.isEmpty()) {
             sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
-                    InnerMessage.GroupControl.Action.CREATE, s.name(), List.of(), version, encoded), added));
+                    InnerMessage.GroupControl.Action.CREATE, s.name(), List.of(), version, encoded), devices.recipients(added, false)));
             if (!stayed.isEmpty()) {
                 sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
-                        InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(added, false), version, encoded), stayed));
+                        InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(added, false), version, encoded), devices.recipients(stayed, false)));
             }
         }
         if (!promoted.isEmpty() && !stayed.isEmpty()) {
             sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
-                    InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(promoted, false), version, encoded), stayed));
+                    InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(promoted, false), version, encoded), devices.recipients(stayed, false)));
         }
         if (!removed.isEmpty()) {
             List<String> told = new ArrayList<>(stayed);
             if (tellRemoved) told.addAll(removed);
             if (!told.isEmpty()) {
                 sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
-                        InnerMessage.GroupControl.Action.REMOVE_MEMBERS, "", identities(removed, false), version, encoded), told));
+                        InnerMessage.GroupControl.Action.REMOVE_MEMBERS, "", identities(removed, false), version, encoded), devices.recipients(told, false)));
             }
+        }
+        List<String> own = devices.recipients(List.of(), true); // our other devices end at the same state
+        if (!own.isEmpty()) {
+            sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
+                    InnerMessage.GroupControl.Action.CREATE, s.name(), List.of(), version, encoded), own));
         }
         return allAny(sends).thenCompose(v -> conversationView(updated)).thenApply(view -> {
             emit("group", null, null, view);
             return view;
         });
+    }
+
+    /** Our account's key in group states: ours, or our primary's on a linked device ({@link DeviceFanout#accountKey}). */
+    private IdentityKey memberKey() {
+        return devices.accountKey(account.identity().publicKey());
     }
 
     /** Has the member left (a leave made at a version at or after the one that added it)? */
@@ -918,13 +928,15 @@ public final class DeliveryService {
         String title = existing == null ? "group" : existing.title();
         long created = existing == null ? clock.nowMillis() : existing.createdAtMillis();
         if (g.action() == InnerMessage.GroupControl.Action.LEAVE) {
-            left.merge(sender.id, g.version(), Math::max);
+            String leaver = devices.conversationOf(sender.id); // the state lists accounts: any device of one leaves for it
+            left.merge(leaver, g.version(), Math::max);
             List<String> members;
             if (heldState.isPresent()) {
-                members = fanout(heldState.get(), left, account.identity().publicKey(), peers::containsKey);
+                members = fanout(heldState.get(), left, memberKey(), peers::containsKey);
             } else {
                 members = new ArrayList<>(held == null ? List.of() : held.members());
                 members.remove(sender.id);
+                members.remove(leaver);
             }
             Bytes state = held == null ? Bytes.EMPTY : held.state();
             ServiceCodec.Group next = new ServiceCodec.Group(g.groupId(), members, state, left);
@@ -932,10 +944,11 @@ public final class DeliveryService {
             conversations.put(conv, c);
             CompletionStage<Void> saved = store.putConversation(c).thenCompose(v -> conversationView(c)).thenAccept(view -> emit("group", null, null, view));
             GroupState hs = heldState.orElse(null);
-            if (hs != null && hs.isAdmin(account.identity().publicKey().signingKey()) && hs.find(sender.identity).isPresent()
+            if (hs != null && hs.isAdmin(account.identity().publicKey().signingKey()) && !leaver.equals(contactId(memberKey()))
+                    && hs.members().stream().anyMatch(m -> contactId(m.key()).equals(leaver))
                     && hs.find(account.identity().publicKey()).isPresent()) {
-                LOG.debug("{} left group {}: issuing the next version without it", shortId(sender.id), shortId(g.groupId().hex()));
-                return saved.thenCompose(v -> issue(c, next, hs, List.of(), List.of(sender.id), List.of(), false)).thenApply(v -> null);
+                LOG.debug("{} left group {}: issuing the next version without it", shortId(leaver), shortId(g.groupId().hex()));
+                return saved.thenCompose(v -> issue(c, next, hs, List.of(), List.of(leaver), List.of(), false)).thenApply(v -> null);
             }
             return saved;
         }
@@ -961,7 +974,7 @@ public final class DeliveryService {
             return CompletableFuture.completedFuture(null);
         }
         left = pruned(left, next);
-        List<String> members = fanout(next, left, account.identity().publicKey(), peers::containsKey);
+        List<String> members = fanout(next, left, memberKey(), peers::containsKey);
         ConversationRecord c = new ConversationRecord(conv, "", next.name().isBlank() ? title : next.name(), created,
                 ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), members, g.state(), left)));
         conversations.put(conv, c);
@@ -977,7 +990,8 @@ public final class DeliveryService {
             LOG.debug("our version {} of group {} lost to another admin's; telling {} members", next.version(), shortId(g.groupId().hex()), out.size());
             if (!out.isEmpty()) {
                 told = queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(g.groupId(),
-                        InnerMessage.GroupControl.Action.REMOVE_MEMBERS, "", identities(out, false), next.version(), g.state()), out)
+                        InnerMessage.GroupControl.Action.REMOVE_MEMBERS, "", identities(out, false), next.version(), g.state()),
+                        devices.recipients(out, false))
                         .thenApply(v -> null);
             }
         }

@@ -186,6 +186,15 @@ final class DeviceFanout {
         return List.copyOf(out);
     }
 
+    /**
+     * The key that stands for our account in a group's signed state: our primary's identity key
+     * on a linked device (the state lists accounts by the key their contacts know), else {@code me}.
+     */
+    IdentityKey accountKey(IdentityKey me) {
+        if (state.role() == AccountDevices.Role.UNLINKED) return me;
+        return state.ownList().map(DeviceList::primary).orElse(me);
+    }
+
     /** What goes to {@code recipient}: our own device gets a transcript of a shown message instead of the message. */
     InnerMessage innerFor(String recipient, String conversationId, ServiceCodec.OutBody body, InnerMessage inner) {
         if (!state.isOwnDevice(recipient)) return inner;
