@@ -1657,6 +1657,26 @@ public final class DeliveryService {
         return createContact(p);
     }
 
+    /**
+     * After a contact account's device list arrived: a contact of that account that was flagged as an
+     * identity change only because one of the account's own devices had been met first as a contact of
+     * its own under the same name (its card came before the list) is no identity change; the flag is
+     * cleared when no other shown contact of a different key carries that name.
+     */
+    CompletionStage<Void> clearOwnDeviceNameClash(List<String> accountDevices) {
+        List<CompletionStage<Void>> writes = new ArrayList<>();
+        for (String id : accountDevices) {
+            Peer p = peers.get(id);
+            if (p == null || !p.our.identityChanged() || devices.hidden(p.id)) continue;
+            boolean clash = peers.values().stream().anyMatch(q -> !devices.hidden(q.id) && !q.identity.equals(p.identity)
+                    && q.name.strip().equalsIgnoreCase(p.name.strip()));
+            if (clash) continue;
+            p.our = new OurSide(p.our.inbox(), p.our.authSeed(), p.our.nextSendSeq(), p.our.nextRecvSeq(), false);
+            writes.add(putContact(p).thenAccept(v -> emit("contact", null, view(p), null)));
+        }
+        return allVoid(writes);
+    }
+
     /** Queues a device message as control traffic (persisted, retried until confirmed). */
     CompletionStage<Void> queueDevice(DeviceMessage m, List<String> to) {
         InnerMessage inner = new InnerMessage.Unrecognized(DeviceMessageCodec.typeOf(m), DeviceMessageCodec.encode(m));

@@ -294,7 +294,11 @@ final class DeviceFanout {
         DeviceMessage m = DeviceMessageCodec.decode(u.typeCode(), u.body());
         IdentityKey me = svc.account().identity().publicKey();
         if (m instanceof DeviceMessage.Announce a) {
-            Optional<AccountDevices.Update> up = state.onAnnounce(me, from, a, svc::knows);
+            // a device we met as a contact of its own (its card came before its account's list, e.g. both
+            // accounts linked a device after they were contacts) joins its account once it announces the list
+            // itself: the sender vouches for its own membership, so no list can pull in someone else's device;
+            // its primary's announce, refused until then, is confirmed when it is sent again
+            Optional<AccountDevices.Update> up = state.onAnnounce(me, from, a, id -> svc.knows(id) && !id.equals(fromId));
             if (up.isEmpty()) return done(nothing);
             AccountDevices.Update update = up.get();
             List<CompletionStage<Void>> steps = new ArrayList<>();
@@ -307,6 +311,7 @@ final class DeviceFanout {
             }
             for (Device d : update.change().removed()) notices.add("device unlinked: " + d.name());
             for (DeviceContact c : update.reach()) steps.add(svc.addDevicePeer(c, update.own() ? "own device" : accountName));
+            if (!update.own()) steps.add(svc.clearOwnDeviceNameClash(state.devicesOf(update.accountId())));
             if (update.own() && state.role() == AccountDevices.Role.UNLINKED) notices.add("this device was unlinked from its account");
             String conv = update.own() ? "" : update.accountId();
             return DeliveryService.allVoid(steps).thenApply(v -> () -> {
