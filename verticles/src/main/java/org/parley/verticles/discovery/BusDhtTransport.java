@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 /**
  * {@link DhtTransport} over the event bus: the routing verticle owns the TLS peer links and
@@ -259,9 +260,12 @@ public final class BusDhtTransport implements DhtTransport {
         return new PeerAddress(Bytes.wrap(ip), port);
     }
 
-    /** The bytes of an IPv4 / IPv6 literal, or null if {@code host} is not one (never a DNS query). */
+    private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]+");
+
+    /** The bytes of an IPv4 / IPv6 literal, or null if {@code host} is not one (never a DNS query). Runs for every inbound DHT RPC (its link IP). */
     public static byte[] ipLiteral(String host) {
-        if (host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+        if (IPV4_LITERAL.matcher(host).matches()) {
             String[] p = host.split("\\.");
             byte[] ip = new byte[4];
             for (int i = 0; i < 4; i++) {
@@ -271,7 +275,7 @@ public final class BusDhtTransport implements DhtTransport {
             }
             return ip;
         }
-        if (host.contains(":") && host.matches("[0-9A-Fa-f:.]+")) {
+        if (host.contains(":") && IPV6_LITERAL.matcher(host).matches()) {
             try {
                 return InetAddress.getByName(host).getAddress(); // a literal: parsed, not resolved
             } catch (UnknownHostException e) {

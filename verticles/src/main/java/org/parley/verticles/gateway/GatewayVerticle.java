@@ -16,7 +16,6 @@ import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.Ping;
 import org.parley.core.bus.Probe;
 import org.parley.core.bus.Status;
-import org.parley.verticles.config.NodeConfig;
 import org.parley.verticles.node.ConcernVerticle;
 import org.parley.verticles.node.NodeContext;
 
@@ -52,7 +51,7 @@ public final class GatewayVerticle extends ConcernVerticle {
 
     @Override
     protected Future<?> startConcern() {
-        if (NodeConfig.ROLE_RELAY.equals(node.config().role())) {
+        if (node.config().relayOnly()) {
             return listen(Router.router(vertx), false);
         }
         return vertx.executeBlocking(() -> {
@@ -196,7 +195,7 @@ public final class GatewayVerticle extends ConcernVerticle {
     }
 
     private void ready(RoutingContext rc) {
-        boolean relayOnly = NodeConfig.ROLE_RELAY.equals(node.config().role());
+        boolean relayOnly = node.config().relayOnly();
         List<Concern> asked = new ArrayList<>();
         List<Future<Status>> pings = new ArrayList<>();
         for (Concern c : Concern.values()) {
