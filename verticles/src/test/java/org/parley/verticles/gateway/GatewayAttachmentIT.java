@@ -11,6 +11,7 @@ import org.parley.core.bus.Addresses.Concern;
 import org.parley.core.bus.DiscoveryMessage;
 import org.parley.verticles.node.Node;
 import org.parley.verticles.testing.FixedDirectoryNet;
+import org.parley.verticles.testing.GatewayClient;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,8 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("testnet")
 class GatewayAttachmentIT {
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = GatewayClient.HTTP;
     final FixedDirectoryNet net = new FixedDirectoryNet();
     final List<DiscoveryMessage.RelayInfo> directory = net.directory;
 
@@ -45,27 +45,9 @@ class GatewayAttachmentIT {
         net.close();
     }
 
-    record User(String base, String token) {
-        HttpResponse<String> get(String path) throws Exception {
-            return HTTP.send(req(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<byte[]> download(String id) throws Exception {
-            return HTTP.send(req("/v1/attachments/" + id).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        }
-
-        HttpResponse<String> post(String path, JsonObject body) throws Exception {
-            return HTTP.send(req(path).header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<String> upload(String name, String type, byte[] data) throws Exception {
-            return HTTP.send(req("/v1/attachments?name=" + name).header("content-type", type)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpRequest.Builder req(String path) {
-            return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+    static final class User extends GatewayClient {
+        User(String base, String token) {
+            super(base, token);
         }
     }
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.verticles.node.Node;
 import org.parley.verticles.testing.FixedDirectoryNet;
+import org.parley.verticles.testing.GatewayClient;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,8 +32,7 @@ import static org.parley.verticles.testing.FixedDirectoryNet.await;
  */
 @Tag("testnet")
 class GatewayGroupAdminIT {
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = GatewayClient.HTTP;
     final FixedDirectoryNet net = new FixedDirectoryNet();
 
     @AfterEach
@@ -40,25 +40,9 @@ class GatewayGroupAdminIT {
         net.close();
     }
 
-    record User(String base, String token) {
-        HttpResponse<String> get(String path) throws Exception {
-            return HTTP.send(req(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        JsonObject ok(String path) throws Exception {
-            HttpResponse<String> r = get(path);
-            assertThat(r.statusCode()).as(path + " " + r.body()).isEqualTo(200);
-            return new JsonObject(r.body());
-        }
-
-        HttpResponse<String> post(String path, JsonObject body) throws Exception {
-            HttpRequest.Builder b = req(path).header("content-type", "application/json");
-            return HTTP.send(b.POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode())).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpRequest.Builder req(String path) {
-            return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + token);
+    static final class User extends GatewayClient {
+        User(String base, String token) {
+            super(base, token);
         }
 
         boolean ready() {
