@@ -178,7 +178,8 @@ public final class DeliveryService {
             return chain;
         }).thenCompose(v -> store.conversations()).thenCompose(list -> {
             for (ConversationRecord c : list) {
-                if (!devices.load(c)) conversations.put(c.conversationId(), c);
+                if (c.conversationId().equals(KEPT_ID)) loadKept(c.data());
+                else if (!devices.load(c)) conversations.put(c.conversationId(), c);
             }
             devices.started(account.identity().publicKey());
             return store.lastEventCursor();
@@ -199,7 +200,7 @@ public final class DeliveryService {
             }
             attachments.pumpAll();
             LOG.debug("delivery started: {} contacts, {} messages resumed", peers.size(), pending.size());
-        });
+        }).thenCompose(v -> reapplyKept());
     }
 
     /** Cancels timers; in-flight stages are ignored afterwards. Pending work resumes at the next start. */
@@ -964,12 +965,12 @@ public final class DeliveryService {
             GroupStateCodec.verify(next, heldState); // first, so a forged state is counted even when it is not newer
         } catch (ParleyException e) {
             if (heldState.isPresent() && next.version() > heldState.get().version() && GroupStateCodec.signedBySigner(next, heldState.get())) {
-                park(conv, next, g.state());
+                return park(conv, next, g.state()).thenCompose(v -> refuseGroup(sender, e.getMessage()));
             }
             return refuseGroup(sender, e.getMessage());
         }
         if (heldState.isPresent() && !supersedes(next, heldState.get())) {
-            LOG.debug("ignoring version {} of group {} from {}: we hold {}", next.version(), shortId(g.groupId().hex()), shortId(sender.id),
+            LOG.debug("ignoring version {} of group {} from {}: we hold {}", next.version(), shortId(g.groupId().hex()), who(sender),
                     heldState.get().version());
             return CompletableFuture.completedFuture(null);
         }
@@ -1012,6 +1013,8 @@ public final class DeliveryService {
 
     /** States kept per group that were signed by someone not (yet) an admin of the version we held. */
     static final int MAX_PARKED_STATES = 4;
+    /** The hidden conversation record holding the kept states ({@link ServiceCodec#encodeKeptStates}), so a restart keeps them. */
+    static final String KEPT_ID = "_groupkept";
     private final Map<String, List<GroupControlState>> parkedStates = new HashMap<>();
 
     private record GroupControlState(GroupState state, Bytes encoded) {}
@@ -1019,24 +1022,28 @@ public final class DeliveryService {
     /**
      * Keeps a newer, well-signed state whose signer is not an admin of the version we hold: the
      * state that made it one (an admin added by another) may still be on its way, since group
-     * changes are applied as they arrive. In memory, at most {@link #MAX_PARKED_STATES} per group
-     * (the newest kept); still counted as refused.
+     * changes are applied as they arrive. At most {@link #MAX_PARKED_STATES} per group (the newest
+     * kept); still counted as refused. Stored ({@link #KEPT_ID}) before the stage completes, so the
+     * envelope that brought it is acknowledged only once a restart would still have it.
      */
-    private void park(String conv, GroupState next, Bytes encoded) {
+    private CompletionStage<Void> park(String conv, GroupState next, Bytes encoded) {
         List<GroupControlState> list = parkedStates.computeIfAbsent(conv, k -> new ArrayList<>());
-        if (list.stream().anyMatch(p -> p.encoded().equals(encoded))) return;
+        if (list.stream().anyMatch(p -> p.encoded().equals(encoded))) return CompletableFuture.completedFuture(null);
         list.add(new GroupControlState(next, encoded));
         list.sort(Comparator.comparingLong((GroupControlState p) -> p.state().version()));
         while (list.size() > MAX_PARKED_STATES) list.remove(0);
+        return saveKept();
     }
 
     /**
      * After applying {@code held}: a kept state of the next version that {@code held} now verifies
-     * is applied as if it just arrived (which unparks the one after it, and so on).
+     * is applied as if it just arrived (which unparks the one after it, and so on). {@code sender}
+     * is null for states re-applied at start ({@link #reapplyKept}).
      */
     private CompletionStage<Void> unpark(String conv, GroupState held, Peer sender) {
         List<GroupControlState> list = parkedStates.get(conv);
         if (list == null) return CompletableFuture.completedFuture(null);
+        int before = list.size();
         list.removeIf(p -> p.state().version() <= held.version());
         for (GroupControlState p : list) {
             // only the next version: a state its signer made before it was an admin would name a later one
@@ -1044,18 +1051,66 @@ public final class DeliveryService {
             list.remove(p);
             if (list.isEmpty()) parkedStates.remove(conv);
             LOG.debug("applying kept version {} of group {}", p.state().version(), shortId(held.groupId().hex()));
-            return applyGroup(sender, new InnerMessage.GroupControl(held.groupId(), InnerMessage.GroupControl.Action.ADD_MEMBERS, "",
-                    List.of(), p.state().version(), p.encoded()));
+            return saveKept().thenCompose(v -> applyGroup(sender, new InnerMessage.GroupControl(held.groupId(),
+                    InnerMessage.GroupControl.Action.ADD_MEMBERS, "", List.of(), p.state().version(), p.encoded())));
         }
         if (list.isEmpty()) parkedStates.remove(conv);
-        return CompletableFuture.completedFuture(null);
+        return list.size() == before ? CompletableFuture.completedFuture(null) : saveKept();
+    }
+
+    /** Writes every kept state (one hidden record: they are few, at most {@link #MAX_PARKED_STATES} per group). */
+    private CompletionStage<Void> saveKept() {
+        Map<String, List<Bytes>> kept = new HashMap<>();
+        for (Map.Entry<String, List<GroupControlState>> e : parkedStates.entrySet()) {
+            kept.put(e.getKey(), e.getValue().stream().map(GroupControlState::encoded).toList());
+        }
+        return store.putConversation(new ConversationRecord(KEPT_ID, "", "kept group states", 0, ServiceCodec.encodeKeptStates(kept)));
+    }
+
+    /** At start: the kept states as stored; ones that no longer decode are dropped (logged). */
+    private void loadKept(Bytes data) {
+        try {
+            for (Map.Entry<String, List<Bytes>> e : ServiceCodec.decodeKeptStates(data).entrySet()) {
+                List<GroupControlState> list = new ArrayList<>();
+                for (Bytes encoded : e.getValue()) list.add(new GroupControlState(GroupStateCodec.decode(encoded), encoded));
+                list.sort(Comparator.comparingLong((GroupControlState p) -> p.state().version()));
+                if (!list.isEmpty()) parkedStates.put(e.getKey(), list);
+            }
+        } catch (ParleyException e) {
+            LOG.warn("kept group states do not decode, starting without them: {}", e.getMessage());
+            parkedStates.clear();
+        }
+    }
+
+    /**
+     * At start: kept states that the state we hold already verifies (we stopped between applying
+     * that state and the kept one) are applied now; the others wait for their state as before.
+     */
+    private CompletionStage<Void> reapplyKept() {
+        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+        for (String conv : List.copyOf(parkedStates.keySet())) {
+            chain = chain.thenCompose(v -> {
+                Optional<GroupState> held = groupState(conv);
+                return held.isPresent() ? unpark(conv, held.get(), null) : CompletableFuture.completedFuture(null);
+            });
+        }
+        return chain;
     }
 
     private CompletionStage<Void> refuseGroup(Peer sender, String why) {
         groupChangesRefused++;
         metrics.groupChangeRefused();
-        LOG.debug("refusing a group change from {}: {}", shortId(sender.id), why);
+        LOG.debug("refusing a group change from {}: {}", who(sender), why);
         return CompletableFuture.completedFuture(null);
+    }
+
+    private static String who(Peer sender) {
+        return sender == null ? "a kept state" : shortId(sender.id);
+    }
+
+    /** The kept states of a group conversation, by version (for tests). */
+    List<Long> keptVersions(String conversationId) {
+        return parkedStates.getOrDefault(conversationId, List.of()).stream().map(p -> p.state().version()).toList();
     }
 
     /** Group changes refused so far (unsigned, not by an admin, malformed). */

@@ -205,6 +205,33 @@ public final class ServiceCodec {
         return new Group(id, members, state, left);
     }
 
+    /**
+     * Group states kept aside ({@code DeliveryService}'s parked states: newer, well-signed, but
+     * signed by someone not yet an admin of the version held), per group conversation id:
+     * {@code u8 version | u16 n | (conv16 | state32)...}. Stored so that a restart keeps them.
+     */
+    public static Bytes encodeKeptStates(Map<String, List<Bytes>> kept) {
+        int n = kept.values().stream().mapToInt(List::size).sum();
+        if (n > 0xFFFF) throw ParleyException.limit("too many kept group states: " + n);
+        WireWriter w = new WireWriter(64 + 1024 * n).u8(VERSION).u16(n);
+        for (Map.Entry<String, List<Bytes>> e : new java.util.TreeMap<>(kept).entrySet()) {
+            for (Bytes state : e.getValue()) w.bytes16(utf8(e.getKey())).bytes32(state);
+        }
+        return w.toBytes();
+    }
+
+    public static Map<String, List<Bytes>> decodeKeptStates(Bytes b) {
+        WireReader r = reader(b, "kept group states");
+        int n = r.u16();
+        Map<String, List<Bytes>> out = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String conv = string(r.bytes16());
+            out.computeIfAbsent(conv, k -> new ArrayList<>()).add(r.bytes32(MAX));
+        }
+        r.expectEnd();
+        return out;
+    }
+
     // ---- message bodies ----
 
     /**

@@ -1,11 +1,13 @@
 package org.parley.delivery.service;
 
 import org.junit.jupiter.api.Test;
+import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.bus.DeliveryMessage;
 import org.parley.core.bus.DeliveryMessage.MemberStatus;
 import org.parley.core.bus.DeliveryMessage.MessageView;
 import org.parley.delivery.group.GroupState;
+import org.parley.delivery.group.GroupStateCodec;
 
 import java.util.List;
 import java.util.Map;
@@ -109,6 +111,76 @@ class GroupAdminTest {
         assertThat(net.runUntil(() -> holds(p2, conv, 3), 30_000)).isTrue();
         assertThat(members(p2, conv)).containsExactlyInAnyOrder(w.id(2, 0), w.id(2, 1));
         assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 3)), 30_000)).isTrue();
+    }
+
+    @Test
+    void aKeptChangeSurvivesARestartAndIsAppliedWhenThePromotionComes() {
+        GroupServiceTest.World w = world(65, 4);
+        SimNet net = w.net();
+        String conv = team(w);
+        SimNet.Peer p1 = w.p(1), p2 = w.p(2);
+        int toP2 = net.sends.size() + 1; // the promotion to p2 is pushed late, as above
+        w.p(0).service.addGroupAdmins(conv, List.of(w.id(0, 1))).toCompletableFuture().join();
+        assertThat(p2.ownInboxes).contains(net.sends.get(toP2).inbox());
+        net.slowInboxes.add(net.sends.get(toP2).inbox());
+        net.slowPushMillis = 5_000;
+        assertThat(net.runUntil(() -> holds(p1, conv, 2), 3_000)).isTrue();
+        p1.service.changeGroup(conv, List.of(), List.of(w.id(1, 3))).toCompletableFuture().join();
+        // p2 keeps version 3 aside (p1 is no admin of version 1) and acknowledges its envelope
+        assertThat(net.runUntil(() -> p2.service.groupChangesRefused() == 1 && controlSettled(p1), 4_000)).isTrue();
+        assertThat(p2.service.keptVersions(conv)).containsExactly(3L);
+        assertThat(holds(p2, conv, 1)).isTrue();
+        int stored = net.stored();
+
+        // p2 restarts before the promotion arrives: version 3 is not sent again, only the store has it
+        p2.service.stop();
+        net.start(p2, DeliveryServiceTest.fast("p2"), 303);
+        assertThat(p2.service.keptVersions(conv)).containsExactly(3L);
+        assertThat(holds(p2, conv, 1)).isTrue();
+        assertThat(net.runUntil(() -> holds(p2, conv, 3), 30_000)).as("still stored at the relay before: %d", stored).isTrue();
+        assertThat(p2.service.keptVersions(conv)).isEmpty();
+        assertThat(members(p2, conv)).containsExactlyInAnyOrder(w.id(2, 0), w.id(2, 1));
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 3)), 30_000)).isTrue();
+        // and a second restart finds nothing left to apply
+        p2.service.stop();
+        net.start(p2, DeliveryServiceTest.fast("p2"), 304);
+        assertThat(p2.service.keptVersions(conv)).isEmpty();
+        assertThat(holds(p2, conv, 3)).isTrue();
+    }
+
+    @Test
+    void aKeptChangeThatTheHeldStateAlreadyVerifiesIsAppliedAtStart() {
+        GroupServiceTest.World w = world(66, 4);
+        SimNet net = w.net();
+        String conv = team(w);
+        SimNet.Peer p1 = w.p(1), p2 = w.p(2);
+        int toP2 = net.sends.size() + 1;
+        w.p(0).service.addGroupAdmins(conv, List.of(w.id(0, 1))).toCompletableFuture().join();
+        Bytes promotion = storedGroup(w.p(0), conv).state(); // version 2, as p0 signed it
+        assertThat(GroupStateCodec.decode(promotion).version()).isEqualTo(2);
+        net.slowInboxes.add(net.sends.get(toP2).inbox());
+        net.slowPushMillis = 5_000;
+        assertThat(net.runUntil(() -> holds(p1, conv, 2), 3_000)).isTrue();
+        p1.service.changeGroup(conv, List.of(), List.of(w.id(1, 3))).toCompletableFuture().join();
+        assertThat(net.runUntil(() -> p2.service.keptVersions(conv).equals(List.of(3L)), 4_000)).isTrue();
+        // p2 stops having stored version 2 but not yet applied what it kept (the store written as at that moment)
+        p2.service.stop();
+        p2.online = false;
+        ConversationRecord held = p2.store.conversations().toCompletableFuture().join().stream()
+                .filter(c -> c.conversationId().equals(conv)).findFirst().orElseThrow();
+        ServiceCodec.Group g = storedGroup(p2, conv);
+        p2.store.putConversation(new ConversationRecord(conv, "", held.title(), held.createdAtMillis(),
+                ServiceCodec.encodeGroup(new ServiceCodec.Group(g.groupId(), g.members(), promotion, g.left())))).toCompletableFuture().join();
+        net.start(p2, DeliveryServiceTest.fast("p2"), 305);
+        // applied at start, before anything arrives (p2 is offline)
+        assertThat(holds(p2, conv, 3)).isTrue();
+        assertThat(p2.service.keptVersions(conv)).isEmpty();
+        assertThat(members(p2, conv)).containsExactlyInAnyOrder(w.id(2, 0), w.id(2, 1));
+    }
+
+    static ServiceCodec.Group storedGroup(SimNet.Peer p, String conv) {
+        return p.store.conversations().toCompletableFuture().join().stream().filter(c -> c.conversationId().equals(conv))
+                .map(c -> ServiceCodec.decodeGroup(c.data())).findFirst().orElseThrow();
     }
 
     @Test

@@ -25,6 +25,21 @@ class ServiceCodecTest {
     }
 
     @Test
+    void keptGroupStatesRoundTripAndDamagedOnesAreMalformed() {
+        Map<String, List<Bytes>> kept = Map.of("g-" + "aa".repeat(16), List.of(Bytes.fromHex("0102"), Bytes.fromHex("03")),
+                "g-" + "bb".repeat(16), List.of(Bytes.fromHex("04")));
+        Bytes b = ServiceCodec.encodeKeptStates(kept);
+        assertThat(ServiceCodec.decodeKeptStates(b)).isEqualTo(kept);
+        assertThat(ServiceCodec.decodeKeptStates(ServiceCodec.encodeKeptStates(Map.of()))).isEmpty();
+        for (int cut = 0; cut < b.length(); cut++) {
+            Bytes damaged = b.slice(0, cut);
+            assertThatThrownBy(() -> ServiceCodec.decodeKeptStates(damaged)).as("cut at %d", cut).isInstanceOf(ParleyException.class);
+        }
+        assertThatThrownBy(() -> ServiceCodec.decodeKeptStates(Bytes.concat(b, Bytes.fromHex("00"))))
+                .isInstanceOfSatisfying(ParleyException.class, e -> assertThat(e.kind()).isEqualTo(ParleyException.Kind.MALFORMED_INPUT));
+    }
+
+    @Test
     void groupsStoredBeforeSignedStatesStillReadAndNewOnesKeepStateAndDepartures() {
         Bytes gid = Bytes.fromHex("44".repeat(16));
         // the first layout, built by hand: version 1 | id16 | u16 n | member16...
