@@ -44,6 +44,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * are refused ({@code max-links}); a link RPC over {@link LinkRpcCodec#MAX_MESSAGE} closes its link
  * ({@code rpc-size}).
  *
+ * <p>One link per neighbour pair, also when both dial each other at once (simultaneous open): the
+ * link dialed by the node with the lower node id is canonical. The dialer's first frame is a
+ * {@link LinkControl.Hello}; a dial that completes when the peer is already linked closes without
+ * it (so identify probes and late duplicates never reach routing). On a link dialed by the
+ * higher node the acceptor answers {@link LinkControl.Keep} or {@link LinkControl.Retire}, and the
+ * higher node waits for that answer before it uses the link: the lower node says Retire while its
+ * own dial is up or under way (deciding once that dial ends: Keep if it failed), so both sides
+ * settle on the same link. A link is announced to the {@link LinkListener} only once it is
+ * canonical, so routing never puts circuits on a loser; losers close without any
+ * {@code onLinkClosed}. Dial waiters move to whichever link wins; a dial is not started while a
+ * link to the peer is up or being settled. Duplicates closed are counted in
+ * {@code parley_routing_links_duplicates_total}.
+ *
  * <p>Create it on the routing verticle's context: every listener call then runs on that event loop.
  */
 public final class TlsLinkTransport implements Transport {
@@ -56,8 +69,11 @@ public final class TlsLinkTransport implements Transport {
     private final AtomicInteger open = new AtomicInteger();
     private final Counter refused;
     private final int idleSeconds;
-    private final java.util.Map<NodeId, TlsLink> byPeer = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Map<NodeId, CompletableFuture<Link>> dials = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per-peer link state (canonical link, waiters, links being settled); guarded by {@code this}. */
+    private final java.util.Map<NodeId, PeerLinks> peers = new java.util.HashMap<>();
+    private final Counter duplicates;
+    /** How long the higher node waits for the link to settle after its dial's handshake. */
+    private final long settleMillis;
     private final Counter rpcDropped;
     private final java.util.Map<String, Counter> limitHits = new java.util.HashMap<>();
     private final Set<TlsLink> all = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -84,6 +100,7 @@ public final class TlsLinkTransport implements Transport {
     /** Default limits of {@link #TlsLinkTransport(Vertx, NodeIdentity, LinkListener, MeterRegistry, int)}. */
     public static final int DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     public static final int DEFAULT_MAX_LINKS = 4096;
+    static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     /** Limit tags of {@code parley_routing_link_limit_hits_total}. */
     public static final List<String> LIMITS = List.of("handshake-timeout", "slow-link", "max-links", "rpc-size");
 
@@ -98,6 +115,9 @@ public final class TlsLinkTransport implements Transport {
         }
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
         this.maxLinks = maxLinks;
+        // the lower node's own dial may take a connect timeout and a handshake before it answers,
+        // and its link's Hello needs up to one more handshake timeout to reach us
+        this.settleMillis = CONNECT_TIMEOUT_MILLIS + 2L * handshakeTimeoutMillis;
         this.vertx = vertx;
         this.identity = identity;
         this.listener = listener;
@@ -108,7 +128,7 @@ public final class TlsLinkTransport implements Transport {
                 .setKeyCertOptions(keyCert)
                 .setTrustOptions(IdentityTls.pinned(id -> true)) // any identity proves itself; checked per link below
                 .setHostnameVerificationAlgorithm("")
-                .setConnectTimeout(5_000)
+                .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
                 .setSslHandshakeTimeout(handshakeTimeoutMillis)
                 .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setIdleTimeout(idleSeconds)
@@ -119,6 +139,8 @@ public final class TlsLinkTransport implements Transport {
                 .description("open peer links").register(registry);
         this.refused = Counter.builder("parley.routing.links.refused")
                 .description("peer links refused: wrong or missing identity").register(registry);
+        this.duplicates = Counter.builder("parley.routing.links.duplicates")
+                .description("second links to an already linked peer closed by simultaneous-open resolution").register(registry);
         this.rpcDropped = Counter.builder("parley.routing.link.rpc.dropped")
                 .description("link RPC frames refused (malformed or oversize); the link is closed").register(registry);
         for (String l : LIMITS) {
@@ -163,10 +185,7 @@ public final class TlsLinkTransport implements Transport {
         } catch (ParleyException e) {
             return CompletableFuture.failedFuture(e);
         }
-        TlsLink existing = byPeer.get(peer);
-        CompletionStage<Link> link = existing != null && !existing.closed
-                ? CompletableFuture.completedFuture(existing) : connect(peer, address);
-        return link.thenAccept(l -> frames.forEach(((TlsLink) l)::sendRaw));
+        return connect(peer, address).thenAccept(l -> frames.forEach(((TlsLink) l)::sendRaw));
     }
 
     /** Connects to {@code address} accepting any identity, and reports the Ed25519 key the peer proved. */
@@ -192,7 +211,17 @@ public final class TlsLinkTransport implements Transport {
                 result.completeExceptionally(ParleyException.protocol("peer at " + address + " proved no Ed25519 identity"));
                 return;
             }
-            attach(ar.result(), NodeId.ofIdentityKey(key), true);
+            NodeId peer = NodeId.ofIdentityKey(key);
+            synchronized (this) {
+                PeerLinks p = peerLinks(peer);
+                if (p.live() != null || p.waiters != null || p.dialing || peer.equals(identity.nodeId())) {
+                    ar.result().close(); // a probe: the peer is linked or being linked already
+                    cleanup(peer, p);
+                } else {
+                    p.waiters = new CompletableFuture<>(); // later connects join this link
+                    dialed(peer, p, ar.result());
+                }
+            }
             result.complete(key);
         });
         return result;
@@ -228,7 +257,20 @@ public final class TlsLinkTransport implements Transport {
                 socket.close();
                 return;
             }
-            attach(socket, peer, false);
+            if (peer.equals(identity.nodeId())) {
+                socket.close(); // our own key: nothing to link to
+                return;
+            }
+            TlsLink link = attach(socket, peer, false, LinkState.AWAIT_HELLO);
+            link.helloTimer = vertx.setTimer(handshakeTimeoutMillis, t -> {
+                synchronized (this) {
+                    if (link.state != LinkState.AWAIT_HELLO || link.closed) return;
+                    link.state = LinkState.DROPPED;
+                }
+                limitHit("handshake-timeout");
+                LOG.debug("closing link from {}: no Hello within {} ms", peer.shortHex(), handshakeTimeoutMillis);
+                link.close();
+            });
         });
         return server.listen().map(NetServer::actualPort).recover(e -> Future.failedFuture(new ParleyException(
                 ParleyException.Kind.UNAVAILABLE, "cannot listen for peers on " + host + ":" + port
@@ -241,67 +283,267 @@ public final class TlsLinkTransport implements Transport {
 
     @Override
     public CompletionStage<Link> connect(NodeId peer, String address) {
-        // one link per neighbour: reuse an open link, or join a dial already under way
-        TlsLink open = byPeer.get(peer);
-        if (open != null && !open.closed) return CompletableFuture.completedFuture(open);
-        CompletableFuture<Link> dialing = dials.get(peer);
-        if (dialing != null) return dialing;
-        CompletableFuture<Link> result = dial(peer, address);
-        dials.put(peer, result);
-        result.whenComplete((l, e) -> dials.remove(peer, result));
-        return result;
-    }
-
-    private CompletableFuture<Link> dial(NodeId peer, String address) {
-        CompletableFuture<Link> result = new CompletableFuture<>();
         int colon = address.lastIndexOf(':');
-        if (colon <= 0) {
-            result.completeExceptionally(ParleyException.malformed("peer address must be host:port, got '" + address + "'"));
-            return result;
+        int port = -1;
+        if (colon > 0) {
+            try {
+                port = Integer.parseInt(address.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+        }
+        if (port < 0) {
+            return CompletableFuture.failedFuture(ParleyException.malformed("peer address must be host:port, got '" + address + "'"));
         }
         String host = address.substring(0, colon);
-        int port;
-        try {
-            port = Integer.parseInt(address.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            result.completeExceptionally(ParleyException.malformed("peer address must be host:port, got '" + address + "'"));
-            return result;
+        synchronized (this) {
+            // one link per neighbour: reuse the canonical link, or join a dial or a link being settled
+            PeerLinks p = peerLinks(peer);
+            if (p.live() != null) return CompletableFuture.completedFuture(p.canonical);
+            if (p.waiters != null) return p.waiters;
+            CompletableFuture<Link> waiters = new CompletableFuture<>();
+            p.waiters = waiters;
+            if (!p.dialing && p.awaitingVerdict == null) {
+                p.dialing = true;
+                client.connect(port, host).onComplete(ar -> dialDone(peer, ar));
+            }
+            return waiters;
         }
-        client.connect(port, host).onComplete(ar -> {
-            if (ar.failed()) {
-                result.completeExceptionally(new ParleyException(ParleyException.Kind.UNAVAILABLE,
-                        "cannot reach " + peer.shortHex() + ": " + ar.cause().getMessage(), ar.cause()));
-                return;
-            }
-            NetSocket socket = ar.result();
-            NodeId got = peerId(socket);
-            if (!peer.equals(got)) {
-                refused.increment();
-                socket.close();
-                result.completeExceptionally(new ParleyException(ParleyException.Kind.PROTOCOL_VIOLATION,
-                        "peer at the address of " + peer.shortHex() + " proved identity "
-                                + (got == null ? "none" : got.shortHex()) + "; link refused"));
-                return;
-            }
-            result.complete(attach(socket, peer, true));
-        });
-        return result;
     }
 
-    private TlsLink attach(NetSocket socket, NodeId peer, boolean initiator) {
+    private synchronized void dialDone(NodeId peer, io.vertx.core.AsyncResult<NetSocket> ar) {
+        PeerLinks p = peerLinks(peer);
+        p.dialing = false;
+        ParleyException failure = null;
+        if (ar.failed()) {
+            failure = new ParleyException(ParleyException.Kind.UNAVAILABLE,
+                    "cannot reach " + peer.shortHex() + ": " + ar.cause().getMessage(), ar.cause());
+        } else {
+            NodeId got = peerId(ar.result());
+            if (!peer.equals(got)) {
+                refused.increment();
+                ar.result().close();
+                failure = new ParleyException(ParleyException.Kind.PROTOCOL_VIOLATION,
+                        "peer at the address of " + peer.shortHex() + " proved identity "
+                                + (got == null ? "none" : got.shortHex()) + "; link refused");
+            }
+        }
+        if (failure == null) {
+            dialed(peer, p, ar.result());
+        } else if (p.deferred != null) {
+            // our dial failed: the peer's link, held back for it, is the one
+            TlsLink d = p.deferred;
+            p.deferred = null;
+            d.sendControl(LinkControl.KEEP);
+            makeCanonical(peer, p, d);
+        } else {
+            failWaiters(p, failure);
+        }
+        cleanup(peer, p);
+    }
+
+    /** Our dial (or identify) to {@code peer} finished its handshake: say Hello, or close it if the peer is linked already. */
+    private void dialed(NodeId peer, PeerLinks p, NetSocket socket) {
+        if (p.live() != null || p.awaitingVerdict != null) {
+            duplicates.increment();
+            socket.close(); // no Hello: the peer drops it as a probe
+            return;
+        }
+        boolean lower = lower(peer);
+        TlsLink link = attach(socket, peer, true, lower ? LinkState.CANONICAL : LinkState.AWAIT_VERDICT);
+        link.sendControl(LinkControl.HELLO);
+        if (lower) {
+            if (p.deferred != null) { // the peer's dial to us loses to ours
+                retire(p.deferred);
+                p.deferred = null;
+            }
+            makeCanonical(peer, p, link);
+        } else {
+            p.awaitingVerdict = link;
+            armSettleTimer(peer, p);
+        }
+    }
+
+    /** True if our node id is below {@code peer}'s: our dial to it is the canonical link. */
+    private boolean lower(NodeId peer) {
+        return identity.nodeId().compareTo(peer) < 0;
+    }
+
+    private PeerLinks peerLinks(NodeId peer) {
+        return peers.computeIfAbsent(peer, k -> new PeerLinks());
+    }
+
+    private void cleanup(NodeId peer, PeerLinks p) {
+        if (p.idle() && peers.get(peer) == p) peers.remove(peer);
+    }
+
+    /** {@code link} becomes the one link to {@code peer}: announced to routing, then handed to every waiter. */
+    private void makeCanonical(NodeId peer, PeerLinks p, TlsLink link) {
+        link.state = LinkState.CANONICAL;
+        link.announced = true;
+        p.canonical = link;
+        p.canonicalSinceNanos = System.nanoTime();
+        cancelSettleTimer(p);
+        listener.onLinkOpened(link);
+        CompletableFuture<Link> w = p.waiters;
+        p.waiters = null;
+        if (w != null) w.complete(link);
+    }
+
+    private void failWaiters(PeerLinks p, ParleyException e) {
+        cancelSettleTimer(p);
+        CompletableFuture<Link> w = p.waiters;
+        p.waiters = null;
+        if (w != null) w.completeExceptionally(e);
+    }
+
+    /** Tells the peer we drop {@code link} (never announced) and closes it. */
+    private void retire(TlsLink link) {
+        duplicates.increment();
+        link.state = LinkState.DROPPED;
+        link.sendControl(LinkControl.RETIRE);
+        link.close();
+    }
+
+    private void drop(TlsLink link) {
+        duplicates.increment();
+        link.state = LinkState.DROPPED;
+        link.close();
+    }
+
+    private void armSettleTimer(NodeId peer, PeerLinks p) {
+        cancelSettleTimer(p);
+        long[] id = new long[1];
+        id[0] = vertx.setTimer(settleMillis, t -> {
+            synchronized (this) {
+                if (p.settleTimer != id[0]) return;
+                p.settleTimer = -1;
+                if (p.awaitingVerdict != null) {
+                    TlsLink l = p.awaitingVerdict;
+                    p.awaitingVerdict = null;
+                    l.state = LinkState.DROPPED;
+                    l.close();
+                }
+                failWaiters(p, new ParleyException(ParleyException.Kind.UNAVAILABLE,
+                        "no link to " + peer.shortHex() + " agreed within " + settleMillis + " ms"));
+                cleanup(peer, p);
+            }
+        });
+        p.settleTimer = id[0];
+    }
+
+    private void cancelSettleTimer(PeerLinks p) {
+        if (p.settleTimer >= 0) vertx.cancelTimer(p.settleTimer);
+        p.settleTimer = -1;
+    }
+
+    /** A control frame on {@code link}; runs on the link's event loop, before the frames after it. */
+    private synchronized void onControl(TlsLink link, LinkControl c) {
+        NodeId peer = link.peer;
+        PeerLinks p = peerLinks(peer);
+        if (c instanceof LinkControl.Hello) {
+            if (link.state != LinkState.AWAIT_HELLO) {
+                protocolClose(link, "a second Hello");
+            } else {
+                onHello(peer, p, link);
+            }
+        } else if (c instanceof LinkControl.Keep) {
+            if (link.state == LinkState.AWAIT_VERDICT && p.awaitingVerdict == link) {
+                p.awaitingVerdict = null;
+                if (p.live() != null) {
+                    drop(link);
+                } else {
+                    makeCanonical(peer, p, link);
+                }
+            } else if (link.state != LinkState.DROPPED) {
+                protocolClose(link, "Keep on a link that did not ask");
+            }
+        } else if (c instanceof LinkControl.Retire) {
+            if (link.state == LinkState.AWAIT_VERDICT) {
+                // the peer's own dial to us is the link: waiters stay until its Hello (or the settle timer)
+                if (p.awaitingVerdict == link) p.awaitingVerdict = null;
+                link.state = LinkState.DROPPED;
+                link.close();
+                if (p.waiters == null) cleanup(peer, p);
+            } else if (link.state != LinkState.DROPPED) {
+                protocolClose(link, "Retire on a link that did not ask");
+            }
+        }
+        // Unrecognized: ignored
+        cleanup(peer, p);
+    }
+
+    /** A dialer says it means to use {@code link} (we accepted it). */
+    private void onHello(NodeId peer, PeerLinks p, TlsLink link) {
+        link.cancelHelloTimer(vertx);
+        if (!lower(peer)) {
+            // dialed by the lower node: always the link. The peer dials only when it has no link
+            // to us, so any other link we hold to it is dead or dropped on its side.
+            if (p.live() != null) drop(p.canonical);
+            if (p.awaitingVerdict != null) {
+                TlsLink v = p.awaitingVerdict;
+                p.awaitingVerdict = null;
+                drop(v);
+            }
+            makeCanonical(peer, p, link);
+            return;
+        }
+        // dialed by the higher node: ours wins if we have or are making one
+        if (p.live() != null) {
+            boolean young = p.canonical.initiator && System.nanoTime() - p.canonicalSinceNanos < settleMillis * 1_000_000L;
+            if (young) {
+                retire(link); // the peer has not seen our link's Hello yet
+                return;
+            }
+            // the peer dialed although we have a link: it lost that link (or never saw ours finish)
+            drop(p.canonical);
+        } else if (p.dialing) {
+            if (p.deferred != null) retire(p.deferred);
+            link.state = LinkState.DEFERRED;
+            p.deferred = link;
+            return;
+        }
+        link.sendControl(LinkControl.KEEP);
+        makeCanonical(peer, p, link);
+    }
+
+    private void protocolClose(TlsLink link, String what) {
+        rpcDropped.increment();
+        LOG.debug("closing link to {}: {}", link.peer.shortHex(), what);
+        link.state = LinkState.DROPPED;
+        link.close();
+    }
+
+    /** Wraps an authenticated socket; it reaches the listener only once {@link #makeCanonical} says so. */
+    private TlsLink attach(NetSocket socket, NodeId peer, boolean initiator, LinkState state) {
         TlsLink link = new TlsLink(socket, peer, initiator, vertx.getOrCreateContext());
+        link.state = state;
         open.incrementAndGet();
         all.add(link);
         synchronized (this) {
             if (sweepTimer < 0) sweepTimer = vertx.setPeriodic(Math.max(250L, idleSeconds * 250L), id -> sweep());
         }
-        byPeer.put(peer, link);
-        listener.onLinkOpened(link);
         LinkRpcCodec.Reassembly rpcs = new LinkRpcCodec.Reassembly();
         String remoteIp = socket.remoteAddress() == null ? null : socket.remoteAddress().hostAddress();
         CellFramer parser = new CellFramer(raw -> {
             link.framesIn++;
             if (link.closed) return;
+            if (LinkControl.isControlFrame(raw)) {
+                LinkControl c;
+                try {
+                    c = LinkControl.decode(raw);
+                } catch (ParleyException e) {
+                    protocolClose(link, e.getMessage());
+                    return;
+                }
+                onControl(link, c);
+                return;
+            }
+            if (link.state != LinkState.CANONICAL) {
+                // a dropped link's last frames go nowhere; anything before Hello or the verdict is a violation
+                if (link.state != LinkState.DROPPED) protocolClose(link, "a frame before the link was settled");
+                return;
+            }
             if (LinkRpcCodec.isRpcFrame(raw)) {
                 Bytes frame = Bytes.wrap(raw);
                 Bytes whole;
@@ -330,13 +572,24 @@ public final class TlsLinkTransport implements Transport {
         });
         socket.exceptionHandler(e -> LOG.debug("link to {} failed: {}", peer.shortHex(), e.getMessage()));
         socket.closeHandler(v -> {
-            if (!link.closed) {
-                link.closed = true;
-            }
+            link.closed = true;
             open.decrementAndGet();
             all.remove(link);
-            byPeer.remove(peer, link);
-            listener.onLinkClosed(link);
+            link.cancelHelloTimer(vertx);
+            synchronized (this) {
+                PeerLinks p = peers.get(peer);
+                if (p != null) {
+                    if (p.canonical == link) p.canonical = null;
+                    if (p.deferred == link) p.deferred = null;
+                    if (p.awaitingVerdict == link) {
+                        p.awaitingVerdict = null;
+                        failWaiters(p, new ParleyException(ParleyException.Kind.UNAVAILABLE,
+                                "link to " + peer.shortHex() + " closed before it was settled"));
+                    }
+                    cleanup(peer, p);
+                }
+            }
+            if (link.announced) listener.onLinkClosed(link);
         });
         return link;
     }
@@ -365,6 +618,60 @@ public final class TlsLinkTransport implements Transport {
         return s.compose(v -> client.close());
     }
 
+    /** Where a link is in simultaneous-open resolution. */
+    enum LinkState {
+        /** Accepted; waiting for the dialer's Hello (a probe closes without one). */
+        AWAIT_HELLO,
+        /** Dialed by us, the higher node; waiting for the peer's Keep or Retire. */
+        AWAIT_VERDICT,
+        /** Accepted from the higher node with Hello while our own dial runs; answered when it ends. */
+        DEFERRED,
+        /** The one link to its peer; announced to the listener. */
+        CANONICAL,
+        /** Lost, or refused; closing, never announced (unless it was canonical before). */
+        DROPPED
+    }
+
+    /** One peer's links; guarded by the transport's lock. */
+    private static final class PeerLinks {
+        TlsLink canonical;
+        long canonicalSinceNanos;
+        /** connect() callers (and sendRpc) waiting for the link, if any. */
+        CompletableFuture<Link> waiters;
+        /** Our TCP/TLS dial to the peer is under way. */
+        boolean dialing;
+        TlsLink awaitingVerdict;
+        TlsLink deferred;
+        long settleTimer = -1;
+
+        /** The canonical link unless it is closing. */
+        TlsLink live() {
+            return canonical == null || canonical.closed ? null : canonical;
+        }
+
+        boolean idle() {
+            return canonical == null && waiters == null && !dialing && awaitingVerdict == null && deferred == null
+                    && settleTimer < 0;
+        }
+    }
+
+    /** The link's local and remote socket addresses, {@code local>remote} (tests: both sides agree on one connection). */
+    static String endpoints(Link link) {
+        NetSocket s = ((TlsLink) link).socket;
+        return s.localAddress() + ">" + s.remoteAddress();
+    }
+
+    /** The peer's canonical link, if one is up (tests). */
+    synchronized Optional<Link> canonical(NodeId peer) {
+        PeerLinks p = peers.get(peer);
+        return p == null || p.canonical == null ? Optional.empty() : Optional.of(p.canonical);
+    }
+
+    /** Open sockets, settled or not (the {@code parley_routing_links_open} gauge). */
+    int openLinks() {
+        return open.get();
+    }
+
     private static final class TlsLink implements Link {
         private final NetSocket socket;
         private final NodeId peer;
@@ -376,6 +683,22 @@ public final class TlsLinkTransport implements Transport {
         volatile long bytesIn;
         volatile long framesIn;
         volatile long partialSinceNanos;
+        /** Simultaneous-open state; changed under the transport's lock, read by the frame handler. */
+        volatile LinkState state;
+        /** Whether the listener was told of it (then it is told of its closing too). */
+        volatile boolean announced;
+        long helloTimer = -1;
+
+        void cancelHelloTimer(Vertx vertx) {
+            long t = helloTimer;
+            helloTimer = -1;
+            if (t >= 0) vertx.cancelTimer(t);
+        }
+
+        /** Queues a link-control frame (in order with everything else sent). */
+        void sendControl(LinkControl c) {
+            append(LinkControl.encode(c));
+        }
 
         /** Whether bytes of an unfinished frame are waiting. */
         boolean partial() {
@@ -412,8 +735,8 @@ public final class TlsLinkTransport implements Transport {
             if (frame.length != Cell.CELL_LEN) {
                 throw new ParleyException(ParleyException.Kind.INTERNAL, "link frames are " + Cell.CELL_LEN + " bytes, got " + frame.length);
             }
-            if (LinkRpcCodec.isRpcFrame(frame)) {
-                throw new ParleyException(ParleyException.Kind.INTERNAL, "routing must not send link RPC frames");
+            if (LinkRpcCodec.isRpcFrame(frame) || LinkControl.isControlFrame(frame)) {
+                throw new ParleyException(ParleyException.Kind.INTERNAL, "routing must not send link RPC or control frames");
             }
             append(frame);
         }
