@@ -109,25 +109,26 @@ public final class SessionCipher {
         boolean dhStep;
         if (he) {
             byte[] nonce = Arrays.copyOfRange(msg, 1, 1 + Aead.GCM_NONCE);
-            Set<Bytes> chains = new LinkedHashSet<>();
-            for (SessionState.SkippedKey k : st.skipped.keySet()) chains.add(k.chain());
-            Bytes current = st.hkr == null ? null : Bytes.of(st.hkr);
-            for (Bytes hk : chains) {
-                Header old = tryHeader(hk.toArray(), nonce, ad, msg);
-                if (old == null) continue;
-                SessionState.SkippedKey k = new SessionState.SkippedKey(hk, old.n);
-                if (st.skipped.containsKey(k) || !hk.equals(current)) {
-                    return fromSkipped(st, k, msg, prefixLen, bodyAd);
-                }
-                break; // the current receiving chain, past its gaps: handled below
-            }
+            // The common cases first: the current receiving chain, then the next one (a DH step).
+            // Only a message late across a ratchet turn pays a trial decryption per older chain.
             h = st.hkr == null ? null : tryHeader(st.hkr, nonce, ad, msg);
             dhStep = false;
-            if (h == null) {
+            if (h != null) {
+                SessionState.SkippedKey k = new SessionState.SkippedKey(Bytes.of(st.hkr), h.n);
+                if (h.n < st.nr && st.skipped.containsKey(k)) {
+                    return fromSkipped(st, k, msg, prefixLen, bodyAd);
+                }
+            } else {
                 h = st.nhkr == null ? null : tryHeader(st.nhkr, nonce, ad, msg);
                 dhStep = true;
             }
             if (h == null) {
+                Set<Bytes> chains = new LinkedHashSet<>();
+                for (SessionState.SkippedKey k : st.skipped.keySet()) chains.add(k.chain());
+                for (Bytes hk : chains) {
+                    Header old = tryHeader(hk.toArray(), nonce, ad, msg);
+                    if (old != null) return fromSkipped(st, new SessionState.SkippedKey(hk, old.n), msg, prefixLen, bodyAd);
+                }
                 throw ParleyException.protocol("message header does not decrypt under any current header key");
             }
         } else {

@@ -18,8 +18,16 @@ import java.util.Map;
  * <p>Persist it with {@link SessionStateCodec}; {@link #toString()} shows no key.
  */
 public final class SessionState {
-    /** Most distinct receiving chains that may hold skipped keys (libsignal keeps 5 old chains). */
-    public static final int MAX_SKIPPED_CHAINS = 16;
+    /**
+     * Most distinct receiving chains that may hold skipped keys (libsignal keeps 5 old chains).
+     * Two users writing at once turn the ratchet several times a second, and most turns leave a
+     * gap when messages are delayed or retried; with 16 chains a message retried after a second
+     * or two had already lost its key (it was then only recovered by the sender's resend a
+     * receipt timeout later, out of order). 128 chains cover tens of seconds of such traffic;
+     * their keys still count against {@link RatchetParams#maxStoredSkippedKeys()}, and only a
+     * message late across a ratchet turn pays a trial header decryption per chain.
+     */
+    public static final int MAX_SKIPPED_CHAINS = 128;
     final RatchetParams params;
     final Bytes associatedData;
     final Bytes remoteIdentityKey;

@@ -229,6 +229,26 @@ class DoubleRatchetTest {
         assertThat(text(t.cipher.decrypt(t.bob, more.get(0)))).isEqualTo("n0");
     }
 
+    /**
+     * Two users writing at once turn the ratchet several times a second, and delayed messages leave
+     * a gap in most chains; a message retried a few seconds later must still find its key (with
+     * 16 kept chains it did not, and was recovered only by a resend a receipt timeout later).
+     */
+    @ParameterizedTest
+    @MethodSource("params")
+    void aMessageLateAcrossAHundredRatchetTurnsWithGapsStillDecrypts(RatchetParams p) {
+        TestSessions t = new TestSessions(p, 15);
+        t.handshake("first");
+        Bytes late = t.cipher.encrypt(t.alice, utf8("late"));
+        for (int turn = 0; turn < 100; turn++) {
+            t.cipher.encrypt(t.alice, utf8("delayed " + turn)); // never arrives: a gap in each chain
+            t.cipher.decrypt(t.bob, t.cipher.encrypt(t.alice, utf8("seen " + turn)));
+            t.cipher.decrypt(t.alice, t.cipher.encrypt(t.bob, utf8("reply " + turn)));
+        }
+        assertThat(text(t.cipher.decrypt(t.bob, late))).isEqualTo("late");
+        assertRejected(() -> t.cipher.decrypt(t.bob, late)); // once only
+    }
+
     @ParameterizedTest
     @MethodSource("params")
     void skippedKeysAreKeptForABoundedNumberOfChains(RatchetParams p) {
