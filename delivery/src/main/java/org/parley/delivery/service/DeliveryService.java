@@ -447,6 +447,12 @@ public final class DeliveryService {
         if (!conv.isGroup()) throw ParleyException.malformed("not a group conversation");
         List<String> adds = add == null ? List.of() : add;
         List<String> removes = remove == null ? List.of() : remove;
+        if (removes.stream().anyMatch(r -> r != null && r.startsWith(ADMIN_ROLE))) {
+            if (!adds.isEmpty() || !removes.stream().allMatch(r -> r != null && r.startsWith(ADMIN_ROLE))) {
+                throw ParleyException.malformed("removing admin flags is a request of its own (remove: [\"" + ADMIN_ROLE + "<contact id>\", ...])");
+            }
+            return removeGroupAdmins(conversationId, removes.stream().map(r -> r.substring(ADMIN_ROLE.length())).toList());
+        }
         String myUserId = account.identity().publicKey().signingKey().hex();
         if (removes.contains(myUserId)) {
             if (removes.size() == 1 && adds.isEmpty()) return leaveGroup(conversationId);
@@ -465,7 +471,7 @@ public final class DeliveryService {
         List<String> added = distinctKnown(adds).stream().filter(c -> !g.members().contains(c)).toList();
         List<String> removed = removes.stream().filter(g.members()::contains).distinct().toList();
         if (added.isEmpty() && removed.isEmpty()) return conversationView(conv);
-        return issue(conv, g, s, added, removed, List.of(), true);
+        return issue(conv, g, s, added, removed, List.of(), List.of(), true);
     }
 
     /**
@@ -491,7 +497,50 @@ public final class DeliveryService {
             if (p != null && s.find(p.identity).filter(GroupState.Member::admin).isEmpty() && !promoted.contains(c)) promoted.add(c);
         }
         if (promoted.isEmpty()) return conversationView(conv);
-        return issue(conv, g, s, List.of(), List.of(), promoted, true);
+        return issue(conv, g, s, List.of(), List.of(), promoted, List.of(), true);
+    }
+
+    /**
+     * In a {@link DeliveryMessage.ChangeGroup}'s remove list, {@code "admin:<contact id>"} asks to
+     * clear that member's admin flag ({@link #removeGroupAdmins}) rather than to remove the member
+     * (the bus contract in core has no record of its own for it yet).
+     */
+    public static final String ADMIN_ROLE = "admin:";
+
+    /**
+     * Clears members' admin flags (admins only: PROTOCOL_VIOLATION otherwise): the next version of
+     * the group's signed state with their flag unset, sent to every member like a promotion
+     * (ADD_MEMBERS naming them, carrying the whole state; recipients go by the state). From then on
+     * their own changes are refused (counted) by every member that holds this version.
+     * {@code contactIds} are members, or our own user id to step down (else MALFORMED_INPUT); ones
+     * that are no admins change nothing. Refused (PROTOCOL_VIOLATION) if no admin would be left, and
+     * for the group's creator, whose key the group id derives from and who stays an admin.
+     */
+    public CompletionStage<ConversationView> removeGroupAdmins(String conversationId, List<String> contactIds) {
+        ConversationRecord conv = conversation(conversationId);
+        if (!conv.isGroup()) throw ParleyException.malformed("not a group conversation");
+        ServiceCodec.Group g = ServiceCodec.decodeGroup(conv.data());
+        if (!g.signed()) throw ParleyException.protocol("this group has no admin-signed member list: no admins can be removed");
+        GroupState s = GroupStateCodec.decode(g.state());
+        if (!s.isAdmin(account.identity().publicKey().signingKey())) throw ParleyException.protocol("only a group admin can remove admins");
+        if (g.members().isEmpty()) throw ParleyException.protocol("we are not a member of this group");
+        if (contactIds == null || contactIds.isEmpty()) throw ParleyException.malformed("name at least one admin to remove");
+        String mine = contactId(memberKey());
+        String myUserId = account.identity().publicKey().signingKey().hex();
+        List<String> demoted = new ArrayList<>();
+        for (String c : contactIds) {
+            String cid = c.equals(myUserId) ? mine : c;
+            IdentityKey key = cid.equals(mine) ? memberKey() : g.members().contains(cid) && peers.containsKey(cid) ? peers.get(cid).identity : null;
+            if (key == null) throw ParleyException.malformed("not a member of this group: " + c);
+            if (s.find(key).filter(GroupState.Member::admin).isPresent() && !demoted.contains(cid)) demoted.add(cid);
+        }
+        if (demoted.isEmpty()) return conversationView(conv);
+        long left = s.admins().stream().filter(m -> !demoted.contains(contactId(m.key()))).count();
+        if (left == 0) throw ParleyException.protocol("the last admin of a group cannot be removed");
+        if (demoted.contains(contactId(s.creator()))) {
+            throw ParleyException.protocol("the group's creator stays an admin (the group id is derived from its key)");
+        }
+        return issue(conv, g, s, List.of(), List.of(), List.of(), demoted, true);
     }
 
     /**
@@ -523,18 +572,20 @@ public final class DeliveryService {
 
     /**
      * Signs and sends the next version of a group we administer: {@code s}'s members without
-     * {@code removed} and without those who left, plus {@code added}. Added members get CREATE, the
-     * others who stay ADD and REMOVE, the removed ones REMOVE (if {@code tellRemoved}); every one
-     * carries the same full signed state, so any order of arrival ends at this version.
+     * {@code removed} and without those who left, plus {@code added}, with the admin flag set for
+     * {@code promoted} and cleared for {@code demoted}. Added members get CREATE, the others who
+     * stay ADD and REMOVE, the removed ones REMOVE (if {@code tellRemoved}); every one carries the
+     * same full signed state, so any order of arrival ends at this version.
      */
     private CompletionStage<ConversationView> issue(ConversationRecord conv, ServiceCodec.Group held, GroupState s, List<String> added,
-                                                    List<String> removed, List<String> promoted, boolean tellRemoved) {
+                                                    List<String> removed, List<String> promoted, List<String> demoted, boolean tellRemoved) {
         long version = s.version() + 1;
         List<GroupState.Member> next = new ArrayList<>();
         for (GroupState.Member m : s.members()) {
             String cid = contactId(m.key());
             if (removed.contains(cid) || added.contains(cid) || departed(m, cid, held.left())) continue;
-            next.add(promoted.contains(cid) ? new GroupState.Member(m.key(), m.addedAt(), true) : m);
+            next.add(promoted.contains(cid) ? new GroupState.Member(m.key(), m.addedAt(), true)
+                    : demoted.contains(cid) ? new GroupState.Member(m.key(), m.addedAt(), false) : m);
         }
         for (String c : added) next.add(new GroupState.Member(peers.get(c).identity, version, false));
         GroupState state = GroupStateCodec.sign(account.identity(), s.groupId(), s.creator(), s.salt(), version, s.name(), next);
@@ -555,9 +606,13 @@ public final class DeliveryService {
                         InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(added, false), version, encoded), devices.recipients(stayed, false)));
             }
         }
-        if (!promoted.isEmpty() && !stayed.isEmpty()) {
+        List<String> flagged = new ArrayList<>(promoted);
+        String mine = contactId(memberKey());
+        for (String d : demoted) if (!d.equals(mine)) flagged.add(d);
+        boolean selfDemoted = demoted.contains(mine);
+        if ((!flagged.isEmpty() || selfDemoted) && !stayed.isEmpty()) {
             sends.add(queue(CONTROL, Kind.GROUP_CONTROL, "", MessageId.random(random), new InnerMessage.GroupControl(s.groupId(),
-                    InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(promoted, false), version, encoded), devices.recipients(stayed, false)));
+                    InnerMessage.GroupControl.Action.ADD_MEMBERS, "", identities(flagged, selfDemoted), version, encoded), devices.recipients(stayed, false)));
         }
         if (!removed.isEmpty()) {
             List<String> told = new ArrayList<>(stayed);
@@ -949,7 +1004,7 @@ public final class DeliveryService {
                     && hs.members().stream().anyMatch(m -> contactId(m.key()).equals(leaver))
                     && hs.find(account.identity().publicKey()).isPresent()) {
                 LOG.debug("{} left group {}: issuing the next version without it", shortId(leaver), shortId(g.groupId().hex()));
-                return saved.thenCompose(v -> issue(c, next, hs, List.of(), List.of(leaver), List.of(), false)).thenApply(v -> null);
+                return saved.thenCompose(v -> issue(c, next, hs, List.of(), List.of(leaver), List.of(), List.of(), false)).thenApply(v -> null);
             }
             return saved;
         }

@@ -6,8 +6,10 @@ import org.parley.core.ParleyException;
 import org.parley.core.bus.DeliveryMessage;
 import org.parley.core.bus.DeliveryMessage.MemberStatus;
 import org.parley.core.bus.DeliveryMessage.MessageView;
+import org.parley.delivery.envelope.InnerMessage;
 import org.parley.delivery.group.GroupState;
 import org.parley.delivery.group.GroupStateCodec;
+import org.parley.delivery.identity.IdentityKeyPair;
 
 import java.util.List;
 import java.util.Map;
@@ -181,6 +183,88 @@ class GroupAdminTest {
     static ServiceCodec.Group storedGroup(SimNet.Peer p, String conv) {
         return p.store.conversations().toCompletableFuture().join().stream().filter(c -> c.conversationId().equals(conv))
                 .map(c -> ServiceCodec.decodeGroup(c.data())).findFirst().orElseThrow();
+    }
+
+    /** A demotion as the gateway sends it: a ChangeGroup whose remove list names {@code admin:<contact id>}. */
+    static DeliveryMessage.ConversationView demote(SimNet.Peer by, String conv, String contactId) {
+        return ((DeliveryMessage.ConversationReply) by.service.handle(new DeliveryMessage.ChangeGroup(conv, List.of(),
+                List.of(DeliveryService.ADMIN_ROLE + contactId))).toCompletableFuture().join()).conversation();
+    }
+
+    static void refused(Runnable r, ParleyException.Kind kind) {
+        assertThatThrownBy(r::run).satisfies(t -> assertThat(DeliveryService.cause(t)).isInstanceOfSatisfying(ParleyException.class,
+                e -> assertThat(e.kind()).isEqualTo(kind)));
+    }
+
+    @Test
+    void anAdminRemovesAnotherAdminsFlagEverywhereAndItsLaterChangesAreRefused() {
+        GroupServiceTest.World w = world(68, 4);
+        SimNet net = w.net();
+        String conv = team(w);
+        SimNet.Peer p1 = w.p(1);
+        w.p(0).service.addGroupAdmins(conv, List.of(w.id(0, 1), w.id(0, 2))).toCompletableFuture().join();
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 2)), 30_000)).isTrue();
+
+        // p2 (an admin now, not the creator) clears p1's flag: version 3, applied everywhere
+        DeliveryMessage.ConversationView v = demote(w.p(2), conv, w.id(2, 1));
+        assertThat(v.adminContactIds()).containsExactlyInAnyOrder(w.id(2, 0), w.p(2).service.me().userId());
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 3)), 30_000)).isTrue();
+        for (SimNet.Peer p : w.ps()) {
+            assertThat(isAdmin(p, conv, p1)).as(p.name).isFalse();
+            assertThat(isAdmin(p, conv, w.p(2))).as(p.name).isTrue();
+            assertThat(members(p, conv)).as(p.name).hasSize(3); // a demotion removes no one
+        }
+        assertThat(groupOf(w.p(3), conv).adminContactIds()).containsExactlyInAnyOrder(w.id(3, 0), w.id(3, 2));
+        assertThat(w.ps().stream().mapToLong(p -> p.service.groupChangesRefused()).sum()).isZero();
+
+        // p1 can no longer change the group, nor remove admins
+        refused(() -> p1.service.changeGroup(conv, List.of(), List.of(w.id(1, 3))).toCompletableFuture().join(), ParleyException.Kind.PROTOCOL_VIOLATION);
+        refused(() -> demote(p1, conv, w.id(1, 2)), ParleyException.Kind.PROTOCOL_VIOLATION);
+        // a demotion p1 signs anyway (of p2, version 4) is refused and counted by every member, which stay at version 3
+        GroupState held = p1.service.groupState(conv).orElseThrow();
+        IdentityKeyPair p1Key = p1.service.account().identity();
+        List<GroupState.Member> cleared = held.members().stream()
+                .map(m -> m.key().equals(w.p(2).service.account().identity().publicKey()) ? new GroupState.Member(m.key(), m.addedAt(), false) : m)
+                .toList();
+        GroupState forged = GroupStateCodec.sign(p1Key, held.groupId(), held.creator(), held.salt(), 4, held.name(), cleared);
+        p1.service.queueGroupControl(new InnerMessage.GroupControl(held.groupId(), InnerMessage.GroupControl.Action.ADD_MEMBERS, "",
+                List.of(w.p(2).service.account().identity().publicKey().encode()), 4, GroupStateCodec.encode(forged)), w.ids(1, 0, 2, 3));
+        assertThat(net.runUntil(() -> controlSettled(p1), 30_000)).isTrue();
+        for (int i : new int[]{0, 2, 3}) {
+            assertThat(w.p(i).service.groupChangesRefused()).as("p%d refused", i).isEqualTo(1);
+            assertThat(holds(w.p(i), conv, 3)).as("p%d", i).isTrue();
+            assertThat(isAdmin(w.p(i), conv, w.p(2))).isTrue();
+        }
+    }
+
+    @Test
+    void theLastAdminAndTheCreatorKeepTheirFlagAndNonAdminsMayNotRemoveAdmins() {
+        GroupServiceTest.World w = world(69, 4);
+        SimNet net = w.net();
+        String conv = team(w);
+        SimNet.Peer p0 = w.p(0), p1 = w.p(1), p2 = w.p(2);
+        // the creator alone: it is the last admin
+        refused(() -> demote(p0, conv, p0.service.me().userId()), ParleyException.Kind.PROTOCOL_VIOLATION);
+        // a non-admin may not; a non-member or a mixed request is bad input
+        refused(() -> demote(p2, conv, w.id(2, 0)), ParleyException.Kind.PROTOCOL_VIOLATION);
+        refused(() -> demote(p0, conv, "nobody"), ParleyException.Kind.MALFORMED_INPUT);
+        refused(() -> p0.service.handle(new DeliveryMessage.ChangeGroup(conv, List.of(), List.of(DeliveryService.ADMIN_ROLE + w.id(0, 1), w.id(0, 2))))
+                .toCompletableFuture().join(), ParleyException.Kind.MALFORMED_INPUT);
+        // a member that is no admin: nothing changes, no new version
+        assertThat(demote(p0, conv, w.id(0, 3)).adminContactIds()).containsExactly(p0.service.me().userId());
+        assertThat(holds(p0, conv, 1)).isTrue();
+
+        p0.service.addGroupAdmins(conv, List.of(w.id(0, 1))).toCompletableFuture().join();
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 2)), 30_000)).isTrue();
+        // the new admin cannot clear the creator's flag
+        refused(() -> demote(p1, conv, w.id(1, 0)), ParleyException.Kind.PROTOCOL_VIOLATION);
+        assertThat(holds(p1, conv, 2)).isTrue();
+        // but it may step down itself (its own user id): version 3, everywhere
+        DeliveryMessage.ConversationView v = demote(p1, conv, p1.service.me().userId());
+        assertThat(v.adminContactIds()).containsExactly(w.id(1, 0));
+        assertThat(net.runUntil(() -> w.ps().stream().allMatch(p -> holds(p, conv, 3)), 30_000)).isTrue();
+        for (SimNet.Peer p : w.ps()) assertThat(isAdmin(p, conv, p1)).as(p.name).isFalse();
+        assertThat(w.ps().stream().mapToLong(p -> p.service.groupChangesRefused()).sum()).isZero();
     }
 
     @Test

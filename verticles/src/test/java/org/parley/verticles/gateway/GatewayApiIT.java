@@ -127,6 +127,30 @@ class GatewayApiIT {
         assertThat(json(g.get("/v1/conversations")).getJsonArray("conversations").stream().map(o -> ((JsonObject) o).getString("id"))).contains(gid, conv);
     }
 
+    @Test
+    void removingAnAdminFlagIsADeleteThatReachesDeliveryAsAnAdminRoleRemoval() throws Exception {
+        String bob = json(g.post("/v1/contacts", "{\"invite\":\"parley://invite/ivan/abcabcabc\",\"name\":\"ivan\"}")).getString("id");
+        String gid = json(g.post("/v1/groups", new JsonObject().put("name", "admins").put("members", new JsonArray().add(bob)).encode())).getString("id");
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(g.base + "/v1/groups/" + gid + "/admins/" + bob))
+                .header("Authorization", "Bearer " + g.token).DELETE());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(json(r).getString("id")).isEqualTo(gid);
+        ChangeSeen seen = new ChangeSeen();
+        g.onFake(() -> seen.last = g.fake.requests.stream().filter(x -> x instanceof DeliveryMessage.ChangeGroup)
+                .map(x -> (DeliveryMessage.ChangeGroup) x).reduce((a, b) -> b).orElseThrow());
+        assertThat(seen.last).isEqualTo(new DeliveryMessage.ChangeGroup(gid, List.of(), List.of("admin:" + bob)));
+        // the contract: a bad contact id is 400 before delivery; the member route does not take admin removals
+        int before = countRequests();
+        assertProblem(send(HttpRequest.newBuilder(URI.create(g.base + "/v1/groups/" + gid + "/admins/bad$id"))
+                .header("Authorization", "Bearer " + g.token).DELETE()), 400, "contactId");
+        assertProblem(g.post("/v1/groups/" + gid + "/members", new JsonObject().put("remove", new JsonArray().add("admin:" + bob)).encode()), 400, "remove");
+        assertThat(countRequests()).isEqualTo(before);
+    }
+
+    static final class ChangeSeen {
+        DeliveryMessage.ChangeGroup last;
+    }
+
     static final class ListMessagesSeen {
         DeliveryMessage.ListMessages last;
     }
@@ -181,7 +205,7 @@ class GatewayApiIT {
                 new String[]{"GET", "/v1/contacts"}, new String[]{"POST", "/v1/contacts"}, new String[]{"GET", "/v1/conversations"},
                 new String[]{"GET", "/v1/conversations/x/messages"}, new String[]{"POST", "/v1/conversations/x/messages"},
                 new String[]{"POST", "/v1/conversations/x/read"}, new String[]{"POST", "/v1/groups"}, new String[]{"POST", "/v1/groups/x/members"},
-                new String[]{"POST", "/v1/groups/x/admins"}, new String[]{"POST", "/v1/inbox/rotate"},
+                new String[]{"POST", "/v1/groups/x/admins"}, new String[]{"DELETE", "/v1/groups/x/admins/y"}, new String[]{"POST", "/v1/inbox/rotate"},
                 new String[]{"GET", "/v1/events"}, new String[]{"GET", "/v1/nope"});
         for (String[] r : routes) {
             for (String auth : new String[]{null, "Bearer wrong-token-wrong-token", "Basic " + g.token}) {

@@ -28,7 +28,9 @@ import static org.parley.verticles.testing.FixedDirectoryNet.await;
  * relays and three users (Alice, Bob, Carol) over TLS circuits. Alice makes a group of Bob and
  * Carol; a group message shows each member's status; Carol (no admin) is refused; Alice makes Bob
  * an admin and Bob removes Carol, which every member applies. Alice moves her inbox for Bob and
- * Bob's next message still reaches her; too many moves in a row are refused with 429.
+ * Bob's next message still reaches her; too many moves in a row are refused with 429. Admin flags
+ * are removed with DELETE: not by a non-admin, not the last admin's nor the creator's; once Alice
+ * clears Bob's, Bob's holds it too and his changes are refused.
  */
 @Tag("testnet")
 class GatewayGroupAdminIT {
@@ -84,6 +86,10 @@ class GatewayGroupAdminIT {
                 return null;
             }
             return null;
+        }
+
+        HttpResponse<String> delete(String path) throws Exception {
+            return HTTP.send(req(path).DELETE().build(), HttpResponse.BodyHandlers.ofString());
         }
 
         List<String> texts(String conv) throws Exception {
@@ -151,6 +157,11 @@ class GatewayGroupAdminIT {
         assertThat(notAdmin.statusCode()).as(notAdmin.body()).isEqualTo(403);
         HttpResponse<String> notAdmin2 = carol.post("/v1/groups/" + gid + "/admins", new JsonObject().put("add", new JsonArray().add(ofCarol.get("Bob"))));
         assertThat(notAdmin2.statusCode()).as(notAdmin2.body()).isEqualTo(403);
+        HttpResponse<String> notAdmin3 = carol.delete("/v1/groups/" + gid + "/admins/" + ofCarol.get("Alice"));
+        assertThat(notAdmin3.statusCode()).as(notAdmin3.body()).isEqualTo(403);
+        // alice is the last admin: she cannot step down
+        HttpResponse<String> last = alice.delete("/v1/groups/" + gid + "/admins/" + aliceUser);
+        assertThat(last.statusCode()).as(last.body()).isEqualTo(403);
         assertThat(alice.post("/v1/groups/" + gid + "/admins", new JsonObject().put("add", new JsonArray())).statusCode()).isEqualTo(400);
 
         // alice makes bob an admin; bob removes carol; every member applies it
@@ -163,6 +174,18 @@ class GatewayGroupAdminIT {
         assertThat(list(new JsonObject(removed.body()), "members")).containsExactly(ofBob.get("Alice"));
         await(() -> list(alice.conversation(gid), "members").equals(List.of(ofAlice.get("Bob"))) && carol.conversation(gid) != null
                 && list(carol.conversation(gid), "members").isEmpty(), 90_000);
+
+        // bob may not clear the creator's flag; alice clears bob's, every member applies it, and bob's changes are refused
+        HttpResponse<String> creator = bob.delete("/v1/groups/" + gid + "/admins/" + ofBob.get("Alice"));
+        assertThat(creator.statusCode()).as(creator.body()).isEqualTo(403);
+        HttpResponse<String> demoted = alice.delete("/v1/groups/" + gid + "/admins/" + ofAlice.get("Bob"));
+        assertThat(demoted.statusCode()).as(demoted.body()).isEqualTo(200);
+        assertThat(list(new JsonObject(demoted.body()), "admins")).containsExactly(aliceUser);
+        assertThat(list(new JsonObject(demoted.body()), "members")).containsExactly(ofAlice.get("Bob"));
+        await(() -> bob.conversation(gid) != null && list(bob.conversation(gid), "admins").equals(List.of(ofBob.get("Alice"))), 90_000);
+        HttpResponse<String> noLonger = bob.post("/v1/groups/" + gid + "/members", new JsonObject().put("add", new JsonArray().add(ofBob.get("Carol"))));
+        assertThat(noLonger.statusCode()).as(noLonger.body()).isEqualTo(403);
+        assertThat(alice.delete("/v1/groups/" + gid + "/admins/nobody").statusCode()).isEqualTo(400);
 
         // inbox rotation: 401 without the token, 404 for an unknown contact, then a move for bob
         HttpResponse<String> noToken = HTTP.send(HttpRequest.newBuilder(URI.create(alice.base() + "/v1/inbox/rotate"))
