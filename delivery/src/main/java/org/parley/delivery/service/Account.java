@@ -20,7 +20,8 @@ import java.util.Optional;
 /**
  * The local user: identity key pair, current signed X25519 and ML-KEM prekeys (no one-time
  * prekeys: an invite link may be used by anyone it is given to, so it names none), and the
- * contact-request inbox that the own invite link points to. Encoded as one secret blob.
+ * contact-request inbox that the own invite link points to, and the request inboxes it replaced
+ * ({@link #rotateRequestInbox}) while they are still read. Encoded as one secret blob.
  */
 public final class Account implements PreKeyStore {
     private final IdentityKeyPair identity;
@@ -30,9 +31,18 @@ public final class Account implements PreKeyStore {
     private final MlKem.KeyPair kem;
     private final Invite.ContactInbox requestInbox;
     private final Bytes requestAuthSeed;
+    private final List<ServiceCodec.RetiredInbox> retiredRequestInboxes;
+    /** At most this many old request inboxes are kept (the oldest goes first). */
+    public static final int MAX_RETIRED_REQUEST_INBOXES = 4;
 
     private Account(IdentityKeyPair identity, long signedId, X25519KeyPair signed, long kemId, MlKem.KeyPair kem,
                     Invite.ContactInbox requestInbox, Bytes requestAuthSeed) {
+        this(identity, signedId, signed, kemId, kem, requestInbox, requestAuthSeed, List.of());
+    }
+
+    private Account(IdentityKeyPair identity, long signedId, X25519KeyPair signed, long kemId, MlKem.KeyPair kem,
+                    Invite.ContactInbox requestInbox, Bytes requestAuthSeed, List<ServiceCodec.RetiredInbox> retiredRequestInboxes) {
+        this.retiredRequestInboxes = List.copyOf(retiredRequestInboxes);
         this.identity = identity;
         this.signedId = signedId;
         this.signed = signed;
@@ -51,7 +61,30 @@ public final class Account implements PreKeyStore {
 
     /** The same account with its request inbox held at {@code relays} (same inbox id and auth seed). */
     public Account withRelays(List<Invite.Relay> relays) {
-        return new Account(identity, signedId, signed, kemId, kem, new Invite.ContactInbox(requestInbox.id(), relays), requestAuthSeed);
+        return new Account(identity, signedId, signed, kemId, kem, new Invite.ContactInbox(requestInbox.id(), relays), requestAuthSeed,
+                retiredRequestInboxes);
+    }
+
+    /**
+     * The same account with a new request inbox (new id and auth seed, same relays): the invite
+     * link names it from now on. The current one is kept as retired until {@code retiredUntilMillis}
+     * (read until then, so requests sent to it before are not lost); retired ones whose time is
+     * up before {@code nowMillis} are dropped, and at most {@link #MAX_RETIRED_REQUEST_INBOXES} kept.
+     */
+    public Account rotateRequestInbox(SecureRandom random, long nowMillis, long retiredUntilMillis) {
+        byte[] seed = new byte[32];
+        random.nextBytes(seed);
+        List<ServiceCodec.RetiredInbox> retired = new java.util.ArrayList<>();
+        for (ServiceCodec.RetiredInbox r : retiredRequestInboxes) if (r.untilMillis() > nowMillis) retired.add(r);
+        retired.add(new ServiceCodec.RetiredInbox(requestInbox, requestAuthSeed, retiredUntilMillis));
+        while (retired.size() > MAX_RETIRED_REQUEST_INBOXES) retired.remove(0);
+        return new Account(identity, signedId, signed, kemId, kem, new Invite.ContactInbox(InboxId.random(random), requestInbox.relays()),
+                Bytes.wrap(seed), retired);
+    }
+
+    /** Request inboxes our invite named before, each with the time until which it is still read. */
+    public List<ServiceCodec.RetiredInbox> retiredRequestInboxes() {
+        return retiredRequestInboxes;
     }
 
     public IdentityKeyPair identity() {
@@ -95,6 +128,10 @@ public final class Account implements PreKeyStore {
         WireWriter w = new WireWriter(2600).u8(ServiceCodec.VERSION).bytes16(identity.encodePrivate())
                 .u32(signedId).bytes16(PreKeyCodec.encode(signed)).u32(kemId).bytes16(PreKeyCodec.encode(kem))
                 .bytes16(ServiceCodec.encodeInbox(requestInbox)).raw(requestAuthSeed);
+        if (!retiredRequestInboxes.isEmpty()) { // absent: the same bytes as before request inboxes could be rotated
+            w.u8(retiredRequestInboxes.size());
+            for (ServiceCodec.RetiredInbox r : retiredRequestInboxes) w.bytes16(ServiceCodec.encodeInbox(r.inbox())).raw(r.authSeed()).u64(r.untilMillis());
+        }
         return w.toBytes();
     }
 
@@ -107,8 +144,18 @@ public final class Account implements PreKeyStore {
         MlKem.KeyPair kp = PreKeyCodec.decodeMlKem(r.bytes16());
         Invite.ContactInbox inbox = ServiceCodec.decodeInbox(r.bytes16());
         Bytes seed = r.raw(32);
+        List<ServiceCodec.RetiredInbox> retired = new java.util.ArrayList<>();
+        if (r.remaining() > 0) {
+            int n = r.u8();
+            if (n < 1 || n > MAX_RETIRED_REQUEST_INBOXES) throw ParleyException.malformed("account with " + n + " retired request inboxes");
+            for (int i = 0; i < n; i++) {
+                Invite.ContactInbox old = ServiceCodec.decodeInbox(r.bytes16());
+                if (old == null) throw ParleyException.malformed("account: an empty retired request inbox");
+                retired.add(new ServiceCodec.RetiredInbox(old, r.raw(32), r.u64()));
+            }
+        }
         r.expectEnd();
         if (inbox == null) throw ParleyException.malformed("account without a request inbox");
-        return new Account(id, sid, spk, kid, kp, inbox, seed);
+        return new Account(id, sid, spk, kid, kp, inbox, seed, retired);
     }
 }

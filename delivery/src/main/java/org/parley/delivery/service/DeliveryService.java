@@ -189,6 +189,9 @@ public final class DeliveryService {
         }).thenCompose(v -> store.openOutgoing()).thenAccept(pending -> {
             started = true;
             openInbox(account.requestInbox(), account.requestAuthSeed(), 0);
+            for (ServiceCodec.RetiredInbox r : account.retiredRequestInboxes()) {
+                if (r.untilMillis() > clock.nowMillis()) openInbox(r.inbox(), r.authSeed(), 0);
+            }
             for (Peer p : peers.values()) {
                 openInbox(p.our.inbox(), p.our.authSeed(), 0);
                 long now = clock.nowMillis();
@@ -742,6 +745,10 @@ public final class DeliveryService {
         List<CompletionStage<?>> writes = new ArrayList<>();
         boolean newContact = false;
         if (peer == null) {
+            if (revokedRequestInbox(env.inbox())) {
+                LOG.debug("dropping a contact request to an invite inbox we rotated away from");
+                return CompletableFuture.completedFuture(null);
+            }
             if (!(p.message() instanceof InnerMessage.Unrecognized card && card.typeCode() == CARD_TYPE)) {
                 // the sender's card travels in its own envelope, maybe over another circuit: wait for it a little
                 return park(cid, envelopeBytes, path);
@@ -1624,6 +1631,10 @@ public final class DeliveryService {
      */
     public CompletionStage<List<DeliveryMessage.RotatedInbox>> rotateInboxes(String contactId) {
         if (!started || closed) return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.UNAVAILABLE, "delivery not started"));
+        if (INVITE_INBOX.equals(contactId)) {
+            return rotateRequestInbox().thenApply(me -> List.of(new DeliveryMessage.RotatedInbox(INVITE_INBOX,
+                    account.requestInbox().id().value().hex(), account.requestInbox().relays().stream().map(r -> r.nodeId().hex()).toList())));
+        }
         List<Peer> targets = new ArrayList<>();
         if (contactId == null || contactId.isEmpty()) {
             for (Peer p : peers.values()) if (!devices.isOwnDevice(p.id)) targets.add(p);
@@ -1645,6 +1656,42 @@ public final class DeliveryService {
         for (Peer p : targets) moves.add(rotateInbox(p.id));
         return allVoid(moves).thenApply(v -> targets.stream().map(p -> new DeliveryMessage.RotatedInbox(p.id, p.our.inbox().id().value().hex(),
                 p.our.inbox().relays().stream().map(r -> r.nodeId().hex()).toList())).toList());
+    }
+
+    /**
+     * As a {@link DeliveryMessage.RotateInbox}'s contact id: the request inbox our invite link names
+     * ({@link #rotateRequestInbox}; contact ids are hex, so this one cannot be a contact's).
+     */
+    public static final String INVITE_INBOX = "invite";
+
+    /**
+     * Moves the request inbox our invite link names (how strangers send their first contact
+     * request) to a new inbox id at the same relays, and completes with {@link #me()} naming it: the
+     * link shared so far is revoked. The old inbox is still read for the TTL (requests sent to it
+     * before are not lost — their senders retry that long), then let go: from then on a contact
+     * request arriving there is dropped, and a restart no longer opens it. Contacts we have are not
+     * affected (they write to their own inboxes). RESOURCE_LIMIT while
+     * {@link Account#MAX_RETIRED_REQUEST_INBOXES} old ones are still read.
+     */
+    public CompletionStage<DeliveryMessage.Me> rotateRequestInbox() {
+        if (!started || closed) return CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.UNAVAILABLE, "delivery not started"));
+        long now = clock.nowMillis();
+        List<ServiceCodec.RetiredInbox> draining = account.retiredRequestInboxes().stream().filter(r -> r.untilMillis() > now).toList();
+        if (draining.size() >= Account.MAX_RETIRED_REQUEST_INBOXES) {
+            long free = draining.stream().mapToLong(ServiceCodec.RetiredInbox::untilMillis).min().orElse(now);
+            return CompletableFuture.failedFuture(ParleyException.limit("the invite's inbox was moved " + draining.size()
+                    + " times within the TTL; its old inboxes are still read (the next move is possible in " + (free - now) / 1000 + " s)"));
+        }
+        account = account.rotateRequestInbox(random, now, now + config.ttlMillis());
+        openInbox(account.requestInbox(), account.requestAuthSeed(), 0);
+        LOG.info("moved the invite's request inbox; the old one is read until the TTL ends");
+        return store.saveAccount(account.encode()).thenApply(v -> me());
+    }
+
+    /** Is {@code inbox} a request inbox we rotated away from whose time is up (requests there are refused)? */
+    private boolean revokedRequestInbox(InboxId inbox) {
+        long now = clock.nowMillis();
+        return account.retiredRequestInboxes().stream().anyMatch(r -> r.inbox().id().equals(inbox) && r.untilMillis() <= now);
     }
 
     /** Queues our contact card for {@code p}: our identity, prekeys and the inbox {@code p} is to send to. */
