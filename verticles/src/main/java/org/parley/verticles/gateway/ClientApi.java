@@ -127,8 +127,19 @@ final class ClientApi {
         on(rb, "removeGroupAdmin", rc -> ask(rc, new ChangeGroup(pathId(rc), List.of(),
                 List.of(DeliveryService.ADMIN_ROLE + validated(rc).getPathParameters().get("contactId").getString())),
                 ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation()))));
-        on(rb, "rotateInbox", rc -> ask(rc, new DeliveryMessage.RotateInbox(body(rc).getString("contactId")), DeliveryMessage.InboxesRotated.class,
-                r -> ok(rc, 200, new JsonObject().put("inboxes", array(r.inboxes(), DeliveryJson::rotatedInbox)))));
+        on(rb, "rotateInbox", rc -> {
+            JsonObject b = body(rc);
+            boolean invite = Boolean.TRUE.equals(b.getBoolean("invite"));
+            if (invite && b.getString("contactId") != null) {
+                Problems.send(rc, 400, "Bad Request", "either the invite's inbox or a contact's inbox moves, not both", "/invite");
+                return;
+            }
+            ask(rc, new DeliveryMessage.RotateInbox(invite ? DeliveryService.INVITE_INBOX : b.getString("contactId")), DeliveryMessage.InboxesRotated.class, r -> {
+                JsonObject out = new JsonObject().put("inboxes", array(r.inboxes(), DeliveryJson::rotatedInbox));
+                if (!invite) ok(rc, 200, out);
+                else ask(rc, new GetMe(), Me.class, me -> ok(rc, 200, out.put("invite", me.invite()))); // the new link
+            });
+        });
     }
 
     private static void on(RouterBuilder rb, String operationId, io.vertx.core.Handler<RoutingContext> h) {

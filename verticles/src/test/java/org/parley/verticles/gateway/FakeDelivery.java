@@ -33,6 +33,8 @@ final class FakeDelivery extends VerticleBase {
     final List<Event> events = new ArrayList<>();
     final List<DeliveryMessage> requests = new ArrayList<>();
     private long nextId = 1;
+    /** How often the invite's inbox was moved (RotateInbox "invite"); the invite link names the count. */
+    int inviteMoves;
     private long clock = 1_700_000_000_000L;
 
     FakeDelivery(String myName, boolean autoAdvance, long stepMs) {
@@ -72,7 +74,7 @@ final class FakeDelivery extends VerticleBase {
         DeliveryMessage req = m.body();
         requests.add(req);
         if (req instanceof GetMe g) {
-            m.reply(new Me("ab".repeat(32), myName, "parley://invite/" + myName + "/" + "Zm9v".repeat(20)));
+            m.reply(new Me("ab".repeat(32), myName, "parley://invite/" + myName + "/" + "Zm9v".repeat(20) + (inviteMoves == 0 ? "" : "-" + inviteMoves)));
         } else if (req instanceof AddContact a) {
             if (!a.invite().startsWith("parley://invite/")) {
                 m.fail(400, "not a Parley invite link");
@@ -149,6 +151,15 @@ final class FakeDelivery extends VerticleBase {
             conversations.put(conv.conversationId(), conv);
             publish("group", null, null, conv);
             m.reply(new ConversationReply(conv));
+        } else if (req instanceof DeliveryMessage.RotateInbox r) {
+            if ("invite".equals(r.contactId())) {
+                inviteMoves++;
+                m.reply(new DeliveryMessage.InboxesRotated(List.of(new DeliveryMessage.RotatedInbox("invite", "cd".repeat(16), List.of("ef".repeat(32))))));
+            } else if (r.contactId() != null && !contacts.containsKey(r.contactId())) {
+                m.fail(404, "no contact " + r.contactId());
+            } else {
+                m.reply(new DeliveryMessage.InboxesRotated(List.of()));
+            }
         } else if (req instanceof EventsSince e) {
             m.reply(new Events(events.stream().filter(x -> x.cursor() > e.cursor()).limit(e.max()).toList()));
 

@@ -147,6 +147,33 @@ class GatewayApiIT {
         assertThat(countRequests()).isEqualTo(before);
     }
 
+    @Test
+    void rotatingTheInvitesInboxAnswersWithTheNewLink() throws Exception {
+        String before = json(g.get("/v1/me")).getString("invite");
+        HttpResponse<String> r = g.post("/v1/inbox/rotate", "{\"invite\": true}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String link = json(r).getString("invite");
+        assertThat(link).startsWith("parley://invite/").isNotEqualTo(before).isEqualTo(json(g.get("/v1/me")).getString("invite"));
+        assertThat(json(r).getJsonArray("inboxes").getJsonObject(0).getString("contactId")).isEqualTo("invite");
+        RotateSeen seen = new RotateSeen();
+        g.onFake(() -> seen.last = g.fake.requests.stream().filter(x -> x instanceof DeliveryMessage.RotateInbox)
+                .map(x -> (DeliveryMessage.RotateInbox) x).reduce((a, b) -> b).orElseThrow());
+        assertThat(seen.last.contactId()).isEqualTo("invite");
+        // not both at once, and the flag is a boolean: refused before delivery
+        int before2 = countRequests();
+        assertProblem(g.post("/v1/inbox/rotate", "{\"invite\": true, \"contactId\": \"abc\"}"), 400, "invite");
+        assertProblem(g.post("/v1/inbox/rotate", "{\"invite\": \"yes\"}"), 400, "invite");
+        assertThat(countRequests()).isEqualTo(before2);
+        // without the flag the answer names no link
+        HttpResponse<String> all = g.post("/v1/inbox/rotate", "{}");
+        assertThat(all.statusCode()).as(all.body()).isEqualTo(200);
+        assertThat(json(all).containsKey("invite")).isFalse();
+    }
+
+    static final class RotateSeen {
+        DeliveryMessage.RotateInbox last;
+    }
+
     static final class ChangeSeen {
         DeliveryMessage.ChangeGroup last;
     }

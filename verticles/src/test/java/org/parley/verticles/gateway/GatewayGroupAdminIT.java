@@ -6,6 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parley.core.time.Clock;
+import org.parley.delivery.invite.InviteCodec;
 import org.parley.verticles.node.Node;
 import org.parley.verticles.testing.FixedDirectoryNet;
 import org.parley.verticles.testing.GatewayClient;
@@ -30,7 +32,8 @@ import static org.parley.verticles.testing.FixedDirectoryNet.await;
  * an admin and Bob removes Carol, which every member applies. Alice moves her inbox for Bob and
  * Bob's next message still reaches her; too many moves in a row are refused with 429. Admin flags
  * are removed with DELETE: not by a non-admin, not the last admin's nor the creator's; once Alice
- * clears Bob's, Bob's holds it too and his changes are refused.
+ * clears Bob's, Bob's holds it too and his changes are refused. Alice moves her invite's inbox and
+ * gets a new link.
  */
 @Tag("testnet")
 class GatewayGroupAdminIT {
@@ -218,5 +221,21 @@ class GatewayGroupAdminIT {
         assertThat(tooMany.statusCode()).as(tooMany.body()).isEqualTo(429);
         assertThat(alice.post("/v1/inbox/rotate", null).statusCode()).isEqualTo(429);
         assertThat(alice.post("/v1/inbox/rotate", new JsonObject().put("contactId", ofAlice.get("Carol"))).statusCode()).isEqualTo(200);
+
+        // the invite's own inbox: a new link (same user), which /v1/me names from then on; not together with a contact
+        String oldLink = alice.ok("/v1/me").getString("invite");
+        HttpResponse<String> revoked = alice.post("/v1/inbox/rotate", new JsonObject().put("invite", true));
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+        JsonObject rj = new JsonObject(revoked.body());
+        // links carry their expiry (made per request): compare the inbox and identity they name
+        org.parley.delivery.invite.Invite was = InviteCodec.parse(oldLink, Clock.system());
+        org.parley.delivery.invite.Invite now = InviteCodec.parse(rj.getString("invite"), Clock.system());
+        assertThat(now.inbox().id()).isNotEqualTo(was.inbox().id());
+        assertThat(now.bundle().identity()).isEqualTo(was.bundle().identity());
+        assertThat(InviteCodec.parse(alice.ok("/v1/me").getString("invite"), Clock.system()).inbox().id()).isEqualTo(now.inbox().id());
+        assertThat(rj.getJsonArray("inboxes")).hasSize(1);
+        assertThat(rj.getJsonArray("inboxes").getJsonObject(0).getString("contactId")).isEqualTo("invite");
+        assertThat(alice.ok("/v1/me").getString("userId")).isEqualTo(aliceUser);
+        assertThat(alice.post("/v1/inbox/rotate", new JsonObject().put("invite", true).put("contactId", ofAlice.get("Bob"))).statusCode()).isEqualTo(400);
     }
 }
