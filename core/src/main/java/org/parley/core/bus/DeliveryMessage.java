@@ -111,6 +111,13 @@ public sealed interface DeliveryMessage extends BusMessage {
      */
     record AddGroupAdmins(String conversationId, List<String> contactIds) implements DeliveryMessage {}
 
+    /**
+     * Clears members' admin flags (admins only; never the last admin nor the group's creator): the
+     * next version of the group's signed state, sent to every member like a promotion. Naming our
+     * own user id steps down. Reply {@link ConversationReply}.
+     */
+    record RemoveGroupAdmins(String conversationId, List<String> contactIds) implements DeliveryMessage {}
+
     record ConversationReply(ConversationView conversation) implements DeliveryMessage {}
 
     /**

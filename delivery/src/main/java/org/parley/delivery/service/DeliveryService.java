@@ -255,6 +255,9 @@ public final class DeliveryService {
             if (request instanceof DeliveryMessage.AddGroupAdmins a) {
                 return addGroupAdmins(a.conversationId(), a.contactIds()).thenApply(DeliveryMessage.ConversationReply::new);
             }
+            if (request instanceof DeliveryMessage.RemoveGroupAdmins r) {
+                return removeGroupAdmins(r.conversationId(), r.contactIds()).thenApply(DeliveryMessage.ConversationReply::new);
+            }
             if (request instanceof DeliveryMessage.RotateInbox r) return rotateInboxes(r.contactId()).thenApply(DeliveryMessage.InboxesRotated::new);
             if (request instanceof DeliveryMessage.BeginAttachment b) return done(new DeliveryMessage.AttachmentReply(attachments.begin(b.name(), b.mime())));
             if (request instanceof DeliveryMessage.AttachmentPart a) {
@@ -450,12 +453,6 @@ public final class DeliveryService {
         if (!conv.isGroup()) throw ParleyException.malformed("not a group conversation");
         List<String> adds = add == null ? List.of() : add;
         List<String> removes = remove == null ? List.of() : remove;
-        if (removes.stream().anyMatch(r -> r != null && r.startsWith(ADMIN_ROLE))) {
-            if (!adds.isEmpty() || !removes.stream().allMatch(r -> r != null && r.startsWith(ADMIN_ROLE))) {
-                throw ParleyException.malformed("removing admin flags is a request of its own (remove: [\"" + ADMIN_ROLE + "<contact id>\", ...])");
-            }
-            return removeGroupAdmins(conversationId, removes.stream().map(r -> r.substring(ADMIN_ROLE.length())).toList());
-        }
         String myUserId = account.identity().publicKey().signingKey().hex();
         if (removes.contains(myUserId)) {
             if (removes.size() == 1 && adds.isEmpty()) return leaveGroup(conversationId);
@@ -502,13 +499,6 @@ public final class DeliveryService {
         if (promoted.isEmpty()) return conversationView(conv);
         return issue(conv, g, s, List.of(), List.of(), promoted, List.of(), true);
     }
-
-    /**
-     * In a {@link DeliveryMessage.ChangeGroup}'s remove list, {@code "admin:<contact id>"} asks to
-     * clear that member's admin flag ({@link #removeGroupAdmins}) rather than to remove the member
-     * (the bus contract in core has no record of its own for it yet).
-     */
-    public static final String ADMIN_ROLE = "admin:";
 
     /**
      * Clears members' admin flags (admins only: PROTOCOL_VIOLATION otherwise): the next version of

@@ -185,10 +185,10 @@ class GroupAdminTest {
                 .map(c -> ServiceCodec.decodeGroup(c.data())).findFirst().orElseThrow();
     }
 
-    /** A demotion as the gateway sends it: a ChangeGroup whose remove list names {@code admin:<contact id>}. */
+    /** A demotion as the gateway sends it. */
     static DeliveryMessage.ConversationView demote(SimNet.Peer by, String conv, String contactId) {
-        return ((DeliveryMessage.ConversationReply) by.service.handle(new DeliveryMessage.ChangeGroup(conv, List.of(),
-                List.of(DeliveryService.ADMIN_ROLE + contactId))).toCompletableFuture().join()).conversation();
+        return ((DeliveryMessage.ConversationReply) by.service.handle(new DeliveryMessage.RemoveGroupAdmins(conv,
+                List.of(contactId))).toCompletableFuture().join()).conversation();
     }
 
     static void refused(Runnable r, ParleyException.Kind kind) {
@@ -248,7 +248,7 @@ class GroupAdminTest {
         // a non-admin may not; a non-member or a mixed request is bad input
         refused(() -> demote(p2, conv, w.id(2, 0)), ParleyException.Kind.PROTOCOL_VIOLATION);
         refused(() -> demote(p0, conv, "nobody"), ParleyException.Kind.MALFORMED_INPUT);
-        refused(() -> p0.service.handle(new DeliveryMessage.ChangeGroup(conv, List.of(), List.of(DeliveryService.ADMIN_ROLE + w.id(0, 1), w.id(0, 2))))
+        refused(() -> p0.service.handle(new DeliveryMessage.RemoveGroupAdmins(conv, List.of(w.id(0, 1), "nobody")))
                 .toCompletableFuture().join(), ParleyException.Kind.MALFORMED_INPUT);
         // a member that is no admin: nothing changes, no new version
         assertThat(demote(p0, conv, w.id(0, 3)).adminContactIds()).containsExactly(p0.service.me().userId());

@@ -115,17 +115,13 @@ final class ClientApi {
         });
         on(rb, "changeGroupMembers", rc -> {
             JsonObject b = body(rc);
-            if (strings(b.getJsonArray("remove")).stream().anyMatch(c -> c.startsWith(DeliveryService.ADMIN_ROLE))) {
-                Problems.send(rc, 400, "Bad Request", "admin flags are removed with DELETE /v1/groups/{id}/admins/{contactId}", "/remove");
-                return;
-            }
             ask(rc, new ChangeGroup(pathId(rc), strings(b.getJsonArray("add")), strings(b.getJsonArray("remove"))),
                     ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation())));
         });
         on(rb, "addGroupAdmins", rc -> ask(rc, new DeliveryMessage.AddGroupAdmins(pathId(rc), strings(body(rc).getJsonArray("add"))),
                 ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation()))));
-        on(rb, "removeGroupAdmin", rc -> ask(rc, new ChangeGroup(pathId(rc), List.of(),
-                List.of(DeliveryService.ADMIN_ROLE + validated(rc).getPathParameters().get("contactId").getString())),
+        on(rb, "removeGroupAdmin", rc -> ask(rc, new DeliveryMessage.RemoveGroupAdmins(pathId(rc),
+                List.of(validated(rc).getPathParameters().get("contactId").getString())),
                 ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation()))));
         on(rb, "rotateInbox", rc -> {
             JsonObject b = body(rc);

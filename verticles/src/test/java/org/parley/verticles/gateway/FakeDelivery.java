@@ -151,6 +151,10 @@ final class FakeDelivery extends VerticleBase {
             conversations.put(conv.conversationId(), conv);
             publish("group", null, null, conv);
             m.reply(new ConversationReply(conv));
+        } else if (req instanceof DeliveryMessage.RemoveGroupAdmins r) {
+            ConversationView old = conversations.get(r.conversationId());
+            if (old == null || !old.kind().equals("group")) m.fail(404, "no group " + r.conversationId());
+            else m.reply(new ConversationReply(old)); // admin flags are not modelled here
         } else if (req instanceof DeliveryMessage.RotateInbox r) {
             if ("invite".equals(r.contactId())) {
                 inviteMoves++;
