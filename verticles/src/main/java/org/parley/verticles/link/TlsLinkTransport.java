@@ -262,6 +262,11 @@ public final class TlsLinkTransport implements Transport {
                 return;
             }
             TlsLink link = attach(socket, peer, false, LinkState.AWAIT_HELLO);
+            synchronized (this) {
+                // a connect() to this peer now waits for this link's Hello instead of dialing
+                link.helloCounted = true;
+                peerLinks(peer).helloPending++;
+            }
             link.helloTimer = vertx.setTimer(handshakeTimeoutMillis, t -> {
                 synchronized (this) {
                     if (link.state != LinkState.AWAIT_HELLO || link.closed) return;
@@ -303,11 +308,32 @@ public final class TlsLinkTransport implements Transport {
             if (p.waiters != null) return p.waiters;
             CompletableFuture<Link> waiters = new CompletableFuture<>();
             p.waiters = waiters;
-            if (!p.dialing && p.awaitingVerdict == null) {
-                p.dialing = true;
-                client.connect(port, host).onComplete(ar -> dialDone(peer, ar));
+            if (p.helloPending > 0) {
+                // the peer's own link to us finished its handshake and its Hello is due: join it
+                p.postponedHost = host;
+                p.postponedPort = port;
+            } else if (!p.dialing && p.awaitingVerdict == null) {
+                startDial(peer, p, host, port);
             }
             return waiters;
+        }
+    }
+
+    private void startDial(NodeId peer, PeerLinks p, String host, int port) {
+        p.dialing = true;
+        client.connect(port, host).onComplete(ar -> dialDone(peer, ar));
+    }
+
+    /** {@code link} (accepted) got its Hello or closed: a connect() that waited for it dials if still unserved. */
+    private void leaveHello(NodeId peer, PeerLinks p, TlsLink link) {
+        if (!link.helloCounted) return;
+        link.helloCounted = false;
+        p.helloPending--;
+        if (p.helloPending > 0 || p.postponedHost == null) return;
+        String host = p.postponedHost;
+        p.postponedHost = null;
+        if (p.live() == null && p.waiters != null && !p.dialing && p.awaitingVerdict == null) {
+            startDial(peer, p, host, p.postponedPort);
         }
     }
 
@@ -446,6 +472,7 @@ public final class TlsLinkTransport implements Transport {
                 protocolClose(link, "a second Hello");
             } else {
                 onHello(peer, p, link);
+                leaveHello(peer, p, link);
             }
         } else if (c instanceof LinkControl.Keep) {
             if (link.state == LinkState.AWAIT_VERDICT && p.awaitingVerdict == link) {
@@ -579,6 +606,7 @@ public final class TlsLinkTransport implements Transport {
             synchronized (this) {
                 PeerLinks p = peers.get(peer);
                 if (p != null) {
+                    leaveHello(peer, p, link);
                     if (p.canonical == link) p.canonical = null;
                     if (p.deferred == link) p.deferred = null;
                     if (p.awaitingVerdict == link) {
@@ -643,6 +671,10 @@ public final class TlsLinkTransport implements Transport {
         TlsLink awaitingVerdict;
         TlsLink deferred;
         long settleTimer = -1;
+        /** Accepted links from the peer waiting for their Hello; a connect() meanwhile postpones its dial. */
+        int helloPending;
+        String postponedHost;
+        int postponedPort;
 
         /** The canonical link unless it is closing. */
         TlsLink live() {
@@ -651,7 +683,7 @@ public final class TlsLinkTransport implements Transport {
 
         boolean idle() {
             return canonical == null && waiters == null && !dialing && awaitingVerdict == null && deferred == null
-                    && settleTimer < 0;
+                    && settleTimer < 0 && helloPending == 0 && postponedHost == null;
         }
     }
 
@@ -688,6 +720,8 @@ public final class TlsLinkTransport implements Transport {
         /** Whether the listener was told of it (then it is told of its closing too). */
         volatile boolean announced;
         long helloTimer = -1;
+        /** Counted in its peer's {@code helloPending}; guarded by the transport's lock. */
+        boolean helloCounted;
 
         void cancelHelloTimer(Vertx vertx) {
             long t = helloTimer;

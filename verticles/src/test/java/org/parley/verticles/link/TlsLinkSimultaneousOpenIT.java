@@ -182,4 +182,46 @@ class TlsLinkSimultaneousOpenIT {
         assertThat(reg.get("parley.routing.link.limit.hits").tag("limit", "handshake-timeout").counter().count()).isEqualTo(1);
         assertThat(rb.opened).isEmpty();
     }
+
+    /** A raw TLS client with {@code id}'s certificate that speaks only what the test writes. */
+    io.vertx.core.net.NetSocket rawClient(NodeIdentity id, int port) throws Exception {
+        io.vertx.core.net.NetClientOptions o = new io.vertx.core.net.NetClientOptions().setSsl(true)
+                .setKeyCertOptions(org.parley.verticles.tls.IdentityTls.keyCert(id))
+                .setTrustOptions(org.parley.verticles.tls.IdentityTls.pinned(x -> true))
+                .setHostnameVerificationAlgorithm("");
+        return vertx.createNetClient(o).connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aConnectWhileThePeersLinkAwaitsItsHelloJoinsItAndDialsOnlyIfNoHelloComes() throws Exception {
+        Node b = node();
+        NodeIdentity a = NodeIdentity.generate(random);
+        String nowhere = "127.0.0.1:1"; // a dial there fails: the connect must not need it
+        io.vertx.core.net.NetSocket s = rawClient(a, b.port());
+        await(() -> b.linksOpen() == 1);
+        CompletableFuture<Link> joined = b.transport().connect(a.nodeId(), nowhere).toCompletableFuture();
+        Thread.sleep(100);
+        assertThat(joined).as("waits for the Hello rather than dialing").isNotDone();
+        s.write(io.vertx.core.buffer.Buffer.buffer(LinkControl.encode(LinkControl.HELLO)));
+        Link l = joined.get(10, TimeUnit.SECONDS);
+        assertThat(l.initiator()).isFalse();
+        assertThat(l.peer()).contains(a.nodeId());
+        assertThat(b.rec().opened).containsExactly(l);
+        byte[] c = cell();
+        s.write(io.vertx.core.buffer.Buffer.buffer(c));
+        await(() -> b.rec().frames.size() == 1);
+        assertThat(b.rec().frames).containsExactly(Bytes.of(c));
+
+        // a probe from another identity that closes without Hello: the postponed dial then runs (and fails here)
+        NodeIdentity probe = NodeIdentity.generate(random);
+        io.vertx.core.net.NetSocket p = rawClient(probe, b.port());
+        await(() -> b.linksOpen() == 2);
+        CompletableFuture<Link> postponed = b.transport().connect(probe.nodeId(), nowhere).toCompletableFuture();
+        Thread.sleep(100);
+        assertThat(postponed).isNotDone();
+        p.close();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> postponed.get(10, TimeUnit.SECONDS)))
+                .hasCauseInstanceOf(org.parley.core.ParleyException.class).hasMessageContaining("cannot reach");
+        assertThat(b.rec().opened).hasSize(1);
+    }
 }
