@@ -262,11 +262,6 @@ public final class TlsLinkTransport implements Transport {
                 return;
             }
             TlsLink link = attach(socket, peer, false, LinkState.AWAIT_HELLO);
-            synchronized (this) {
-                // a connect() to this peer now waits for this link's Hello instead of dialing
-                link.helloCounted = true;
-                peerLinks(peer).helloPending++;
-            }
             link.helloTimer = vertx.setTimer(handshakeTimeoutMillis, t -> {
                 synchronized (this) {
                     if (link.state != LinkState.AWAIT_HELLO || link.closed) return;
@@ -545,6 +540,13 @@ public final class TlsLinkTransport implements Transport {
     private TlsLink attach(NetSocket socket, NodeId peer, boolean initiator, LinkState state) {
         TlsLink link = new TlsLink(socket, peer, initiator, vertx.getOrCreateContext());
         link.state = state;
+        if (state == LinkState.AWAIT_HELLO) {
+            synchronized (this) {
+                // a connect() to this peer now waits for this link's Hello instead of dialing
+                link.helloCounted = true;
+                peerLinks(peer).helloPending++;
+            }
+        }
         open.incrementAndGet();
         all.add(link);
         synchronized (this) {
