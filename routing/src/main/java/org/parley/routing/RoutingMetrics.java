@@ -37,9 +37,21 @@ public interface RoutingMetrics {
     /** Reason (a resource limit): an envelope the inbox relay refused because that inbox's quota is full. */
     String INBOX_QUOTA = "inbox-quota";
 
+    /** Reason (a flood limit): CREATE2 over its link's rate, answered DESTROY {@code RESOURCELIMIT} before any handshake work. */
+    String CREATE2_RATE = "create2-rate";
+    /** Reason (a flood limit): DELIVER over its circuit's rate, answered ERROR {@code QUOTA}. */
+    String DELIVER_RATE = "deliver-rate";
+    /** Reason (a flood limit): DELIVER over its link's rate (all circuits of the link), answered ERROR {@code QUOTA}. */
+    String DELIVER_LINK_RATE = "deliver-link-rate";
+    /** Reason (a flood limit): a circuit closed (DESTROY {@code RESOURCELIMIT}) for DELIVERs refused {@code closeCircuitAfter} times in a row. */
+    String CIRCUIT_CLOSED_FLOODING = "circuit-closed-flooding";
+    /** Reason (a flood limit): a link closed for CREATE2s refused {@code closeLinkAfter} times in a row. */
+    String LINK_CLOSED_FLOODING = "link-closed-flooding";
+
     /** Every reason the routing module reports, for binders that want to register them up front. */
     java.util.List<String> REASONS = java.util.List.of(MALFORMED, DIGEST, QUEUE_FULL, UNKNOWN_CIRCUIT,
-            RELAY_EARLY, CREATE_REFUSED, BAD_MESSAGE, CIRCUIT_LIMIT, REASSEMBLY_LIMIT, SENDME_UNEXPECTED, INBOX_QUOTA);
+            RELAY_EARLY, CREATE_REFUSED, BAD_MESSAGE, CIRCUIT_LIMIT, REASSEMBLY_LIMIT, SENDME_UNEXPECTED, INBOX_QUOTA,
+            CREATE2_RATE, DELIVER_RATE, DELIVER_LINK_RATE, CIRCUIT_CLOSED_FLOODING, LINK_CLOSED_FLOODING);
 
     /** A client circuit of {@code hops} hops finished building, {@code buildNanos} after the build started. */
     default void circuitBuilt(int hops, long buildNanos) {

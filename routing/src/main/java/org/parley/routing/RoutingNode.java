@@ -46,7 +46,7 @@ public final class RoutingNode {
                        RoutingMetrics metrics) {
         this.config = config;
         this.scheduler = scheduler;
-        this.sw = new CircuitSwitch(random, config.maxCircuitsPerLink(), metrics);
+        this.sw = new CircuitSwitch(random, config.maxCircuitsPerLink(), metrics, config.floodLimits(), clock);
         this.relay = new CircuitRelay(self, onionKeys, sw, config, clock, scheduler, random);
         this.builder = new CircuitBuilder(sw, config, clock, scheduler, random);
         this.inbox = inboxStore == null ? null : new InboxRelay(inboxStore, clock, InboxRelay.DEFAULT_MAX_IN_FLIGHT, metrics);

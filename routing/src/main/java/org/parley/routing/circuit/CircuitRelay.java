@@ -8,6 +8,7 @@ import org.parley.core.time.Scheduler;
 import org.parley.routing.RoutingMetrics;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.cell.DestroyReason;
+import org.parley.routing.cell.InboxErrorKind;
 import org.parley.routing.cell.LinkSpecifier;
 import org.parley.routing.cell.Reassembler;
 import org.parley.routing.cell.RelayFramer;
@@ -145,6 +146,7 @@ public final class CircuitRelay {
         private final Bytes binding;
         private final Reassembler reassembler;
         private final FlowWindow flow;
+        private TokenBucket delivers;
         private final List<Runnable> closeListeners = new ArrayList<>();
         private Link nextLink;
         private int nextId;
@@ -289,8 +291,29 @@ public final class CircuitRelay {
                 }
                 extend(e);
             } else {
+                if (message instanceof RelayMessage.Deliver d && !admitDeliver(d)) return;
                 localHandler.onMessage(this, message);
             }
+        }
+
+        /**
+         * The circuit's and its link's DELIVER rate ({@link FloodLimits}): false if over it, after
+         * answering ERROR {@code QUOTA} for the envelope, or closing the circuit (DESTROY
+         * {@code RESOURCELIMIT}) once it has been refused {@code closeCircuitAfter} times in a row.
+         */
+        private boolean admitDeliver(RelayMessage.Deliver d) {
+            FloodLimits limits = sw.floodLimits();
+            if (limits.deliverPerCircuitPerSecond() <= 0 && limits.deliverPerLinkPerSecond() <= 0) return true;
+            if (delivers == null) delivers = limits.deliverCircuitBucket(clock.nowMillis());
+            if (sw.admitDeliver(prevLink, delivers)) return true;
+            if (limits.closeCircuitAfter() > 0 && delivers.strikes(clock.nowMillis()) >= limits.closeCircuitAfter()) {
+                metrics.cellDropped(RoutingMetrics.CIRCUIT_CLOSED_FLOODING);
+                LOG.debug("closing a circuit that kept sending DELIVER past its rate");
+                close(DestroyReason.RESOURCELIMIT, true, true);
+            } else {
+                send(new RelayMessage.Error(InboxErrorKind.QUOTA, d.messageId()));
+            }
+            return false;
         }
 
         private void extend(RelayMessage.Extend2 e) {

@@ -3,6 +3,7 @@ package org.parley.routing.circuit;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeId;
+import org.parley.core.time.Clock;
 import org.parley.routing.RoutingMetrics;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.cell.CellCodec;
@@ -26,7 +27,10 @@ import java.util.concurrent.CompletionStage;
  * end registered for its (link, circuit id). CREATE2 on an unknown id goes to the
  * {@link CreateHandler} (the relay role). Garbage on a link closes that link only. Owns circuit id
  * allocation per link: the link initiator uses ids with the high bit set, the other side ids
- * without (as Tor link protocol 4+). Single-threaded.
+ * without (as Tor link protocol 4+). Holds each link's {@link FloodLimits} budgets: CREATE2 over
+ * the link's rate is answered DESTROY {@code RESOURCELIMIT} before any handshake work, and a link
+ * that keeps sending CREATE2 past it is closed; the relay asks {@link #admitDeliver} for each
+ * DELIVER. Single-threaded.
  */
 public final class CircuitSwitch implements LinkListener {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitSwitch.class);
@@ -59,6 +63,9 @@ public final class CircuitSwitch implements LinkListener {
     private final Random random;
     private final int maxCircuitsPerLink;
     private final RoutingMetrics metrics;
+    private final FloodLimits limits;
+    private final Clock clock;
+    private final Map<Link, LinkBudget> budgets = new HashMap<>();
     private static final int RELAY = CellCommand.RELAY.code();
     private static final int RELAY_EARLY = CellCommand.RELAY_EARLY.code();
     private final Map<Link, CircuitTable<Endpoint>> links = new HashMap<>();
@@ -76,11 +83,18 @@ public final class CircuitSwitch implements LinkListener {
         this(random, maxCircuitsPerLink, RoutingMetrics.NONE);
     }
 
-    /** As {@link #CircuitSwitch(Random, int)}, reporting dropped cells to {@code metrics}. */
+    /** As {@link #CircuitSwitch(Random, int)}, reporting dropped cells to {@code metrics}; no flood limits. */
     public CircuitSwitch(Random random, int maxCircuitsPerLink, RoutingMetrics metrics) {
+        this(random, maxCircuitsPerLink, metrics, FloodLimits.OFF, Clock.system());
+    }
+
+    /** As {@link #CircuitSwitch(Random, int, RoutingMetrics)}, with per-link {@code limits} timed by {@code clock}. */
+    public CircuitSwitch(Random random, int maxCircuitsPerLink, RoutingMetrics metrics, FloodLimits limits, Clock clock) {
         this.random = random;
         this.maxCircuitsPerLink = maxCircuitsPerLink;
         this.metrics = metrics;
+        this.limits = limits;
+        this.clock = clock;
         this.createHandler = (link, cell) -> send(link, new Cell.Destroy(cell.circId(), DestroyReason.PROTOCOL));
     }
 
@@ -97,6 +111,7 @@ public final class CircuitSwitch implements LinkListener {
     @Override
     public void onLinkOpened(Link link) {
         links.computeIfAbsent(link, l -> new CircuitTable<>());
+        budgets.computeIfAbsent(link, l -> new LinkBudget(limits, clock.nowMillis()));
         link.peer().ifPresent(p -> byPeer.putIfAbsent(p, link));
     }
 
@@ -146,6 +161,17 @@ public final class CircuitSwitch implements LinkListener {
             end.onCell(cell);
         } else if (cell instanceof Cell.Create2 c) {
             boolean peersSpace = (c.circId() < 0) != link.initiator();
+            LinkBudget budget = budgets.get(link);
+            if (peersSpace && budget != null && !budget.create2.tryTake(clock.nowMillis())) {
+                metrics.cellDropped(RoutingMetrics.CREATE2_RATE);
+                send(link, new Cell.Destroy(c.circId(), DestroyReason.RESOURCELIMIT));
+                if (limits.closeLinkAfter() > 0 && budget.create2.strikes(clock.nowMillis()) >= limits.closeLinkAfter()) {
+                    metrics.cellDropped(RoutingMetrics.LINK_CLOSED_FLOODING);
+                    LOG.debug("closing a link that kept sending CREATE2 past its rate");
+                    link.close();
+                }
+                return;
+            }
             if (!peersSpace || circuits.size() >= maxCircuitsPerLink) {
                 metrics.cellDropped(peersSpace ? RoutingMetrics.CIRCUIT_LIMIT : RoutingMetrics.CREATE_REFUSED);
                 send(link, new Cell.Destroy(c.circId(), peersSpace ? DestroyReason.RESOURCELIMIT : DestroyReason.PROTOCOL));
@@ -161,11 +187,49 @@ public final class CircuitSwitch implements LinkListener {
     @Override
     public void onLinkClosed(Link link) {
         CircuitTable<Endpoint> circuits = links.remove(link);
+        budgets.remove(link);
         link.peer().ifPresent(p -> byPeer.remove(p, link));
         if (circuits == null) return;
         for (Endpoint e : circuits.values()) {
             e.onLinkClosed();
         }
+    }
+
+    /** One link's budgets under the {@link FloodLimits}. */
+    private static final class LinkBudget {
+        final TokenBucket create2;
+        final TokenBucket deliver;
+
+        LinkBudget(FloodLimits limits, long now) {
+            create2 = limits.create2Bucket(now);
+            deliver = limits.deliverLinkBucket(now);
+        }
+    }
+
+    /** The flood limits this switch and its relay apply. */
+    public FloodLimits floodLimits() {
+        return limits;
+    }
+
+    /**
+     * Admits one DELIVER arriving on circuit bucket {@code circuit} over {@code link}: spends a
+     * token of both and returns true, or spends none, counts the refusal (metric
+     * {@link RoutingMetrics#DELIVER_RATE} or {@link RoutingMetrics#DELIVER_LINK_RATE}, by the
+     * bucket that was empty) and returns false.
+     */
+    boolean admitDeliver(Link link, TokenBucket circuit) {
+        long now = clock.nowMillis();
+        LinkBudget budget = budgets.get(link);
+        TokenBucket perLink = budget == null ? null : budget.deliver;
+        boolean circuitOk = circuit.hasToken(now);
+        if (circuitOk && (perLink == null || perLink.hasToken(now))) {
+            circuit.tryTake(now);
+            if (perLink != null) perLink.tryTake(now);
+            return true;
+        }
+        circuit.refused(now);
+        metrics.cellDropped(circuitOk ? RoutingMetrics.DELIVER_LINK_RATE : RoutingMetrics.DELIVER_RATE);
+        return false;
     }
 
     /** An open link to {@code peer}, reused if there is one. */

@@ -17,11 +17,21 @@ public record RoutingConfig(
         long replayCacheTtlMillis,
         int replayCacheMaxEntries,
         int maxCircuitsPerLink,
-        RelayCryptoKind relayCrypto) {
+        RelayCryptoKind relayCrypto,
+        FloodLimits floodLimits) {
 
     public static RoutingConfig defaults() {
         return new RoutingConfig(1000, 100, 4096, 256 * 1024, 30_000, 10_000, 3_600_000, 200_000, 4096,
-                RelayCryptoKind.CGO);
+                RelayCryptoKind.CGO, FloodLimits.defaults());
+    }
+
+    /** As the canonical constructor, with {@link FloodLimits#defaults()}. */
+    public RoutingConfig(int circuitWindow, int sendmeIncrement, int maxQueuedCells, int maxMessageBytes,
+                         long reassemblyTimeoutMillis, long buildTimeoutMillis, long replayCacheTtlMillis,
+                         int replayCacheMaxEntries, int maxCircuitsPerLink, RelayCryptoKind relayCrypto) {
+        this(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes, reassemblyTimeoutMillis,
+                buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink, relayCrypto,
+                FloodLimits.defaults());
     }
 
     public RoutingConfig {
@@ -35,23 +45,34 @@ public record RoutingConfig(
         if (relayCrypto == null) {
             throw new ParleyException(ParleyException.Kind.CONFIG, "relayCrypto must be set");
         }
+        if (floodLimits == null) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "floodLimits must be set (FloodLimits.OFF for none)");
+        }
+    }
+
+    /** The same limits with other {@link FloodLimits} (per-link and per-circuit request rates). */
+    public RoutingConfig withFloodLimits(FloodLimits limits) {
+        return new RoutingConfig(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes,
+                reassemblyTimeoutMillis, buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries,
+                maxCircuitsPerLink, relayCrypto, limits);
     }
 
     /** The relay crypto this node asks for when it builds circuits (relays accept both). */
     public RoutingConfig withRelayCrypto(RelayCryptoKind kind) {
         return new RoutingConfig(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes,
                 reassemblyTimeoutMillis, buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries,
-                maxCircuitsPerLink, kind);
+                maxCircuitsPerLink, kind, floodLimits);
     }
 
     public RoutingConfig withWindow(int window, int increment) {
         return new RoutingConfig(window, increment, maxQueuedCells, maxMessageBytes, reassemblyTimeoutMillis,
-                buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink, relayCrypto);
+                buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink, relayCrypto,
+                floodLimits);
     }
 
     public RoutingConfig withBuildTimeout(long millis) {
         return new RoutingConfig(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes,
                 reassemblyTimeoutMillis, millis, replayCacheTtlMillis, replayCacheMaxEntries, maxCircuitsPerLink,
-                relayCrypto);
+                relayCrypto, floodLimits);
     }
 }
