@@ -53,27 +53,128 @@ public final class IdentityTls {
         }
     }
 
+    /** The identity's own Ed25519 certificate ({@link #selfSigned}) as key material (JDK engines only). */
     public static KeyCertOptions keyCert(NodeIdentity identity) {
         try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            char[] pw = "parley".toCharArray();
-            // The store lives only in memory, for the key manager factory to read the entry back: its
-            // password is a constant, so the JDK's default 10,000 PBKDF2 rounds (done once to store the
-            // key and once to read it) protect nothing and cost a noticeable part of a node's start-up
-            // CPU. One round, same algorithm.
-            byte[] salt = new byte[20];
-            byte[] iv = new byte[16];
-            RANDOM.nextBytes(salt);
-            RANDOM.nextBytes(iv);
-            ks.setEntry("identity", new KeyStore.PrivateKeyEntry(identity.jcaKeyPair().getPrivate(), new X509Certificate[]{selfSigned(identity)}),
-                    new KeyStore.PasswordProtection(pw, "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(salt, 1, new IvParameterSpec(iv))));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-            return KeyCertOptions.wrap(kmf);
+            return keyCertOf(identity.jcaKeyPair().getPrivate(), selfSigned(identity));
         } catch (Exception e) {
             throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot build the TLS key store", e);
         }
+    }
+
+    /** libp2p's TLS public key extension (PEN 53594): the identity's signature over the link key. */
+    public static final String LIBP2P_EXTENSION_OID = "1.3.6.1.4.1.53594.1.1";
+    private static final byte[] LIBP2P_PREFIX = "libp2p-tls-handshake:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** libp2p's protobuf PublicKey framing of a 32-byte Ed25519 key: field 1 (KeyType) = 1, field 2 (Data) = 32 bytes. */
+    private static final byte[] LIBP2P_ED25519_HEADER = {0x08, 0x01, 0x12, 0x20};
+
+    /**
+     * Credentials for peer links as libp2p's TLS handshake specifies them: a fresh ECDSA P-256 key
+     * in a self-signed certificate that carries, in the critical extension
+     * {@value #LIBP2P_EXTENSION_OID}, the identity key and its Ed25519 signature over
+     * {@code "libp2p-tls-handshake:" || SubjectPublicKeyInfo} of the certificate key. Unlike an
+     * Ed25519 certificate key, P-256 is offered by every TLS engine, native ones included.
+     */
+    public static KeyCertOptions linkKeyCert(NodeIdentity identity) {
+        LinkCredentials c = linkCredentials(identity);
+        try {
+            return keyCertOf(c.key(), c.cert());
+        } catch (Exception e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot build the link key store", e);
+        }
+    }
+
+    /** A link key and its certificate ({@link #linkKeyCert}). */
+    record LinkCredentials(java.security.PrivateKey key, X509Certificate cert) {}
+
+    static LinkCredentials linkCredentials(NodeIdentity identity) {
+        KeyPair kp = linkKeyPair();
+        return new LinkCredentials(kp.getPrivate(), linkCertificate(kp, signedKey(identity, kp.getPublic())));
+    }
+
+    static KeyPair linkKeyPair() {
+        try {
+            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+            g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"), RANDOM);
+            return g.generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot make a P-256 link key", e);
+        }
+    }
+
+    /** libp2p's SignedKey: SEQUENCE { publicKey OCTET STRING (protobuf PublicKey), signature OCTET STRING }. */
+    static byte[] signedKey(NodeIdentity identity, java.security.PublicKey linkKey) {
+        try {
+            Bytes sig = identity.sign(Bytes.concat(Bytes.wrap(LIBP2P_PREFIX), Bytes.wrap(linkKey.getEncoded())));
+            return new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[]{
+                    new org.bouncycastle.asn1.DEROctetString(Bytes.concat(Bytes.wrap(LIBP2P_ED25519_HEADER), identity.publicKey()).toArray()),
+                    new org.bouncycastle.asn1.DEROctetString(sig.toArray())}).getEncoded();
+        } catch (java.io.IOException e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot encode the libp2p extension", e);
+        }
+    }
+
+    /** A self-signed P-256 certificate of {@code kp} carrying {@code signedKey} in the critical libp2p extension. */
+    static X509Certificate linkCertificate(KeyPair kp, byte[] signedKey) {
+        try {
+            byte[] serial = new byte[16];
+            RANDOM.nextBytes(serial);
+            X500Name name = new X500Name("SERIALNUMBER=" + new BigInteger(1, serial));
+            long now = System.currentTimeMillis();
+            var builder = new JcaX509v3CertificateBuilder(name, new BigInteger(1, serial), new Date(now - 3_600_000L),
+                    new Date(NOT_AFTER), name, kp.getPublic());
+            builder.addExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier(LIBP2P_EXTENSION_OID), true, signedKey);
+            return new JcaX509CertificateConverter().getCertificate(
+                    builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+        } catch (Exception e) {
+            throw new ParleyException(ParleyException.Kind.INTERNAL, "cannot make the link certificate", e);
+        }
+    }
+
+    /**
+     * The identity key a peer's certificate proves: its own key if that is Ed25519 (the
+     * certificates of {@link #keyCert}), else the key in a libp2p extension whose signature over
+     * the certificate key verifies ({@link #linkKeyCert}). Null when it proves none.
+     */
+    public static Bytes identityKeyOf(X509Certificate cert) {
+        Bytes raw = NodeIdentity.rawEd25519(cert.getPublicKey());
+        if (raw != null) return raw;
+        byte[] ext = cert.getExtensionValue(LIBP2P_EXTENSION_OID);
+        if (ext == null) return null;
+        try {
+            var seq = org.bouncycastle.asn1.ASN1Sequence.getInstance(org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+            if (seq.size() != 2) return null;
+            byte[] key = org.bouncycastle.asn1.ASN1OctetString.getInstance(seq.getObjectAt(0)).getOctets();
+            byte[] sig = org.bouncycastle.asn1.ASN1OctetString.getInstance(seq.getObjectAt(1)).getOctets();
+            if (key.length != LIBP2P_ED25519_HEADER.length + 32
+                    || !java.util.Arrays.equals(key, 0, LIBP2P_ED25519_HEADER.length, LIBP2P_ED25519_HEADER, 0, LIBP2P_ED25519_HEADER.length)) {
+                return null;
+            }
+            Bytes identityKey = Bytes.wrap(java.util.Arrays.copyOfRange(key, LIBP2P_ED25519_HEADER.length, key.length));
+            Bytes signed = Bytes.concat(Bytes.wrap(LIBP2P_PREFIX), Bytes.wrap(cert.getPublicKey().getEncoded()));
+            return NodeIdentity.verify(identityKey, signed, Bytes.wrap(sig)) ? identityKey : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static KeyCertOptions keyCertOf(java.security.PrivateKey key, X509Certificate cert) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        char[] pw = "parley".toCharArray();
+        // The store lives only in memory, for the key manager factory to read the entry back: its
+        // password is a constant, so the JDK's default 10,000 PBKDF2 rounds (done once to store the
+        // key and once to read it) protect nothing and cost a noticeable part of a node's start-up
+        // CPU. One round, same algorithm.
+        byte[] salt = new byte[20];
+        byte[] iv = new byte[16];
+        RANDOM.nextBytes(salt);
+        RANDOM.nextBytes(iv);
+        ks.setEntry("identity", new KeyStore.PrivateKeyEntry(key, new X509Certificate[]{cert}),
+                new KeyStore.PasswordProtection(pw, "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(salt, 1, new IvParameterSpec(iv))));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        return KeyCertOptions.wrap(kmf);
     }
 
     /**
@@ -113,7 +214,7 @@ public final class IdentityTls {
 
     /** The node id a peer's certificate proves, or null if it is not an Ed25519 identity certificate. */
     public static NodeId nodeIdOf(X509Certificate cert) {
-        Bytes raw = NodeIdentity.rawEd25519(cert.getPublicKey());
+        Bytes raw = identityKeyOf(cert);
         return raw == null ? null : NodeId.ofIdentityKey(raw);
     }
 
@@ -133,7 +234,7 @@ public final class IdentityTls {
             if (chain == null || chain.length == 0) throw new CertificateException("no certificate");
             X509Certificate cert = chain[0];
             NodeId id = nodeIdOf(cert);
-            if (id == null) throw new CertificateException("peer certificate key is not Ed25519");
+            if (id == null) throw new CertificateException("peer certificate proves no Ed25519 identity (neither its key nor a valid libp2p extension)");
             try {
                 cert.verify(cert.getPublicKey());
                 cert.checkValidity();
