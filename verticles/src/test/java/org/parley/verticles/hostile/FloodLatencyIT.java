@@ -17,6 +17,7 @@ import org.parley.routing.RoutingNode;
 import org.parley.routing.cell.DestroyReason;
 import org.parley.routing.cell.InboxErrorKind;
 import org.parley.routing.circuit.CircuitListener;
+import org.parley.routing.circuit.FloodLimits;
 import org.parley.routing.circuit.ClientCircuit;
 import org.parley.routing.circuit.HopSpec;
 import org.parley.routing.circuit.RelayCryptoKind;
@@ -54,8 +55,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * to STORED round trip) are timed. Two attackers, each on its own Vert.x instance, thread and TLS
  * link, flood the relay as fast as their event loop can with {@link #IN_FLIGHT} requests in flight:
  * one builds circuits (CREATE2) without end, the other sends envelopes to one inbox without end.
- * The per-link circuit limit ({@link #CIRCUIT_LIMIT}) and the inbox quota ({@link #INBOX_QUOTA})
- * refuse them.
+ * The per-link circuit limit ({@link #CIRCUIT_LIMIT}), the inbox quota ({@link #INBOX_QUOTA}) and the
+ * relay's {@link #FLOOD_LIMITS} (CREATE2 rate per link, DELIVER rate per circuit and per link, a
+ * circuit that keeps pushing past its rate closed) refuse them.
  *
  * <p>Measurement, for a shared 2-core box: a warm-up (honest sends alone, then under each flood,
  * which also brings the attackers to their limits), then {@link #ROUNDS} rounds of three blocks of
@@ -66,14 +68,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the bound is flood median &lt;= 2 x baseline median + {@link #FLOOR_MS} (an absolute floor for
  * scheduler noise on baselines of about a millisecond). Under 60 s even on a loaded box.
  *
- * <p>{@code -Dparley.test.floodLimitsOff=circuits|inbox|all} lifts the relays' limits (the bound
- * assertions then fail), {@code -Dparley.test.floods=create2|envelopes} runs one flood only,
+ * <p>{@code -Dparley.test.floodLimitsOff=circuits|inbox|all} lifts the relays' limits (all: the flood
+ * limits too; the bound assertions then fail), {@code -Dparley.test.floodRates=...} sets other flood
+ * limits ({@link #floodLimits()}), {@code -Dparley.test.floods=create2|envelopes} runs one flood only,
  * {@code -Dparley.test.floodWindow=N} sets the attackers' requests in flight.
  */
 class FloodLatencyIT {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final int CIRCUIT_LIMIT = 32;
     static final int INBOX_QUOTA = 200;
+    /**
+     * The relays' flood limits: CREATE2 20/s (burst 100) per link; DELIVER 50/s (burst 100) per circuit,
+     * 200/s (burst 400) per link; a circuit closed at 16 strikes; links never closed (closing the attackers'
+     * links made it worse: ratios 4.0 and 4.75 in two of four runs, as each reconnect costs the victim a TLS
+     * handshake). The honest client sends up to ~150/s for a moment (40 in a row at warm-up) on its own
+     * circuit and link.
+     */
+    static final FloodLimits FLOOD_LIMITS = new FloodLimits(20, 100, 50, 100, 200, 400, 16, 0);
     static final int IN_FLIGHT = Integer.getInteger("parley.test.floodWindow", 64);
     static final int WARMUP = 40;
     static final int ROUNDS = 4;
@@ -194,11 +205,41 @@ class FloodLatencyIT {
         }
     }
 
-    static RoutingConfig config(int maxCircuitsPerLink) {
+    static RoutingConfig config(int maxCircuitsPerLink, FloodLimits flood) {
         RoutingConfig d = RoutingConfig.defaults();
         return new RoutingConfig(d.circuitWindow(), d.sendmeIncrement(), d.maxQueuedCells(), d.maxMessageBytes(),
                 d.reassemblyTimeoutMillis(), d.buildTimeoutMillis(), d.replayCacheTtlMillis(), d.replayCacheMaxEntries(),
-                maxCircuitsPerLink, RelayCryptoKind.CGO);
+                maxCircuitsPerLink, RelayCryptoKind.CGO, flood);
+    }
+
+    /**
+     * The relays' flood limits: {@link #FLOOD_LIMITS}, or {@code -Dparley.test.floodRates=} eight
+     * comma-separated numbers (CREATE2 per link rate, burst; DELIVER per circuit rate, burst; per link rate,
+     * burst; close a circuit after, a link after) to try others.
+     */
+    static FloodLimits floodLimits() {
+        String s = System.getProperty("parley.test.floodRates");
+        if (s == null || s.isBlank()) return FLOOD_LIMITS;
+        String[] v = s.split(",");
+        return new FloodLimits(Double.parseDouble(v[0]), Integer.parseInt(v[1]), Double.parseDouble(v[2]),
+                Integer.parseInt(v[3]), Double.parseDouble(v[4]), Integer.parseInt(v[5]), Integer.parseInt(v[6]),
+                Integer.parseInt(v[7]));
+    }
+
+    /** Every reason of the victim's dropped-cells counter that moved since {@code before}, as "reason=n". */
+    static String droppedSince(Peer p, java.util.Map<String, Double> before) {
+        StringBuilder sb = new StringBuilder();
+        for (String r : RoutingMetrics.REASONS) {
+            double n = p.dropped(r) - before.getOrDefault(r, 0.0);
+            if (n > 0) sb.append(r).append('=').append((long) n).append(' ');
+        }
+        return sb.toString().trim();
+    }
+
+    static java.util.Map<String, Double> dropped(Peer p) {
+        java.util.Map<String, Double> m = new java.util.HashMap<>();
+        for (String r : RoutingMetrics.REASONS) m.put(r, p.dropped(r));
+        return m;
     }
 
     static Bytes random(int n) {
@@ -290,7 +331,8 @@ class FloodLatencyIT {
 
     /** A relay under test: routing with its circuit limit, and an inbox store with its quota (or without either). */
     static Peer relay(InMemoryInboxStore store, boolean circuitsOff) throws Exception {
-        return new Peer(config(circuitsOff ? 1_000_000 : CIRCUIT_LIMIT), store, true);
+        return new Peer(config(circuitsOff ? 1_000_000 : CIRCUIT_LIMIT, LIMITS_OFF.equals("all") ? FloodLimits.OFF : floodLimits()),
+                store, true);
     }
 
     /** What one run measured. */
@@ -308,13 +350,25 @@ class FloodLatencyIT {
     }
 
     /**
-     * Both floods, opt-in ({@code -Dparley.test.floodLatency=true}): the envelope flood is refused
-     * at the quota and the inbox stays at it, but the 2x latency bound does not hold (measured 3.4 to
-     * 3.9 with the envelope flood alone; see docs/threat-model.md, Open), so it is not part of CI.
+     * Runs in CI: an envelope flood to one inbox is refused at the quota and, past the relay's
+     * {@link #FLOOD_LIMITS}, at the per-circuit and per-link DELIVER rates (circuits that keep
+     * pushing are closed); the inbox stays at its quota, every honest send is STORED, and the honest
+     * median is within 2x the baseline median + {@link #FLOOR_MS}. Without the flood limits this
+     * measured 3.4 to 5.6 (docs/threat-model.md).
+     */
+    @Test
+    void anEnvelopeFloodIsRefusedAtTheQuotaAndRateAndHonestLatencyStaysWithinTwiceTheBaseline() throws Exception {
+        assertWithinTwiceTheBaseline(run(FLOODS == null ? "envelopes" : FLOODS));
+    }
+
+    /**
+     * Both floods at once, opt-in ({@code -Dparley.test.floodLatency=true}): both are refused and
+     * bounded, but the 2x bound is not reliable on a loaded 2-core box (ratios 0.9 to 4.2 measured
+     * with the flood limits; see docs/threat-model.md, Open), so it is not part of CI.
      */
     @Test
     @EnabledIfSystemProperty(named = "parley.test.floodLatency", matches = "true")
-    void withAnEnvelopeFloodTooHonestLatencyStaysWithinTwiceTheBaseline() throws Exception {
+    void withBothFloodsHonestLatencyStaysWithinTwiceTheBaseline() throws Exception {
         assertWithinTwiceTheBaseline(run(FLOODS == null ? "create2,envelopes" : FLOODS));
     }
 
@@ -326,7 +380,7 @@ class FloodLatencyIT {
     private Result run(String which) throws Exception {
         boolean circuitsOff = LIMITS_OFF.equals("circuits") || LIMITS_OFF.equals("all");
         boolean inboxOff = LIMITS_OFF.equals("inbox") || LIMITS_OFF.equals("all");
-        RoutingConfig open = config(1_000_000); // clients and attackers: no limit of their own in the way
+        RoutingConfig open = config(1_000_000, FloodLimits.OFF); // clients and attackers: no limit of their own in the way
         List<Peer> peers = new ArrayList<>();
         long t0 = System.nanoTime();
         try {
@@ -365,8 +419,10 @@ class FloodLatencyIT {
 
             double limitHits0 = victim.dropped(RoutingMetrics.CIRCUIT_LIMIT);
             double quotaHits0 = victim.dropped(RoutingMetrics.INBOX_QUOTA);
+            java.util.Map<String, Double> dropped0 = dropped(victim);
             long create2Answered0 = atVictim.circuits.answered.get();
             long envelopesAnswered0 = atVictim.envelopes.answered.get();
+            long envelopesRefused0 = atVictim.envelopes.refused.get();
             List<Double> quiet = new ArrayList<>();
             List<Double> control = new ArrayList<>();
             List<Double> flooded = new ArrayList<>();
@@ -383,28 +439,41 @@ class FloodLatencyIT {
             double quietMedian = median(quiet);
             double base = median(control);
             double flood = median(flooded);
-            double limitHits = victim.dropped(RoutingMetrics.CIRCUIT_LIMIT) - limitHits0;
-            double quotaHits = victim.dropped(RoutingMetrics.INBOX_QUOTA) - quotaHits0;
+            java.util.Map<String, Double> d1 = dropped(victim);
+            java.util.function.Function<String, Double> since = r -> d1.get(r) - dropped0.get(r);
+            // CREATE2 refused: at the circuit limit or over the link's CREATE2 rate (each answered DESTROY)
+            double limitHits = since.apply(RoutingMetrics.CIRCUIT_LIMIT) + since.apply(RoutingMetrics.CREATE2_RATE);
+            // envelopes refused: at the inbox quota or over the circuit's or link's DELIVER rate (each answered ERROR)
+            double quotaHits = since.apply(RoutingMetrics.INBOX_QUOTA) + since.apply(RoutingMetrics.DELIVER_RATE)
+                    + since.apply(RoutingMetrics.DELIVER_LINK_RATE);
+            long refusedMails = atVictim.envelopes.refused.get() - envelopesRefused0;
             long create2s = atVictim.circuits.answered.get() - create2Answered0;
             long mails = atVictim.envelopes.answered.get() - envelopesAnswered0;
             int victimCircuits = victim.call(() -> CompletableFuture.completedFuture(victim.routing.relay().openCircuits()));
             int stored = store.listNow(floodedInbox, System.currentTimeMillis(), Integer.MAX_VALUE).size();
             System.out.printf("[flood] limits off: '%s', floods: %s; honest send median: no flood %.2f ms, flood at the decoy"
                             + " (baseline) %.2f ms, flood at the victim %.2f ms (n=%d each); ratio %.2f (%.2f to no flood);"
-                            + " at the victim during its flood blocks: %d CREATE2 answered (%.0f refused at the circuit limit),"
-                            + " %d envelopes answered (%.0f refused at the quota); victim circuits %d, envelopes in the flooded"
+                            + " at the victim during its flood blocks: %d CREATE2 answered (%.0f refused at the circuit limit or"
+                            + " rate), %d envelopes answered (%.0f refused at the quota or rate); victim circuits %d, envelopes in the flooded"
                             + " inbox %d; %.1f s%n", LIMITS_OFF, which, quietMedian, base, flood, flooded.size(), flood / base,
                     flood / quietMedian, create2s, limitHits, mails, quotaHits, victimCircuits, stored, (System.nanoTime() - t0) / 1e9);
+            System.out.printf("[flood] victim's dropped cells during its flood blocks: %s; the mailer saw %d of its sends fail%n",
+                    droppedSince(victim, dropped0), refusedMails);
 
             // the flood happened and the limits refused it
             if (atVictim.create2s) {
                 assertThat(create2s).isGreaterThanOrEqualTo(300);
-                assertThat(limitHits).isGreaterThanOrEqualTo(0.9 * create2s);
-                assertThat(atVictim.kept).hasSizeLessThanOrEqualTo(CIRCUIT_LIMIT);
+                // most refused with a DESTROY; the others failed as their link was closed for flooding, or got a
+                // circuit again after such a close (the attacker's new link starts with no circuits)
+                assertThat(limitHits).isGreaterThanOrEqualTo(0.5 * create2s);
+                assertThat(atVictim.kept.stream().filter(ClientCircuit::isOpen).count()).isLessThanOrEqualTo(CIRCUIT_LIMIT);
             }
             if (atVictim.mails) {
-                assertThat(mails).isGreaterThanOrEqualTo(300);
-                assertThat(quotaHits).isGreaterThanOrEqualTo(0.9 * mails);
+                assertThat(mails).isGreaterThanOrEqualTo(200);
+                // each refused with an ERROR, or failed (up to IN_FLIGHT at once) as its circuit was closed for
+                // flooding or the mailer's next circuit was refused at the link's CREATE2 rate
+                assertThat(quotaHits + IN_FLIGHT * (since.apply(RoutingMetrics.CIRCUIT_CLOSED_FLOODING)
+                        + since.apply(RoutingMetrics.CREATE2_RATE))).isGreaterThanOrEqualTo(mails);
                 assertThat(stored).isEqualTo(INBOX_QUOTA);
             }
             // memory stays bounded: the attacker's circuits at the limit (+ the few of the honest client and the mailer)
