@@ -60,6 +60,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Create it on the routing verticle's context: every listener call then runs on that event loop.
  */
 public final class TlsLinkTransport implements Transport {
+    /**
+     * BoringSSL (netty-tcnative) where its native library loads, else the JDK's engine; the two
+     * interoperate. BoringSSL costs a fraction of the JDK engine per TLS record and per handshake
+     * (docs/benchmarks.md); {@code -Dparley.tls.engine=jdk} forces the JDK engine.
+     */
+    static final io.vertx.core.net.SSLEngineOptions ENGINE = "jdk".equals(System.getProperty("parley.tls.engine"))
+            || !io.vertx.core.net.OpenSSLEngineOptions.isAvailable()
+            ? new io.vertx.core.net.JdkSSLEngineOptions() : new io.vertx.core.net.OpenSSLEngineOptions();
     private static final Logger LOG = LoggerFactory.getLogger(TlsLinkTransport.class);
 
     private final Vertx vertx;
@@ -79,7 +87,7 @@ public final class TlsLinkTransport implements Transport {
     private final Set<TlsLink> all = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final int handshakeTimeoutMillis;
     private final int maxLinks;
-    /** The identity's key and certificate, built once for the client and the listener. */
+    /** The link key and its certificate signed by the identity ({@link IdentityTls#linkKeyCert}), built once for the client and the listener. */
     private final io.vertx.core.net.KeyCertOptions keyCert;
     private long sweepTimer = -1;
     private volatile AddressedRpcListener rpcListener = (from, remoteIp, rpc) -> { };
@@ -122,11 +130,12 @@ public final class TlsLinkTransport implements Transport {
         this.identity = identity;
         this.listener = listener;
         this.idleSeconds = idleSeconds;
-        this.keyCert = IdentityTls.keyCert(identity);
+        this.keyCert = IdentityTls.linkKeyCert(identity);
         NetClientOptions copts = new NetClientOptions()
                 .setSsl(true)
                 .setKeyCertOptions(keyCert)
                 .setTrustOptions(IdentityTls.pinned(id -> true)) // any identity proves itself; checked per link below
+                .setSslEngineOptions(ENGINE)
                 .setHostnameVerificationAlgorithm("")
                 .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
                 .setSslHandshakeTimeout(handshakeTimeoutMillis)
@@ -234,6 +243,7 @@ public final class TlsLinkTransport implements Transport {
                 .setSsl(true)
                 .setKeyCertOptions(keyCert)
                 .setTrustOptions(IdentityTls.pinned(id -> true))
+                .setSslEngineOptions(ENGINE)
                 .setClientAuth(ClientAuth.REQUIRED)
                 .setSslHandshakeTimeout(handshakeTimeoutMillis)
                 .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
@@ -633,7 +643,7 @@ public final class TlsLinkTransport implements Transport {
         try {
             List<Certificate> certs = socket.peerCertificates();
             if (certs == null || certs.isEmpty() || !(certs.get(0) instanceof X509Certificate x)) return null;
-            return NodeIdentity.rawEd25519(x.getPublicKey());
+            return IdentityTls.identityKeyOf(x);
         } catch (Exception e) {
             return null;
         }

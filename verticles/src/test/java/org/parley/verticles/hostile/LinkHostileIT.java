@@ -74,13 +74,18 @@ class LinkHostileIT {
         return c == null ? -1 : c.count();
     }
 
-    /** A raw TLS 1.3 client presenting {@code id}'s certificate: writes whatever the test wants. */
+    /**
+     * A raw TLS 1.3 client presenting {@code id}'s certificate that opens like an honest dialer (its
+     * first frame a link-control Hello), then writes whatever the test wants.
+     */
     NetSocket rawTls(NodeIdentity id, int port) throws Exception {
-        NetClientOptions o = new NetClientOptions().setSsl(true).setKeyCertOptions(IdentityTls.keyCert(id))
+        NetClientOptions o = new NetClientOptions().setSsl(true).setKeyCertOptions(IdentityTls.linkKeyCert(id))
                 .setTrustOptions(IdentityTls.pinned(x -> true)).setHostnameVerificationAlgorithm("");
         o.getSslOptions().setEnabledSecureTransportProtocols(Set.of("TLSv1.3"));
         NetClient c = vertx.createNetClient(o);
-        return c.connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        NetSocket s = c.connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        s.write(Buffer.buffer(org.parley.verticles.link.LinkControl.encode(org.parley.verticles.link.LinkControl.HELLO)));
+        return s;
     }
 
     private void honestPeerStillConnects(NodeIdentity server, int port) throws Exception {

@@ -95,7 +95,12 @@ class TlsLinkSimultaneousOpenIT {
             assertThat(l1.initiator()).isNotEqualTo(l2.initiator());
             boolean aLower = a.id().nodeId().compareTo(b.id().nodeId()) < 0;
             Link aLink = first == a ? l1 : l2;
-            assertThat(aLink.initiator()).as("round %d: the lower node's dial survives", round).isEqualTo(aLower);
+            if (a.duplicates() + b.duplicates() > 0) {
+                assertThat(aLink.initiator()).as("round %d: both dialed; the lower node's dial survives", round).isEqualTo(aLower);
+            } else {
+                // the first handshake was done before the second connect (fast engines, a gap): that one joined it
+                assertThat(aLink.initiator()).as("round %d: one dial only; the first dialer's link", round).isEqualTo(first == a);
+            }
 
             // a cell sent after resolution arrives, both ways
             byte[] c1 = cell();
@@ -161,7 +166,7 @@ class TlsLinkSimultaneousOpenIT {
         // so use a raw client with an identity certificate)
         NodeIdentity aId = NodeIdentity.generate(random);
         io.vertx.core.net.NetClientOptions o = new io.vertx.core.net.NetClientOptions().setSsl(true)
-                .setKeyCertOptions(org.parley.verticles.tls.IdentityTls.keyCert(aId))
+                .setKeyCertOptions(org.parley.verticles.tls.IdentityTls.linkKeyCert(aId))
                 .setTrustOptions(org.parley.verticles.tls.IdentityTls.pinned(id -> true))
                 .setHostnameVerificationAlgorithm("");
         io.vertx.core.net.NetSocket s = vertx.createNetClient(o).connect(port, "127.0.0.1")
@@ -186,7 +191,7 @@ class TlsLinkSimultaneousOpenIT {
     /** A raw TLS client with {@code id}'s certificate that speaks only what the test writes. */
     io.vertx.core.net.NetSocket rawClient(NodeIdentity id, int port) throws Exception {
         io.vertx.core.net.NetClientOptions o = new io.vertx.core.net.NetClientOptions().setSsl(true)
-                .setKeyCertOptions(org.parley.verticles.tls.IdentityTls.keyCert(id))
+                .setKeyCertOptions(org.parley.verticles.tls.IdentityTls.linkKeyCert(id))
                 .setTrustOptions(org.parley.verticles.tls.IdentityTls.pinned(x -> true))
                 .setHostnameVerificationAlgorithm("");
         return vertx.createNetClient(o).connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
