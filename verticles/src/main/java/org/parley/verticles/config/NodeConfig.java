@@ -44,7 +44,11 @@ public record NodeConfig(
         int discoveryMaxPerSubnet16,
         int discoveryMaxRecordsPerPeer,
         int discoveryMaxRecordsPerSubnet,
-        boolean relayOnly) {
+        boolean relayOnly,
+        int routingCreate2PerLinkRate,
+        int routingDeliverPerCircuitRate,
+        int routingDeliverPerLinkRate,
+        int routingFloodCloseCircuitAfter) {
 
     /** {@code node.role}: a user node (relay, client API and delivery account) or a relay only. */
     public static final String ROLE_USER = "user";
@@ -74,6 +78,30 @@ public record NodeConfig(
                 (Integer) NodeSchema.byName().get("discovery.max-records-per-peer").defaultValue(),
                 (Integer) NodeSchema.byName().get("discovery.max-records-per-subnet").defaultValue(),
                 false);
+    }
+
+    /** The configuration before the routing flood limits existed: those at their defaults. */
+    public NodeConfig(Path dataDir, String gatewayHost, int gatewayPort, String peerHost, int peerPort, List<String> bootstrap,
+                      String discoveryDnsSeed, boolean discoveryLight, int discoveryPowBits, int discoverySyncIntervalMs,
+                      int discoveryRpcTimeoutMs, int discoveryRefreshIntervalMs, boolean clusterEnabled, String clusterName,
+                      String clusterHost, int clusterPort, List<String> clusterMembers, Set<Concern> only, boolean metricsEnabled,
+                      int gatewayRateLimit, int gatewayRateBurst, int gatewayMaxBodyBytes, boolean routingDistinctSubnets,
+                      String deliveryName, int deliveryTtlSeconds, boolean deliveryReadReceipts, List<String> deliveryInboxRelays,
+                      int gatewayRequestTimeoutMs, int deliverySendHops, int deliveryInboxHops, int routingCoverCellsPerMinute,
+                      int discoveryMaxPerSubnet16, int discoveryMaxRecordsPerPeer, int discoveryMaxRecordsPerSubnet,
+                      boolean relayOnly) {
+        this(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
+                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost,
+                clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes,
+                routingDistinctSubnets, deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays,
+                gatewayRequestTimeoutMs, deliverySendHops, deliveryInboxHops, routingCoverCellsPerMinute,
+                discoveryMaxPerSubnet16, discoveryMaxRecordsPerPeer, discoveryMaxRecordsPerSubnet, relayOnly,
+                schemaDefault("routing.create2-per-link-rate"), schemaDefault("routing.deliver-per-circuit-rate"),
+                schemaDefault("routing.deliver-per-link-rate"), schemaDefault("routing.flood-close-circuit-after"));
+    }
+
+    private static int schemaDefault(String key) {
+        return (Integer) NodeSchema.byName().get(key).defaultValue();
     }
 
     public static NodeConfig defaults() {
@@ -120,7 +148,11 @@ public record NodeConfig(
                 (Integer) m.get("discovery.max-per-subnet16"),
                 (Integer) m.get("discovery.max-records-per-peer"),
                 (Integer) m.get("discovery.max-records-per-subnet"),
-                relayOnly((String) m.get("node.role")));
+                relayOnly((String) m.get("node.role")),
+                (Integer) m.get("routing.create2-per-link-rate"),
+                (Integer) m.get("routing.deliver-per-circuit-rate"),
+                (Integer) m.get("routing.deliver-per-link-rate"),
+                (Integer) m.get("routing.flood-close-circuit-after"));
     }
 
     private static boolean relayOnly(String role) {
@@ -241,6 +273,10 @@ public record NodeConfig(
         m.put("discovery.max-records-per-subnet", discoveryMaxRecordsPerSubnet);
         m.put("routing.distinct-subnets", routingDistinctSubnets);
         m.put("routing.cover-cells-per-minute", routingCoverCellsPerMinute);
+        m.put("routing.create2-per-link-rate", routingCreate2PerLinkRate);
+        m.put("routing.deliver-per-circuit-rate", routingDeliverPerCircuitRate);
+        m.put("routing.deliver-per-link-rate", routingDeliverPerLinkRate);
+        m.put("routing.flood-close-circuit-after", routingFloodCloseCircuitAfter);
         m.put("delivery.name", deliveryName);
         m.put("delivery.ttl-seconds", deliveryTtlSeconds);
         m.put("delivery.read-receipts", deliveryReadReceipts);

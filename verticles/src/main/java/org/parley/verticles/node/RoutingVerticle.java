@@ -20,6 +20,8 @@ import org.parley.routing.RoutingNode;
 import org.parley.routing.cell.DestroyReason;
 import org.parley.routing.cell.InboxErrorKind;
 import org.parley.routing.circuit.HopSpec;
+import org.parley.routing.circuit.FloodLimits;
+import org.parley.verticles.config.NodeConfig;
 import org.parley.routing.circuit.RoutingConfig;
 import org.parley.routing.client.CoverTraffic;
 import org.parley.routing.client.InboxSubscription;
@@ -99,9 +101,20 @@ public final class RoutingVerticle extends ConcernVerticle {
         return relay;
     }
 
+    /**
+     * The relay's flood limits from the {@code routing.*} keys: each burst is 4x its rate, and links are
+     * never closed for flooding (a reconnect's TLS handshake costs more than the refusals; see FloodLimits).
+     */
+    public static FloodLimits floodLimits(NodeConfig c) {
+        return new FloodLimits(c.routingCreate2PerLinkRate(), Math.max(1, 4 * c.routingCreate2PerLinkRate()),
+                c.routingDeliverPerCircuitRate(), Math.max(1, 4 * c.routingDeliverPerCircuitRate()),
+                c.routingDeliverPerLinkRate(), Math.max(1, 4 * c.routingDeliverPerLinkRate()),
+                c.routingFloodCloseCircuitAfter(), 0);
+    }
+
     @Override
     protected Future<?> startConcern() {
-        RoutingConfig config = RoutingConfig.defaults();
+        RoutingConfig config = RoutingConfig.defaults().withFloodLimits(floodLimits(node.config()));
         VertxScheduler scheduler = new VertxScheduler(context);
         // kept in the data directory across restarts, as Tor does: clients with our descriptor can build through us at once
         onionKeys = new OnionKeyRing(Clock.system(), random, ONION_KEY_LIFETIME_MS, ONION_KEY_OVERLAP_MS,
