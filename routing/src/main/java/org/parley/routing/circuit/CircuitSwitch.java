@@ -123,7 +123,8 @@ public final class CircuitSwitch implements LinkListener {
     /**
      * As {@link #onFrame(Link, Bytes)}, taking ownership of {@code frame}. A RELAY or RELAY_EARLY
      * cell on a known circuit (non-zero id, 514 bytes) goes straight to its endpoint's
-     * {@link Endpoint#onRelay} as a copy of the body, without a {@link Cell} record; anything else
+     * {@link Endpoint#onRelay} as a copy of the body, without a {@link Cell} record, and one on an
+     * unknown circuit is counted and dropped without a decode; anything else
      * takes the decode-then-validate path, which also closes the link on garbage.
      */
     @Override
@@ -139,6 +140,12 @@ public final class CircuitSwitch implements LinkListener {
                 Endpoint end = circId == 0 ? null : circuits.get(circId);
                 if (end != null) {
                     end.onRelay(circId, command == RELAY_EARLY, Arrays.copyOfRange(frame, Cell.HEADER_LEN, Cell.CELL_LEN));
+                    return;
+                }
+                if (circId != 0) {
+                    // a well-formed relay cell for a circuit gone (e.g. closed for flooding, its cells still in
+                    // flight): what the decode path would conclude, without decoding
+                    metrics.cellDropped(RoutingMetrics.UNKNOWN_CIRCUIT);
                     return;
                 }
             }
