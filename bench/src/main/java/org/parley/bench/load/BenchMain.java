@@ -13,7 +13,7 @@ import java.util.Locale;
  *                  [--size 100] [--warmup 5] [--json FILE] [--html FILE]
  * bin/parley bench --processes [--nodes 6] [--users 4] [--messages 200] [--rate 20] [--timeout 600] ...
  * bin/parley bench --mode routing [--nodes 6] [--circuits 8] [--hops 3] [--duration 10]
- *                  [--builds 200] [--sends 20] [--crypto cgo|tor1] [--json FILE]
+ *                  [--builds 1000] [--sends 20] [--crypto cgo|tor1] [--json FILE]
  * </pre>
  */
 public final class BenchMain {
@@ -49,7 +49,7 @@ public final class BenchMain {
             "    --circuits C        parallel circuits in the throughput phases (default 8)",
             "    --hops H            hops per circuit, 2..4 (default 3)",
             "    --duration S        seconds per throughput phase (default 10)",
-            "    --builds B          circuit builds timed (default 200)",
+            "    --builds B          circuit builds timed (default 1000, after 10 % more as JIT warm-up)",
             "    --sends N           envelopes sent to an inbox opened by a recipient node (default 20)",
             "    --crypto cgo|tor1   relay crypto the bench client asks for (default cgo, as nodes do)",
             "    --json FILE         also write the numbers and parameters as JSON",

@@ -84,7 +84,7 @@ public final class RoutingBench {
     public record Params(int nodes, int circuits, int hops, int durationSeconds, int builds, int sends, Path json,
                          RelayCryptoKind crypto) {
         public static Params defaults() {
-            return new Params(6, 8, 3, 10, 200, 20, null, RoutingConfig.defaults().relayCrypto());
+            return new Params(6, 8, 3, 10, 1000, 20, null, RoutingConfig.defaults().relayCrypto());
         }
 
         public Params withCrypto(RelayCryptoKind v) {
