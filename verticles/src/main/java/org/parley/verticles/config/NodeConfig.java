@@ -61,7 +61,7 @@ public record NodeConfig(
         only = only.isEmpty() ? EnumSet.allOf(Concern.class) : EnumSet.copyOf(only);
     }
 
-    /** The configuration before the discovery limits and {@code node.role} existed: defaults for those, a user node. */
+    /** The configuration before the discovery limits, {@code node.role} and the flood limits existed: defaults for those, a user node. */
     public NodeConfig(Path dataDir, String gatewayHost, int gatewayPort, String peerHost, int peerPort, List<String> bootstrap,
                       String discoveryDnsSeed, boolean discoveryLight, int discoveryPowBits, int discoverySyncIntervalMs,
                       int discoveryRpcTimeoutMs, int discoveryRefreshIntervalMs, boolean clusterEnabled, String clusterName,
@@ -74,28 +74,8 @@ public record NodeConfig(
                 clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes,
                 routingDistinctSubnets, deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays,
                 gatewayRequestTimeoutMs, deliverySendHops, deliveryInboxHops, routingCoverCellsPerMinute,
-                (Integer) NodeSchema.byName().get("discovery.max-per-subnet16").defaultValue(),
-                (Integer) NodeSchema.byName().get("discovery.max-records-per-peer").defaultValue(),
-                (Integer) NodeSchema.byName().get("discovery.max-records-per-subnet").defaultValue(),
-                false);
-    }
-
-    /** The configuration before the routing flood limits existed: those at their defaults. */
-    public NodeConfig(Path dataDir, String gatewayHost, int gatewayPort, String peerHost, int peerPort, List<String> bootstrap,
-                      String discoveryDnsSeed, boolean discoveryLight, int discoveryPowBits, int discoverySyncIntervalMs,
-                      int discoveryRpcTimeoutMs, int discoveryRefreshIntervalMs, boolean clusterEnabled, String clusterName,
-                      String clusterHost, int clusterPort, List<String> clusterMembers, Set<Concern> only, boolean metricsEnabled,
-                      int gatewayRateLimit, int gatewayRateBurst, int gatewayMaxBodyBytes, boolean routingDistinctSubnets,
-                      String deliveryName, int deliveryTtlSeconds, boolean deliveryReadReceipts, List<String> deliveryInboxRelays,
-                      int gatewayRequestTimeoutMs, int deliverySendHops, int deliveryInboxHops, int routingCoverCellsPerMinute,
-                      int discoveryMaxPerSubnet16, int discoveryMaxRecordsPerPeer, int discoveryMaxRecordsPerSubnet,
-                      boolean relayOnly) {
-        this(dataDir, gatewayHost, gatewayPort, peerHost, peerPort, bootstrap, discoveryDnsSeed, discoveryLight, discoveryPowBits,
-                discoverySyncIntervalMs, discoveryRpcTimeoutMs, discoveryRefreshIntervalMs, clusterEnabled, clusterName, clusterHost,
-                clusterPort, clusterMembers, only, metricsEnabled, gatewayRateLimit, gatewayRateBurst, gatewayMaxBodyBytes,
-                routingDistinctSubnets, deliveryName, deliveryTtlSeconds, deliveryReadReceipts, deliveryInboxRelays,
-                gatewayRequestTimeoutMs, deliverySendHops, deliveryInboxHops, routingCoverCellsPerMinute,
-                discoveryMaxPerSubnet16, discoveryMaxRecordsPerPeer, discoveryMaxRecordsPerSubnet, relayOnly,
+                schemaDefault("discovery.max-per-subnet16"), schemaDefault("discovery.max-records-per-peer"),
+                schemaDefault("discovery.max-records-per-subnet"), false,
                 schemaDefault("routing.create2-per-link-rate"), schemaDefault("routing.deliver-per-circuit-rate"),
                 schemaDefault("routing.deliver-per-link-rate"), schemaDefault("routing.flood-close-circuit-after"));
     }
