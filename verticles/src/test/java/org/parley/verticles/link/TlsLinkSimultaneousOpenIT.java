@@ -9,6 +9,7 @@ import org.parley.core.Bytes;
 import org.parley.core.identity.NodeIdentity;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.link.Link;
+import org.parley.verticles.testing.LinkRecorder;
 
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +34,7 @@ class TlsLinkSimultaneousOpenIT {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    record Node(NodeIdentity id, TlsLinkTransportIT.Recorder rec, SimpleMeterRegistry registry, TlsLinkTransport transport, int port) {
+    record Node(NodeIdentity id, LinkRecorder rec, SimpleMeterRegistry registry, TlsLinkTransport transport, int port) {
         String address() {
             return "127.0.0.1:" + port;
         }
@@ -49,7 +50,7 @@ class TlsLinkSimultaneousOpenIT {
 
     Node node() throws Exception {
         NodeIdentity id = NodeIdentity.generate(random);
-        TlsLinkTransportIT.Recorder rec = new TlsLinkTransportIT.Recorder();
+        LinkRecorder rec = new LinkRecorder();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         TlsLinkTransport t = new TlsLinkTransport(vertx, id, rec, registry, 60);
         int port = t.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -158,7 +159,7 @@ class TlsLinkSimultaneousOpenIT {
     @Test
     void aLinkWithoutHelloIsDroppedAtTheHandshakeTimeoutAndNeverReachesRouting() throws Exception {
         NodeIdentity bId = NodeIdentity.generate(random);
-        TlsLinkTransportIT.Recorder rb = new TlsLinkTransportIT.Recorder();
+        LinkRecorder rb = new LinkRecorder();
         SimpleMeterRegistry reg = new SimpleMeterRegistry();
         TlsLinkTransport tb = new TlsLinkTransport(vertx, bId, rb, reg, 60, 300, 16);
         int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

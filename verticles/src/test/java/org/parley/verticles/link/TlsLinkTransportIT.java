@@ -10,7 +10,7 @@ import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeIdentity;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.link.Link;
-import org.parley.routing.link.LinkListener;
+import org.parley.verticles.testing.LinkRecorder;
 
 import java.security.SecureRandom;
 import java.util.List;
@@ -24,16 +24,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Real TLS 1.3 links on loopback between identity-bound certificates. */
 class TlsLinkTransportIT {
     Vertx vertx;
-
-    static final class Recorder implements LinkListener {
-        final List<Link> opened = new CopyOnWriteArrayList<>();
-        final List<Bytes> frames = new CopyOnWriteArrayList<>();
-        final List<Link> closed = new CopyOnWriteArrayList<>();
-
-        @Override public void onLinkOpened(Link link) { opened.add(link); }
-        @Override public void onFrame(Link link, Bytes frame) { frames.add(frame); }
-        @Override public void onLinkClosed(Link link) { closed.add(link); }
-    }
 
     @BeforeEach
     void setUp() {
@@ -55,8 +45,8 @@ class TlsLinkTransportIT {
     void linksAuthenticateBothWaysCarryFixedFramesAndCloseOnBothSides() throws Exception {
         NodeIdentity a = NodeIdentity.generate(new SecureRandom());
         NodeIdentity b = NodeIdentity.generate(new SecureRandom());
-        Recorder ra = new Recorder();
-        Recorder rb = new Recorder();
+        LinkRecorder ra = new LinkRecorder();
+        LinkRecorder rb = new LinkRecorder();
         TlsLinkTransport ta = new TlsLinkTransport(vertx, a, ra, new SimpleMeterRegistry(), 60);
         TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, new SimpleMeterRegistry(), 60);
         int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -90,9 +80,9 @@ class TlsLinkTransportIT {
         NodeIdentity a = NodeIdentity.generate(new SecureRandom());
         NodeIdentity b = NodeIdentity.generate(new SecureRandom());
         NodeIdentity expected = NodeIdentity.generate(new SecureRandom());
-        Recorder ra = new Recorder();
+        LinkRecorder ra = new LinkRecorder();
         TlsLinkTransport ta = new TlsLinkTransport(vertx, a, ra, new SimpleMeterRegistry(), 60);
-        TlsLinkTransport tb = new TlsLinkTransport(vertx, b, new Recorder(), new SimpleMeterRegistry(), 60);
+        TlsLinkTransport tb = new TlsLinkTransport(vertx, b, new LinkRecorder(), new SimpleMeterRegistry(), 60);
         int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThatThrownBy(() -> ta.connect(expected.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
@@ -104,7 +94,7 @@ class TlsLinkTransportIT {
     void plainTcpAndGarbageAreRefusedWithoutHurtingTheListener() throws Exception {
         NodeIdentity a = NodeIdentity.generate(new SecureRandom());
         NodeIdentity b = NodeIdentity.generate(new SecureRandom());
-        Recorder rb = new Recorder();
+        LinkRecorder rb = new LinkRecorder();
         TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, new SimpleMeterRegistry(), 60);
         int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
@@ -122,7 +112,7 @@ class TlsLinkTransportIT {
         }
         assertThat(rb.opened).isEmpty();
         // the listener still serves a real peer
-        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new Recorder(), new SimpleMeterRegistry(), 60);
+        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new LinkRecorder(), new SimpleMeterRegistry(), 60);
         Link ok = ta.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(ok.peer()).contains(b.nodeId());
     }
@@ -131,8 +121,8 @@ class TlsLinkTransportIT {
     void linkRpcsTravelBesideCellsInFragmentsAndIdentifyReportsTheKey() throws Exception {
         NodeIdentity a = NodeIdentity.generate(new SecureRandom());
         NodeIdentity b = NodeIdentity.generate(new SecureRandom());
-        Recorder rb = new Recorder();
-        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new Recorder(), new SimpleMeterRegistry(), 60);
+        LinkRecorder rb = new LinkRecorder();
+        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new LinkRecorder(), new SimpleMeterRegistry(), 60);
         TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, new SimpleMeterRegistry(), 60);
         List<Bytes> got = new CopyOnWriteArrayList<>();
         List<org.parley.core.identity.NodeId> from = new CopyOnWriteArrayList<>();
@@ -179,8 +169,8 @@ class TlsLinkTransportIT {
     void concurrentDialsToOnePeerShareOneLink() throws Exception {
         NodeIdentity a = NodeIdentity.generate(new SecureRandom());
         NodeIdentity b = NodeIdentity.generate(new SecureRandom());
-        Recorder rb = new Recorder();
-        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new Recorder(), new SimpleMeterRegistry(), 60);
+        LinkRecorder rb = new LinkRecorder();
+        TlsLinkTransport ta = new TlsLinkTransport(vertx, a, new LinkRecorder(), new SimpleMeterRegistry(), 60);
         TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, new SimpleMeterRegistry(), 60);
         int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         var first = ta.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture();
