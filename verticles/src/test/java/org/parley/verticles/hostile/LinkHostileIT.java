@@ -15,10 +15,10 @@ import org.parley.core.Bytes;
 import org.parley.core.identity.NodeIdentity;
 import org.parley.routing.cell.Cell;
 import org.parley.routing.link.Link;
-import org.parley.routing.link.LinkListener;
 import org.parley.verticles.link.LinkRpcCodec;
 import org.parley.verticles.link.TlsLinkTransport;
 import org.parley.verticles.tls.IdentityTls;
+import org.parley.verticles.testing.LinkRecorder;
 
 import java.io.InputStream;
 import java.net.Socket;
@@ -42,16 +42,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LinkHostileIT {
     private static final SecureRandom RANDOM = new SecureRandom();
     Vertx vertx;
-
-    static final class Recorder implements LinkListener {
-        final List<Link> opened = new CopyOnWriteArrayList<>();
-        final List<Link> closed = new CopyOnWriteArrayList<>();
-        final List<Bytes> frames = new CopyOnWriteArrayList<>();
-
-        @Override public void onLinkOpened(Link link) { opened.add(link); }
-        @Override public void onFrame(Link link, Bytes frame) { frames.add(frame); }
-        @Override public void onLinkClosed(Link link) { closed.add(link); }
-    }
 
     @BeforeEach
     void setUp() {
@@ -79,17 +69,28 @@ class LinkHostileIT {
      * first frame a link-control Hello), then writes whatever the test wants.
      */
     NetSocket rawTls(NodeIdentity id, int port) throws Exception {
+        return rawTls(vertx, id, port).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** {@link #rawTls(NodeIdentity, int)} without waiting: the socket belongs to the caller's context (FloodLatencyIT's attackers). */
+    static io.vertx.core.Future<NetSocket> rawTls(Vertx vertx, NodeIdentity id, int port) {
+        NetClient c = vertx.createNetClient(tlsClientOptions(id));
+        return c.connect(port, "127.0.0.1").map(s -> {
+            s.write(Buffer.buffer(org.parley.verticles.link.LinkControl.encode(org.parley.verticles.link.LinkControl.HELLO)));
+            return s;
+        });
+    }
+
+    /** TLS 1.3 client options presenting {@code id}'s link certificate and accepting any peer identity. */
+    static NetClientOptions tlsClientOptions(NodeIdentity id) {
         NetClientOptions o = new NetClientOptions().setSsl(true).setKeyCertOptions(IdentityTls.linkKeyCert(id))
                 .setTrustOptions(IdentityTls.pinned(x -> true)).setHostnameVerificationAlgorithm("");
         o.getSslOptions().setEnabledSecureTransportProtocols(Set.of("TLSv1.3"));
-        NetClient c = vertx.createNetClient(o);
-        NetSocket s = c.connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        s.write(Buffer.buffer(org.parley.verticles.link.LinkControl.encode(org.parley.verticles.link.LinkControl.HELLO)));
-        return s;
+        return o;
     }
 
     private void honestPeerStillConnects(NodeIdentity server, int port) throws Exception {
-        TlsLinkTransport honest = new TlsLinkTransport(vertx, NodeIdentity.generate(RANDOM), new Recorder(), new SimpleMeterRegistry(), 60);
+        TlsLinkTransport honest = new TlsLinkTransport(vertx, NodeIdentity.generate(RANDOM), new LinkRecorder(), new SimpleMeterRegistry(), 60);
         Link ok = honest.connect(server.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(ok.peer()).contains(server.nodeId());
     }
@@ -98,7 +99,7 @@ class LinkHostileIT {
     void halfOpenHandshakesAreDroppedAfterTheHandshakeTimeoutAndCounted() throws Exception {
         NodeIdentity b = NodeIdentity.generate(RANDOM);
         MeterRegistry reg = new SimpleMeterRegistry();
-        Recorder rb = new Recorder();
+        LinkRecorder rb = new LinkRecorder();
         TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, reg, 60, 1_500, 64);
         int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         honestPeerStillConnects(b, port); // also warms TLS up, so the honest handshake below is quick
@@ -139,7 +140,7 @@ class LinkHostileIT {
     void aFrameTrickledByteByByteIsClosedAfterTheIdleTimeoutThoughBytesKeepComing() throws Exception {
         NodeIdentity b = NodeIdentity.generate(RANDOM);
         MeterRegistry reg = new SimpleMeterRegistry();
-        Recorder rb = new Recorder();
+        LinkRecorder rb = new LinkRecorder();
         TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, reg, 1, 5_000, 64);
         int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         NetSocket s = rawTls(NodeIdentity.generate(RANDOM), port);
@@ -169,13 +170,13 @@ class LinkHostileIT {
     void inboundLinksPastMaxLinksAreRefusedAndCounted() throws Exception {
         NodeIdentity b = NodeIdentity.generate(RANDOM);
         MeterRegistry reg = new SimpleMeterRegistry();
-        Recorder rb = new Recorder();
+        LinkRecorder rb = new LinkRecorder();
         int max = 3;
         TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, reg, 60, 5_000, max);
         int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         List<Link> links = new CopyOnWriteArrayList<>();
         for (int i = 0; i < 7; i++) {
-            TlsLinkTransport t = new TlsLinkTransport(vertx, NodeIdentity.generate(RANDOM), new Recorder(), new SimpleMeterRegistry(), 60);
+            TlsLinkTransport t = new TlsLinkTransport(vertx, NodeIdentity.generate(RANDOM), new LinkRecorder(), new SimpleMeterRegistry(), 60);
             try {
                 links.add(t.connect(b.nodeId(), "127.0.0.1:" + port).toCompletableFuture().get(10, TimeUnit.SECONDS));
             } catch (Exception refused) {
@@ -196,7 +197,7 @@ class LinkHostileIT {
     void anOversizeLinkRpcClosesTheLinkAndIsCounted() throws Exception {
         NodeIdentity b = NodeIdentity.generate(RANDOM);
         MeterRegistry reg = new SimpleMeterRegistry();
-        Recorder rb = new Recorder();
+        LinkRecorder rb = new LinkRecorder();
         TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, reg, 60);
         List<Bytes> rpcs = new CopyOnWriteArrayList<>();
         tb.setRpcListener((from, rpc) -> rpcs.add(rpc));
