@@ -46,7 +46,7 @@ class DhtAddressCheckIT {
         NodeIdentity me = NodeIdentity.generate(RANDOM);
         List<Bytes> replies = new CopyOnWriteArrayList<>();
         org.parley.verticles.link.TlsLinkTransport t = new org.parley.verticles.link.TlsLinkTransport(vertx, me,
-                new LinkHostileIT.Recorder(), new SimpleMeterRegistry(), 60);
+                new org.parley.verticles.testing.LinkRecorder(), new SimpleMeterRegistry(), 60);
         t.setRpcListener((from, rpc) -> replies.add(rpc));
         Bytes ping = DhtMessageCodec.encode(new DhtMessage.Ping(new Header(7, new Contact(me.publicKey(), claimed), false)));
         t.sendRpc(node.nodeId(), "127.0.1.1:" + node.peerPort(), ping).toCompletableFuture().get(10, TimeUnit.SECONDS);
