@@ -421,6 +421,12 @@ public final class DhtNode {
      */
     public void onReceive(NodeId from, Bytes bytes, Bytes observedIp) {
         if (!running) return;
+        // a request past its sender's rate is dropped before it is decoded: under a flood the DHT's loop
+        // then spends two bytes and a token bucket per message, less than the link and the bus before it
+        if (isRequest(bytes) && !rateLimiter.tryAcquire(from)) {
+            metrics.dropped("rate_limited");
+            return;
+        }
         DhtMessage m;
         try {
             m = DhtMessageCodec.decode(bytes);
@@ -470,10 +476,7 @@ public final class DhtNode {
             p.future.complete(m);
             return;
         }
-        if (!rateLimiter.tryAcquire(from)) {
-            metrics.dropped("rate_limited");
-            return;
-        }
+        // a request: its token was taken in onReceive
         observe(sender, h.clientOnly());
         long now = now();
         if (m instanceof DhtMessage.Ping) {
@@ -494,6 +497,18 @@ public final class DhtNode {
             List<SignedRecord> relays = relaySample(g.max(), now);
             reply(m, sender, hh -> new DhtMessage.Relays(hh, relays));
         }
+    }
+
+    /** Message codes of requests (types that expect a reply), indexed by code. */
+    private static final boolean[] REQUEST_CODES = new boolean[256];
+
+    static {
+        for (MessageType t : MessageType.values()) REQUEST_CODES[t.code()] = t.replyType().isPresent();
+    }
+
+    /** Whether {@code bytes} starts like a DHT request (magic, then a request's type code); read before decoding. */
+    private static boolean isRequest(Bytes bytes) {
+        return bytes.length() >= 2 && (bytes.get(0) & 0xff) == DhtMessageCodec.MAGIC && REQUEST_CODES[bytes.get(1) & 0xff];
     }
 
     private List<Contact> closestExcluding(Bytes target, NodeId requester) {

@@ -76,6 +76,9 @@ public final class BusDhtTransport implements DhtTransport {
         }
     };
     private volatile Receiver receiver;
+    /** The last link IP parsed and its bytes; confined to the context. */
+    private String lastLinkIpText;
+    private Bytes lastLinkIp;
     private MessageConsumer<DiscoveryMessage.LinkRpcIn> consumer;
 
     /**
@@ -102,11 +105,59 @@ public final class BusDhtTransport implements DhtTransport {
                 LOG.debug("dropping a link RPC with an unusable sender id: {}", e.getMessage());
                 return;
             }
-            String linkIp = msg.headers().get(LINK_IP_HEADER);
-            byte[] ip = linkIp == null ? null : ipLiteral(linkIp);
-            deliver(from, in.rpc(), ip == null ? null : Bytes.wrap(ip));
+            deliver(from, in.rpc(), linkIp(msg.headers().get(LINK_IP_HEADER)));
         });
         return consumer.completion();
+    }
+
+    /**
+     * Routing's side of the inbound path: forwards a link RPC to discovery over the bus (to
+     * {@link Wiring#rpcIn}, with the link's IP in {@link #LINK_IP_HEADER}), unless its peer is past
+     * {@link #FORWARD_RATE}/s (burst {@link #FORWARD_BURST}): 4x the DHT's own per-peer request rate,
+     * so replies to our lookups and an honest peer's requests pass, while a peer flooding the DHT is
+     * cut on routing's loop, before the bus. Without it every RPC of a flood is a bus message and a
+     * task on discovery's loop, and that queue has no bound (FloodLatencyIT's DHT flood: 35,000
+     * queued). Call {@link #forward} on routing's event loop only (the link listener's).
+     */
+    public static final class Forwarder {
+        public static final double FORWARD_RATE = 80;
+        public static final int FORWARD_BURST = 400;
+        private final Vertx vertx;
+        private final String rpcIn;
+        private final org.parley.discovery.defence.RateLimiter limiter;
+        private final Runnable onDropped;
+
+        /** @param onDropped counts an RPC dropped at the rate (a metric) */
+        public Forwarder(Vertx vertx, String rpcIn, Runnable onDropped) {
+            this.vertx = vertx;
+            this.rpcIn = rpcIn;
+            this.limiter = new org.parley.discovery.defence.RateLimiter(org.parley.core.time.Clock.system(), FORWARD_RATE,
+                    FORWARD_BURST, 4096);
+            this.onDropped = onDropped;
+        }
+
+        /** Forwards {@code rpc} from the authenticated {@code from}, whose link is connected to {@code remoteIp}; false if dropped. */
+        public boolean forward(NodeId from, String remoteIp, Bytes rpc) {
+            if (!limiter.tryAcquire(from)) {
+                onDropped.run();
+                return false;
+            }
+            vertx.eventBus().send(rpcIn, new DiscoveryMessage.LinkRpcIn(from.hex(), rpc), withLinkIp(remoteIp));
+            return true;
+        }
+    }
+
+    /**
+     * The bytes of a link's IP literal (null if none or not a literal). The last one is remembered:
+     * every RPC of a link carries the same IP, and a flood of them should not parse it each time.
+     */
+    private Bytes linkIp(String text) {
+        if (text == null) return null;
+        if (text.equals(lastLinkIpText)) return lastLinkIp;
+        byte[] ip = ipLiteral(text);
+        lastLinkIp = ip == null ? null : Bytes.wrap(ip);
+        lastLinkIpText = text;
+        return lastLinkIp;
     }
 
     /** Delivery options carrying {@code linkIp} (an IP literal; none if null) in {@link #LINK_IP_HEADER}. */

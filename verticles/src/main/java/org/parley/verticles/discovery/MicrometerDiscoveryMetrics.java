@@ -30,6 +30,7 @@ public final class MicrometerDiscoveryMetrics implements DiscoveryMetrics {
     private final AtomicInteger tableSize = new AtomicInteger();
     private final Timer lookupTimer;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
     private volatile IntSupplier relaysSource = () -> 0;
     private volatile IntSupplier tableSource = () -> 0;
 
@@ -77,7 +78,9 @@ public final class MicrometerDiscoveryMetrics implements DiscoveryMetrics {
 
     @Override
     public void dropped(String reason) {
-        counter(DROPPED_TOTAL, "reason", reason, null, null, "DHT messages or records dropped, by reason").increment();
+        // by reason without building a key: a flooding peer's requests each land here (rate_limited)
+        dropped.computeIfAbsent(reason, r -> counter(DROPPED_TOTAL, "reason", r, null, null,
+                "DHT messages or records dropped, by reason")).increment();
     }
 
     @Override
