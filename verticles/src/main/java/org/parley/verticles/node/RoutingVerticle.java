@@ -129,9 +129,13 @@ public final class RoutingVerticle extends ConcernVerticle {
         routing.circuits().setFirstHopObserver(selector::firstHopResult);
         meters();
 
-        transport.setRpcListener((from, remoteIp, rpc) -> vertx.eventBus().send(Addresses.DISCOVERY_RPC_IN,
-                new DiscoveryMessage.LinkRpcIn(from.hex(), rpc),
-                org.parley.verticles.discovery.BusDhtTransport.withLinkIp(remoteIp)));
+        // DHT RPCs go to discovery within a per-peer rate; the rest are dropped here, before the bus,
+        // so a flooding peer cannot queue work between routing's and discovery's loops without bound
+        io.micrometer.core.instrument.Counter rpcRateHits = io.micrometer.core.instrument.Counter
+                .builder("parley.routing.link.limit.hits").tag("limit", "rpc-rate").register(node.registry());
+        org.parley.verticles.discovery.BusDhtTransport.Forwarder dht = new org.parley.verticles.discovery.BusDhtTransport.Forwarder(
+                vertx, Addresses.DISCOVERY_RPC_IN, rpcRateHits::increment);
+        transport.setRpcListener(dht::forward);
         this.<RoutingMessage.LinkRpcOut>consumer(Addresses.ROUTING_LINK_RPC, msg -> {
             RoutingMessage.LinkRpcOut out = msg.body();
             transport.sendRpc(NodeId.fromHex(out.peerNodeId()), out.address(), out.rpc())

@@ -692,8 +692,8 @@ class FloodLatencyIT {
      */
     /**
      * Whether the relays forward link RPCs through {@link BusDhtTransport.Forwarder} (its per-peer rate
-     * before the bus); {@code -Dparley.test.dhtGate=false} forwards every RPC, as RoutingVerticle does
-     * until it adopts the forwarder.
+     * before the bus); {@code -Dparley.test.dhtGate=false} forwards every RPC, as RoutingVerticle did
+     * before it adopted the forwarder.
      */
     static final boolean DHT_GATE = !"false".equals(System.getProperty("parley.test.dhtGate"));
     static final DhtConfig DHT_CONFIG = DhtConfig.DEFAULTS.withMaxPerSubnet16(DhtConfig.DEFAULTS.k())
@@ -871,7 +871,7 @@ class FloodLatencyIT {
      * link takes them (~50,000 a second here). Routing's {@link BusDhtTransport.Forwarder} passes
      * 80/s (burst 400) of them to discovery and drops the rest before the bus, so the bus queue
      * between the loops stays bounded ({@code -Dparley.test.dhtGate=false} forwards all, as
-     * RoutingVerticle still does: the queue then reached 35,000 and is bounded by nothing); the DHT
+     * RoutingVerticle did before it adopted the forwarder: the queue then reached 35,000, bounded by nothing); the DHT
      * answers at its per-peer rate (20/s, burst 100) and drops the rest (rate_limited); the STOREs
      * that pass are refused past {@link #DHT_RECORDS_PER_PEER} (per_peer); the routing table, record
      * store and pending requests stay at their bounds; every honest send is STORED. The latency bound
