@@ -84,6 +84,7 @@ public final class TlsLinkTransport implements Transport {
     private final long settleMillis;
     private final Counter rpcDropped;
     private final java.util.Map<String, Counter> limitHits = new java.util.HashMap<>();
+    private final Counter readPauses;
     private final Set<TlsLink> all = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final int handshakeTimeoutMillis;
     private final int maxLinks;
@@ -150,6 +151,9 @@ public final class TlsLinkTransport implements Transport {
                 .description("peer links refused: wrong or missing identity").register(registry);
         this.duplicates = Counter.builder("parley.routing.links.duplicates")
                 .description("second links to an already linked peer closed by simultaneous-open resolution").register(registry);
+        this.readPauses = Counter.builder("parley.routing.link.read.pauses")
+                .description("times a link's reading was paused because its peer's messages were being dropped at a rate")
+                .register(registry);
         this.rpcDropped = Counter.builder("parley.routing.link.rpc.dropped")
                 .description("link RPC frames refused (malformed or oversize); the link is closed").register(registry);
         for (String l : LIMITS) {
@@ -711,6 +715,24 @@ public final class TlsLinkTransport implements Transport {
         return p == null || p.canonical == null ? Optional.empty() : Optional.of(p.canonical);
     }
 
+    /**
+     * Stops reading {@code peer}'s link for {@code millis} — for a peer whose messages are being
+     * dropped at a rate: reading, decrypting and framing them is what such a flood costs this
+     * event loop, and a paused socket pushes the cost back through TCP to the sender. A link
+     * already paused stays paused until its first pause ends. Call on the transport's context.
+     */
+    public void pauseReading(NodeId peer, long millis) {
+        Link l = canonical(peer).orElse(null);
+        if (!(l instanceof TlsLink link) || link.closed || link.readPaused) return;
+        link.readPaused = true;
+        readPauses.increment();
+        link.socket.pause();
+        vertx.setTimer(millis, t -> {
+            link.readPaused = false;
+            if (!link.closed) link.socket.resume();
+        });
+    }
+
     /** Open sockets, settled or not (the {@code parley_routing_links_open} gauge). */
     int openLinks() {
         return open.get();
@@ -723,6 +745,8 @@ public final class TlsLinkTransport implements Transport {
         private final io.vertx.core.Context context;
         private io.vertx.core.buffer.Buffer pending;
         volatile boolean closed;
+        /** Reading paused by {@link #pauseReading}. */
+        boolean readPaused;
         /** Read side, on the event loop: bytes and whole frames received, and since when a frame is unfinished. */
         volatile long bytesIn;
         volatile long framesIn;

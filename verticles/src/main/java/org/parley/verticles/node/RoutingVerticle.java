@@ -57,6 +57,8 @@ public final class RoutingVerticle extends ConcernVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingVerticle.class);
     private static final long INBOX_TTL_MS = TimeUnit.DAYS.toMillis(7);
     private static final long DIRECTORY_REFRESH_MS = 2_000;
+    /** How long a link whose DHT RPCs pass the per-peer rate is not read. */
+    static final long RPC_FLOOD_PAUSE_MS = 100;
     private static final DeliveryOptions INBOUND_TIMEOUT = new DeliveryOptions().setSendTimeout(30_000);
 
     private final SecureRandom random = new SecureRandom();
@@ -130,12 +132,13 @@ public final class RoutingVerticle extends ConcernVerticle {
         meters();
 
         // DHT RPCs go to discovery within a per-peer rate; the rest are dropped here, before the bus,
-        // so a flooding peer cannot queue work between routing's and discovery's loops without bound
+        // so a flooding peer cannot queue work between routing's and discovery's loops without bound,
+        // and its link is not read for a while, so it cannot keep this loop busy decrypting them either
         io.micrometer.core.instrument.Counter rpcRateHits = io.micrometer.core.instrument.Counter
                 .builder("parley.routing.link.limit.hits").tag("limit", "rpc-rate").register(node.registry());
         org.parley.verticles.discovery.BusDhtTransport.Forwarder dht = new org.parley.verticles.discovery.BusDhtTransport.Forwarder(
                 vertx, Addresses.DISCOVERY_RPC_IN, rpcRateHits::increment);
-        transport.setRpcListener(dht::forward);
+        transport.setRpcListener(linkRpcs(transport, dht));
         this.<RoutingMessage.LinkRpcOut>consumer(Addresses.ROUTING_LINK_RPC, msg -> {
             RoutingMessage.LinkRpcOut out = msg.body();
             transport.sendRpc(NodeId.fromHex(out.peerNodeId()), out.address(), out.rpc())
@@ -326,6 +329,18 @@ public final class RoutingVerticle extends ConcernVerticle {
                     }
                     vertx.setTimer(Math.min(30_000, 250L << attempt), t -> handOver(sub, env, attempt + 1));
                 });
+    }
+
+    /**
+     * The link-RPC listener of a node: each DHT RPC goes to discovery through {@code dht} (its
+     * per-peer rate); one past the rate is dropped and the sender's link is not read for
+     * {@link #RPC_FLOOD_PAUSE_MS}.
+     */
+    public static TlsLinkTransport.AddressedRpcListener linkRpcs(TlsLinkTransport transport,
+                                                                 org.parley.verticles.discovery.BusDhtTransport.Forwarder dht) {
+        return (from, remoteIp, rpc) -> {
+            if (!dht.forward(from, remoteIp, rpc)) transport.pauseReading(from, RPC_FLOOD_PAUSE_MS);
+        };
     }
 
     static void replyOrFail(Message<?> msg, Object reply, Throwable e) {

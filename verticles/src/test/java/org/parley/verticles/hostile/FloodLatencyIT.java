@@ -720,13 +720,16 @@ class FloodLatencyIT {
             this.relay = relay;
             BusCodecs.register(relay.vertx.eventBus());
             BusDhtTransport.Forwarder gate = new BusDhtTransport.Forwarder(relay.vertx, Addresses.DISCOVERY_RPC_IN, gated::incrementAndGet);
+            TlsLinkTransport.AddressedRpcListener production = org.parley.verticles.node.RoutingVerticle.linkRpcs(relay.transport, gate);
             relay.call(() -> {
                 relay.transport.setRpcListener((from, remoteIp, rpc) -> {
-                    if (DHT_GATE) {
-                        if (gate.forward(from, remoteIp, rpc)) forwarded.incrementAndGet();
+                    if (DHT_GATE) { // as RoutingVerticle wires it: the forwarder's rate, then the link paused
+                        long before = gated.get();
+                        production.onRpc(from, remoteIp, rpc);
+                        if (gated.get() == before) forwarded.incrementAndGet();
                         return;
                     }
-                    forwarded.incrementAndGet(); // as RoutingVerticle wires it at the time of writing: every RPC to the bus
+                    forwarded.incrementAndGet(); // as RoutingVerticle did before the forwarder: every RPC to the bus
                     relay.vertx.eventBus().send(Addresses.DISCOVERY_RPC_IN, new DiscoveryMessage.LinkRpcIn(from.hex(), rpc),
                             BusDhtTransport.withLinkIp(remoteIp));
                 });
