@@ -37,7 +37,7 @@ public record FloodLimits(
     public static final FloodLimits OFF = new FloodLimits(0, 1, 0, 1, 0, 1, 0, 0);
 
     public static FloodLimits defaults() {
-        return new FloodLimits(50, 200, 50, 200, 500, 2_000, 32, 0);
+        return new FloodLimits(50, 200, 500, 2_000, 2_000, 8_000, 32, 0);
     }
 
     public FloodLimits {
