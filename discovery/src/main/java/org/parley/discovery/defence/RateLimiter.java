@@ -1,6 +1,7 @@
 package org.parley.discovery.defence;
 
 import org.parley.core.identity.NodeId;
+import org.parley.core.limit.TokenBucket;
 import org.parley.core.time.Clock;
 
 import java.util.HashMap;
@@ -14,22 +15,17 @@ import java.util.Map;
  */
 public final class RateLimiter {
     private final Clock clock;
-    private final double ratePerMilli;
-    private final double burst;
+    private final double ratePerSecond;
+    private final int burst;
     private final int maxPeers;
-    private final Map<NodeId, Bucket> buckets = new HashMap<>();
-
-    private static final class Bucket {
-        double tokens;
-        long last;
-    }
+    private final Map<NodeId, TokenBucket> buckets = new HashMap<>();
 
     public RateLimiter(Clock clock, double ratePerSecond, int burst, int maxPeers) {
         if (ratePerSecond <= 0 || burst < 1 || maxPeers < 1) {
             throw new IllegalArgumentException("rate limiter needs a positive rate, burst and size");
         }
         this.clock = clock;
-        this.ratePerMilli = ratePerSecond / 1000.0;
+        this.ratePerSecond = ratePerSecond;
         this.burst = burst;
         this.maxPeers = maxPeers;
     }
@@ -37,34 +33,21 @@ public final class RateLimiter {
     /** Takes one token for {@code peer}; false when the peer is over its rate. */
     public boolean tryAcquire(NodeId peer) {
         long now = clock.nowMillis();
-        Bucket b = buckets.get(peer);
+        TokenBucket b = buckets.get(peer);
         if (b == null) {
             if (buckets.size() >= maxPeers) prune(now);
-            b = new Bucket();
-            b.tokens = burst;
-            b.last = now;
+            b = new TokenBucket(ratePerSecond, burst, now);
             buckets.put(peer, b);
-        } else {
-            long dt = Math.max(0, now - b.last);
-            b.tokens = Math.min(burst, b.tokens + dt * ratePerMilli);
-            b.last = now;
         }
-        if (b.tokens >= 1.0) {
-            b.tokens -= 1.0;
-            return true;
-        }
-        return false;
+        return b.tryTake(now);
     }
 
     private void prune(long now) {
-        Iterator<Bucket> it = buckets.values().iterator();
-        while (it.hasNext()) {
-            Bucket b = it.next();
-            if (b.tokens + (now - b.last) * ratePerMilli >= burst) it.remove();
-        }
+        // a full bucket remembers nothing a fresh one would not
+        buckets.values().removeIf(b -> b.full(now));
         if (buckets.size() >= maxPeers) {
             // Everyone is busy: forget an arbitrary one rather than grow without bound.
-            it = buckets.values().iterator();
+            Iterator<TokenBucket> it = buckets.values().iterator();
             it.next();
             it.remove();
         }

@@ -3,6 +3,7 @@ package org.parley.routing.circuit;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.identity.NodeId;
+import org.parley.core.limit.TokenBucket;
 import org.parley.core.time.Clock;
 import org.parley.routing.RoutingMetrics;
 import org.parley.routing.cell.Cell;

@@ -1,6 +1,7 @@
 package org.parley.routing.circuit;
 
 import org.parley.core.ParleyException;
+import org.parley.core.limit.TokenBucket;
 
 /**
  * Rate limits a relay puts on requests it can refuse, so that a peer pushing requests faster than

@@ -1,10 +1,8 @@
-package org.parley.routing.circuit;
+package org.parley.core.limit;
 
 import org.junit.jupiter.api.Test;
-import org.parley.core.ParleyException;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TokenBucketTest {
     @Test
@@ -54,15 +52,5 @@ class TokenBucketTest {
         assertThat(b.tryTake(1_000)).isFalse();
         assertThat(b.hasToken(5_050)).isFalse();
         assertThat(b.hasToken(5_100)).isTrue();
-    }
-
-    @Test
-    void floodLimitsRefuseNonsense() {
-        assertThatThrownBy(() -> new FloodLimits(-1, 1, 0, 1, 0, 1, 0, 0)).isInstanceOf(ParleyException.class);
-        assertThatThrownBy(() -> new FloodLimits(1, 0, 0, 1, 0, 1, 0, 0)).isInstanceOf(ParleyException.class);
-        assertThatThrownBy(() -> new FloodLimits(Double.NaN, 1, 0, 1, 0, 1, 0, 0)).isInstanceOf(ParleyException.class);
-        assertThatThrownBy(() -> new FloodLimits(1, 1, 0, 1, 0, 1, -1, 0)).isInstanceOf(ParleyException.class);
-        assertThatThrownBy(() -> RoutingConfig.defaults().withFloodLimits(null)).isInstanceOf(ParleyException.class);
-        assertThat(RoutingConfig.defaults().floodLimits()).isEqualTo(FloodLimits.defaults());
     }
 }

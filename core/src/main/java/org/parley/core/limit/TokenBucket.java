@@ -1,4 +1,4 @@
-package org.parley.routing.circuit;
+package org.parley.core.limit;
 
 /**
  * A token bucket on a millisecond clock: holds at most {@code burst} tokens, refills at
@@ -50,6 +50,12 @@ public final class TokenBucket {
     public void refused(long nowMillis) {
         refill(nowMillis);
         strikes++;
+    }
+
+    /** True if the bucket has refilled to its burst by {@code nowMillis} (it remembers nothing a fresh one would not). */
+    public boolean full(long nowMillis) {
+        refill(nowMillis);
+        return tokens >= burst;
     }
 
     /** Refusals not yet forgiven (each second forgives {@code perSecond} of them). */
