@@ -48,7 +48,8 @@ public record NodeConfig(
         int routingCreate2PerLinkRate,
         int routingDeliverPerCircuitRate,
         int routingDeliverPerLinkRate,
-        int routingFloodCloseCircuitAfter) {
+        int routingFloodCloseCircuitAfter,
+        int routingLinkAcceptsPerSourceRate) {
 
     /** {@code node.role}: a user node (relay, client API and delivery account) or a relay only. */
     public static final String ROLE_USER = "user";
@@ -77,7 +78,8 @@ public record NodeConfig(
                 schemaDefault("discovery.max-per-subnet16"), schemaDefault("discovery.max-records-per-peer"),
                 schemaDefault("discovery.max-records-per-subnet"), false,
                 schemaDefault("routing.create2-per-link-rate"), schemaDefault("routing.deliver-per-circuit-rate"),
-                schemaDefault("routing.deliver-per-link-rate"), schemaDefault("routing.flood-close-circuit-after"));
+                schemaDefault("routing.deliver-per-link-rate"), schemaDefault("routing.flood-close-circuit-after"),
+                schemaDefault("routing.link-accepts-per-source-rate"));
     }
 
     private static int schemaDefault(String key) {
@@ -132,7 +134,8 @@ public record NodeConfig(
                 (Integer) m.get("routing.create2-per-link-rate"),
                 (Integer) m.get("routing.deliver-per-circuit-rate"),
                 (Integer) m.get("routing.deliver-per-link-rate"),
-                (Integer) m.get("routing.flood-close-circuit-after"));
+                (Integer) m.get("routing.flood-close-circuit-after"),
+                (Integer) m.get("routing.link-accepts-per-source-rate"));
     }
 
     private static boolean relayOnly(String role) {
@@ -257,6 +260,7 @@ public record NodeConfig(
         m.put("routing.deliver-per-circuit-rate", routingDeliverPerCircuitRate);
         m.put("routing.deliver-per-link-rate", routingDeliverPerLinkRate);
         m.put("routing.flood-close-circuit-after", routingFloodCloseCircuitAfter);
+        m.put("routing.link-accepts-per-source-rate", routingLinkAcceptsPerSourceRate);
         m.put("delivery.name", deliveryName);
         m.put("delivery.ttl-seconds", deliveryTtlSeconds);
         m.put("delivery.read-receipts", deliveryReadReceipts);

@@ -40,6 +40,7 @@ public final class NodeSchema {
             ConfigKey.integer("routing.deliver-per-circuit-rate", 500, 0, 100_000, "flood limit: envelopes a second this inbox relay takes per circuit (burst 4x), past it a QUOTA error; 0 = off"),
             ConfigKey.integer("routing.deliver-per-link-rate", 2_000, 0, 1_000_000, "flood limit: the same per peer link, all its circuits together (burst 4x); 0 = off"),
             ConfigKey.integer("routing.flood-close-circuit-after", 32, 0, 100_000, "a circuit refused this many envelopes past its rate (forgiven at the rate) is closed; 0 = never"),
+            ConfigKey.integer("routing.link-accepts-per-source-rate", 20, 0, 100_000, "flood limit: inbound peer connections a second given a TLS handshake per source address (IPv4 address, IPv6 /64; burst 5x, at most 32 handshakes at once per source, 256 in all); past it refused at TCP accept; 0 = no rate"),
             ConfigKey.bool("cluster.enabled", false, "spread this node's verticles over several JVMs joined by Hazelcast"),
             ConfigKey.string("cluster.name", "", "Hazelcast cluster name; empty means parley-<first 16 hex of the node id>"),
             ConfigKey.string("cluster.host", "127.0.0.1", "address this member binds for Hazelcast and the event bus"),

@@ -75,6 +75,7 @@ public final class TlsLinkTransport implements Transport {
     private final LinkListener listener;
     private final NetClient client;
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger refusedHeld = new AtomicInteger();
     private final Counter refused;
     private final int idleSeconds;
     /** Per-peer link state (canonical link, waiters, links being settled); guarded by {@code this}. */
@@ -88,6 +89,8 @@ public final class TlsLinkTransport implements Transport {
     private final Set<TlsLink> all = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final int handshakeTimeoutMillis;
     private final int maxLinks;
+    /** Which inbound connections get a TLS handshake at all; used on the listener's event loop only. */
+    private final org.parley.routing.link.AcceptLimits accepts;
     /** The link key and its certificate signed by the identity ({@link IdentityTls#linkKeyCert}), built once for the client and the listener. */
     private final io.vertx.core.net.KeyCertOptions keyCert;
     private long sweepTimer = -1;
@@ -110,8 +113,13 @@ public final class TlsLinkTransport implements Transport {
     public static final int DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     public static final int DEFAULT_MAX_LINKS = 4096;
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    /** How long a connection refused at accept is held, unread, before it is closed; at most {@link #MAX_REFUSED_HELD} at once. */
+    public static final int REFUSED_HOLD_MILLIS = 1_000;
+    public static final int MAX_REFUSED_HELD = 256;
     /** Limit tags of {@code parley_routing_link_limit_hits_total}. */
-    public static final List<String> LIMITS = List.of("handshake-timeout", "slow-link", "max-links", "rpc-size");
+    public static final List<String> LIMITS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("handshake-timeout", "slow-link", "max-links", "rpc-size"),
+            java.util.Arrays.stream(org.parley.routing.link.AcceptLimits.Refusal.values()).map(r -> r.tag)).toList();
 
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds) {
         this(vertx, identity, listener, registry, idleSeconds, DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_MAX_LINKS);
@@ -119,6 +127,14 @@ public final class TlsLinkTransport implements Transport {
 
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds,
                             int handshakeTimeoutMillis, int maxLinks) {
+        this(vertx, identity, listener, registry, idleSeconds, handshakeTimeoutMillis, maxLinks,
+                org.parley.routing.link.AcceptLimits.defaults());
+    }
+
+    /** As above, with the limits that decide at TCP accept which inbound connections get a TLS handshake. */
+    public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds,
+                            int handshakeTimeoutMillis, int maxLinks, org.parley.routing.link.AcceptLimits accepts) {
+        this.accepts = java.util.Objects.requireNonNull(accepts, "accepts");
         if (idleSeconds < 1 || handshakeTimeoutMillis < 1 || maxLinks < 1) {
             throw new ParleyException(ParleyException.Kind.CONFIG, "link timeouts and maxLinks must be positive");
         }
@@ -242,9 +258,11 @@ public final class TlsLinkTransport implements Transport {
 
     /** Binds the listener for incoming links. */
     public Future<Integer> listen(String host, int port) {
+        // TCP first: a connection is admitted (AcceptLimits, max links) before any TLS work, then
+        // upgraded with these TLS options (the server's SSL options serve the upgrade)
         NetServerOptions opts = new NetServerOptions()
                 .setHost(host).setPort(port)
-                .setSsl(true)
+                .setSsl(false)
                 .setKeyCertOptions(keyCert)
                 .setTrustOptions(IdentityTls.pinned(id -> true))
                 .setSslEngineOptions(ENGINE)
@@ -256,7 +274,6 @@ public final class TlsLinkTransport implements Transport {
         opts.getSslOptions().setEnabledSecureTransportProtocols(Set.of("TLSv1.3"));
         server = vertx.createNetServer(opts);
         server.exceptionHandler(e -> {
-            if (e instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) limitHit("handshake-timeout");
             LOG.debug("inbound peer connection failed before the link: {}", e.toString());
         });
         server.connectHandler(socket -> {
@@ -265,30 +282,105 @@ public final class TlsLinkTransport implements Transport {
                 socket.close();
                 return;
             }
-            NodeId peer = peerId(socket);
-            if (peer == null) {
-                refused.increment();
-                socket.close();
+            String source = org.parley.routing.link.AcceptLimits.source(
+                    socket.remoteAddress() == null ? null : socket.remoteAddress().hostAddress());
+            org.parley.routing.link.AcceptLimits.Refusal refusal = accepts.admit(source, System.currentTimeMillis());
+            if (refusal != null) {
+                limitHit(refusal.tag);
+                holdRefused(socket);
                 return;
             }
-            if (peer.equals(identity.nodeId())) {
-                socket.close(); // our own key: nothing to link to
-                return;
-            }
-            TlsLink link = attach(socket, peer, false, LinkState.AWAIT_HELLO);
-            link.helloTimer = vertx.setTimer(handshakeTimeoutMillis, t -> {
-                synchronized (this) {
-                    if (link.state != LinkState.AWAIT_HELLO || link.closed) return;
-                    link.state = LinkState.DROPPED;
+            // Nothing is read until the TLS handler is in the pipeline: the server's TLS context is
+            // built on a worker thread at the first upgrade, and a ClientHello read before the
+            // handler is there would go to the plain-text socket and the handshake would stall.
+            io.netty.channel.Channel ch = ((io.vertx.core.internal.net.NetSocketInternal) socket).channelHandlerContext().channel();
+            ch.config().setAutoRead(false);
+            socket.upgradeToSsl().onComplete(ar -> {
+                accepts.done(source);
+                if (ar.failed()) {
+                    if (ar.cause() instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) limitHit("handshake-timeout");
+                    LOG.debug("inbound peer connection failed before the link: {}", ar.cause().toString());
+                    socket.close();
+                    return;
                 }
-                limitHit("handshake-timeout");
-                LOG.debug("closing link from {}: no Hello within {} ms", peer.shortHex(), handshakeTimeoutMillis);
-                link.close();
+                accepted(socket);
             });
+            readOnceTlsIsInPlace(ch, System.nanoTime());
         });
         return server.listen().map(NetServer::actualPort).recover(e -> Future.failedFuture(new ParleyException(
                 ParleyException.Kind.UNAVAILABLE, "cannot listen for peers on " + host + ":" + port
                 + " (" + e.getMessage() + "); choose another --peer-port or stop what uses it", e)));
+    }
+
+    /** Turns reading on once the TLS handler is in {@code ch}'s pipeline (at once, but for the first upgrades: a 1 ms timer until it is, within the handshake timeout). */
+    private void readOnceTlsIsInPlace(io.netty.channel.Channel ch, long sinceNanos) {
+        if (!ch.isOpen()) return;
+        if (ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null) {
+            ch.config().setAutoRead(true);
+        } else if (System.nanoTime() - sinceNanos < handshakeTimeoutMillis * 1_000_000L) {
+            vertx.setTimer(1, t -> readOnceTlsIsInPlace(ch, sinceNanos));
+        } else {
+            ch.close(); // the TLS context never came: as a handshake timeout
+        }
+    }
+
+    /**
+     * Closes a connection refused at accept after {@link #REFUSED_HOLD_MILLIS}, unread, while fewer
+     * than {@link #MAX_REFUSED_HELD} are held (else at once): a flooder that reconnects as soon as
+     * it is closed would otherwise cost this loop an accept and a close per round trip, as fast as
+     * it can dial; held, each of its sockets costs it the hold time and us one timer.
+     */
+    private void holdRefused(NetSocket socket) {
+        if (refusedHeld.get() >= MAX_REFUSED_HELD) {
+            socket.close();
+            return;
+        }
+        refusedHeld.incrementAndGet();
+        socket.pause();
+        boolean[] released = new boolean[1];
+        Runnable release = () -> {
+            if (!released[0]) {
+                released[0] = true;
+                refusedHeld.decrementAndGet();
+            }
+        };
+        long timer = vertx.setTimer(REFUSED_HOLD_MILLIS, t -> {
+            release.run();
+            socket.close();
+        });
+        socket.closeHandler(v -> {
+            vertx.cancelTimer(timer);
+            release.run();
+        });
+    }
+
+    /** An inbound connection finished its TLS handshake: a link if it proved an identity, waiting for its Hello. */
+    private void accepted(NetSocket socket) {
+        if (open.get() >= maxLinks) {
+            limitHit("max-links");
+            socket.close();
+            return;
+        }
+        NodeId peer = peerId(socket);
+        if (peer == null) {
+            refused.increment();
+            socket.close();
+            return;
+        }
+        if (peer.equals(identity.nodeId())) {
+            socket.close(); // our own key: nothing to link to
+            return;
+        }
+        TlsLink link = attach(socket, peer, false, LinkState.AWAIT_HELLO);
+        link.helloTimer = vertx.setTimer(handshakeTimeoutMillis, t -> {
+            synchronized (this) {
+                if (link.state != LinkState.AWAIT_HELLO || link.closed) return;
+                link.state = LinkState.DROPPED;
+            }
+            limitHit("handshake-timeout");
+            LOG.debug("closing link from {}: no Hello within {} ms", peer.shortHex(), handshakeTimeoutMillis);
+            link.close();
+        });
     }
 
     public int actualPort() {

@@ -107,6 +107,11 @@ public final class RoutingVerticle extends ConcernVerticle {
      * The relay's flood limits from the {@code routing.*} keys: each burst is 4x its rate, and links are
      * never closed for flooding (a reconnect's TLS handshake costs more than the refusals; see FloodLimits).
      */
+    /** Which inbound peer connections get a TLS handshake ({@code routing.link-accepts-per-source-rate}, burst 5x). */
+    public static org.parley.routing.link.AcceptLimits acceptLimits(NodeConfig c) {
+        return org.parley.routing.link.AcceptLimits.perSourceRate(c.routingLinkAcceptsPerSourceRate());
+    }
+
     public static FloodLimits floodLimits(NodeConfig c) {
         return new FloodLimits(c.routingCreate2PerLinkRate(), Math.max(1, 4 * c.routingCreate2PerLinkRate()),
                 c.routingDeliverPerCircuitRate(), Math.max(1, 4 * c.routingDeliverPerCircuitRate()),
@@ -123,7 +128,9 @@ public final class RoutingVerticle extends ConcernVerticle {
                 new org.parley.verticles.routing.FileOnionKeyStore(node.config().dataDir().resolve("onion-keys")));
         routing = new RoutingNode(node.identity().nodeId(), onionKeys::keys, new BusInboxStore(vertx, INBOX_TTL_MS),
                 config, Clock.system(), scheduler, random, new org.parley.verticles.routing.MicrometerRoutingMetrics(node.registry()));
-        transport = new TlsLinkTransport(vertx, node.identity(), routing.linkListener(), node.registry(), 300);
+        transport = new TlsLinkTransport(vertx, node.identity(), routing.linkListener(), node.registry(), 300,
+                TlsLinkTransport.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, TlsLinkTransport.DEFAULT_MAX_LINKS,
+                acceptLimits(node.config()));
         routing.attach(transport);
         selector = new PathSelector(new FileGuardStore(node.config().dataDir().resolve("guards")), random,
                 PathSelector.DEFAULT_PRIMARY_GUARDS, node.config().routingDistinctSubnets(), Clock.system(),
