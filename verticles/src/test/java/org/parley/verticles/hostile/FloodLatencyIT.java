@@ -496,8 +496,9 @@ class FloodLatencyIT {
 
     /**
      * Both floods at once, opt-in ({@code -Dparley.test.floodLatency=true}): both are refused and
-     * bounded, but the 2x bound is not reliable on a loaded 2-core box (ratios 0.9 to 4.2 measured
-     * with the flood limits; see docs/threat-model.md, Open), so it is not part of CI.
+     * bounded, but the 2x bound has not been reliable on a loaded 2-core box (ratios 0.9 to 4.2
+     * measured with the flood limits; 1.02 to 2.01 in four runs on a quiet box on 2026-11-27; see
+     * docs/threat-model.md, Open), so it is not part of CI. Each flood alone is (the tests above).
      */
     @Test
     @EnabledIfSystemProperty(named = "parley.test.floodLatency", matches = "true")
@@ -505,7 +506,7 @@ class FloodLatencyIT {
         assertWithinTwiceTheBaseline(run(FLOODS == null ? "create2,envelopes" : FLOODS));
     }
 
-    /** Whether the opt-in latency bounds (both floods; DHT; half-open) are asserted: {@code -Dparley.test.floodLatency=true}. */
+    /** Whether the opt-in latency bounds (both floods; the DHT flood without the forwarder) are asserted: {@code -Dparley.test.floodLatency=true}. */
     static final boolean FLOOD_LATENCY = Boolean.getBoolean("parley.test.floodLatency");
 
     /** Every honest send was STORED; the latency bound only if {@link #FLOOD_LATENCY} (the numbers are printed either way). */
@@ -878,11 +879,13 @@ class FloodLatencyIT {
      * RoutingVerticle did before it adopted the forwarder: the queue then reached 35,000, bounded by nothing); the DHT
      * answers at its per-peer rate (20/s, burst 100) and drops the rest (rate_limited); the STOREs
      * that pass are refused past {@link #DHT_RECORDS_PER_PEER} (per_peer); the routing table, record
-     * store and pending requests stay at their bounds; every honest send is STORED. The latency bound
-     * is opt-in ({@code -Dparley.test.floodLatency=true}): the flood keeps the relay's one routing
-     * loop busy decrypting and framing RPCs it then drops (ratios 0.9 to 4.5 without the forwarder,
-     * 2.5 to 9.7 with it: the relay reads faster, so the attacker sends more); the fix is in the link
-     * layer (stop reading a link whose RPCs are being dropped). See docs/threat-model.md, Open.
+     * store and pending requests stay at their bounds; every honest send is STORED; and, as wired in
+     * RoutingVerticle (an RPC dropped at the forwarder's rate pauses reading of its link for 100 ms,
+     * so TCP pushes the flood back to the attacker), the honest median within 2x the baseline median
+     * + {@link #FLOOR_MS} (ratios 0.82 to 1.48 in nine runs since the pause; 0.9 to 9.7 before it, when
+     * the relay's one routing loop decrypted every RPC it then dropped). With
+     * {@code -Dparley.test.dhtGate=false} the latency bound is asserted only with
+     * {@code -Dparley.test.floodLatency=true}. See docs/threat-model.md.
      */
     @Test
     void aDhtRpcFloodIsCutToThePerPeerRatesAndTheRelaysStateAndQueuesStayBounded() throws Exception {
@@ -944,7 +947,11 @@ class FloodLatencyIT {
             assertThat(state[0]).isLessThanOrEqualTo(1); // the attacker; no contact per request
             assertThat(state[2]).isLessThanOrEqualTo(1); // no per-request state (at most one eviction ping)
             assertThat(decoyDht.forwarded.get() + decoyDht.gated.get()).isPositive(); // the baseline blocks did flood the decoy
-            assertLatencyIfAsked(r);
+            if (DHT_GATE) {
+                assertWithinTwiceTheBaseline(r);
+            } else {
+                assertLatencyIfAsked(r);
+            }
         }
     }
 
