@@ -226,6 +226,20 @@ public final class SessionCipher {
         return new Header(dh, pn, n);
     }
 
+    /**
+     * The length of the session message (framing included) that {@link #encrypt} makes of a padded
+     * plaintext of {@code paddedLength} bytes in an established session (no PreKey handshake) with
+     * {@code params}: cover traffic uses it to look like a real message of that size.
+     */
+    public static int ratchetMessageLength(RatchetParams params, int paddedLength) {
+        int prefix = 1 + 1 + (params.headerEncryption() ? ENC_HEADER_LEN : HEADER_LEN);
+        int body = switch (params.profile().cipher()) {
+            case AES_256_GCM -> paddedLength + Aead.GCM_TAG;
+            case AES_256_CBC_HMAC_SHA256 -> (paddedLength / 16 + 1) * 16 + params.profile().macLength();
+        };
+        return prefix + body;
+    }
+
     static byte[] bodyEncrypt(KdfProfile p, byte[] seed, byte[] ad, byte[] plaintext) {
         KeySchedule.MessageKeys mk = KeySchedule.messageKeys(p, seed);
         return switch (p.cipher()) {

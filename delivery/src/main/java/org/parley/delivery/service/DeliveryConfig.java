@@ -18,12 +18,15 @@ import org.parley.core.ParleyException;
  * @param inboxRelays        how many inbox relays hold each of our inboxes
  * @param maxAttachmentBytes largest attachment accepted for upload and from a peer (default 16 MiB)
  * @param attachmentWindow   chunks of one attachment in flight to one recipient before their receipts (bounds the inbox relay's share)
+ * @param coverLoopsPerDay   cover traffic: loop envelopes sent to our own inbox per day at Poisson times (0 = off, at most
+ *                           {@link #MAX_COVER_LOOPS_PER_DAY}); see {@link CoverLoops}
  */
 public record DeliveryConfig(String displayName, long ttlMillis, boolean readReceipts, long storedTimeoutMillis,
                              long receiptTimeoutMillis, long retryBaseMillis, long retryMaxMillis, long receiptBatchMillis,
                              long reorderWaitMillis, long inviteValidityMillis, int inboxRelays, long maxAttachmentBytes,
-                             int attachmentWindow) {
+                             int attachmentWindow, int coverLoopsPerDay) {
     public static final long DAY = 24L * 3600 * 1000;
+    public static final int MAX_COVER_LOOPS_PER_DAY = 100_000;
     public static final long DEFAULT_MAX_ATTACHMENT = 16L * 1024 * 1024;
     public static final int DEFAULT_ATTACHMENT_WINDOW = 48;
 
@@ -33,6 +36,15 @@ public record DeliveryConfig(String displayName, long ttlMillis, boolean readRec
                           long reorderWaitMillis, long inviteValidityMillis, int inboxRelays) {
         this(displayName, ttlMillis, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis, retryMaxMillis,
                 receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, DEFAULT_MAX_ATTACHMENT, DEFAULT_ATTACHMENT_WINDOW);
+    }
+
+    /** The settings without cover loops (off). */
+    public DeliveryConfig(String displayName, long ttlMillis, boolean readReceipts, long storedTimeoutMillis,
+                          long receiptTimeoutMillis, long retryBaseMillis, long retryMaxMillis, long receiptBatchMillis,
+                          long reorderWaitMillis, long inviteValidityMillis, int inboxRelays, long maxAttachmentBytes,
+                          int attachmentWindow) {
+        this(displayName, ttlMillis, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis, retryMaxMillis,
+                receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, maxAttachmentBytes, attachmentWindow, 0);
     }
 
     public DeliveryConfig {
@@ -47,6 +59,9 @@ public record DeliveryConfig(String displayName, long ttlMillis, boolean readRec
             throw new ParleyException(ParleyException.Kind.CONFIG, "delivery attachment limit must be 1 byte..4 GiB");
         }
         if (attachmentWindow < 1 || attachmentWindow > 256) throw new ParleyException(ParleyException.Kind.CONFIG, "attachment window must be 1..256");
+        if (coverLoopsPerDay < 0 || coverLoopsPerDay > MAX_COVER_LOOPS_PER_DAY) {
+            throw new ParleyException(ParleyException.Kind.CONFIG, "delivery.cover-loops-per-day must be 0.." + MAX_COVER_LOOPS_PER_DAY);
+        }
     }
 
     public static DeliveryConfig defaults(String displayName) {
@@ -55,16 +70,23 @@ public record DeliveryConfig(String displayName, long ttlMillis, boolean readRec
 
     public DeliveryConfig withTtl(long ttl) {
         return new DeliveryConfig(displayName, ttl, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis,
-                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, maxAttachmentBytes, attachmentWindow);
+                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, maxAttachmentBytes, attachmentWindow, coverLoopsPerDay);
     }
 
     public DeliveryConfig withTimeouts(long stored, long receipt, long base, long max) {
         return new DeliveryConfig(displayName, ttlMillis, readReceipts, stored, receipt, base, max, receiptBatchMillis,
-                reorderWaitMillis, inviteValidityMillis, inboxRelays, maxAttachmentBytes, attachmentWindow);
+                reorderWaitMillis, inviteValidityMillis, inboxRelays, maxAttachmentBytes, attachmentWindow, coverLoopsPerDay);
     }
 
     public DeliveryConfig withAttachments(long maxBytes, int window) {
         return new DeliveryConfig(displayName, ttlMillis, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis,
-                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, maxBytes, window);
+                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, maxBytes, window, coverLoopsPerDay);
+    }
+
+    /** The same settings with {@code perDay} cover loops a day (0 = off). */
+    public DeliveryConfig withCoverLoops(int perDay) {
+        return new DeliveryConfig(displayName, ttlMillis, readReceipts, storedTimeoutMillis, receiptTimeoutMillis, retryBaseMillis,
+                retryMaxMillis, receiptBatchMillis, reorderWaitMillis, inviteValidityMillis, inboxRelays, maxAttachmentBytes, attachmentWindow,
+                perDay);
     }
 }

@@ -27,4 +27,19 @@ public interface DeliveryMetrics {
 
     /** {@code missed} messages of one sender never came (a gap in its sequence numbers not filled in time): shown as a gap notice. */
     default void gapsDetected(long missed) {}
+
+    /** Cover traffic: a loop envelope to our own inbox was handed to routing. */
+    default void coverLoopSent() {}
+
+    /** Cover traffic: one of our loops came back through our inbox after {@code roundTripMillis}. */
+    default void coverLoopReturned(long roundTripMillis) {}
+
+    /** Cover traffic: a loop did not come back within {@link CoverLoops#LOST_AFTER_MILLIS} (dropped on the way, or held). */
+    default void coverLoopLost() {}
+
+    /** Cover traffic: routing refused a loop (no circuit, relay refused): a send failure, not a silent drop. */
+    default void coverLoopFailed() {}
+
+    /** Cover traffic: a loop was due but not sent (too many outstanding, or not started). */
+    default void coverLoopSkipped() {}
 }

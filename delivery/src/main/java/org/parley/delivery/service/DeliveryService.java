@@ -106,6 +106,7 @@ public final class DeliveryService {
     private final EnvelopeSealer sealer;
     private final Attachments attachments;
     private final DeviceFanout devices;
+    private final CoverLoops loops;
 
     private Account account;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
@@ -146,6 +147,7 @@ public final class DeliveryService {
         this.sealer = new EnvelopeSealer(new SessionCipher(random), random);
         this.attachments = new Attachments(this, store, config, clock, scheduler, random);
         this.devices = new DeviceFanout(this, store, clock, random, config);
+        this.loops = new CoverLoops(config.coverLoopsPerDay(), router, clock, scheduler, random, metrics);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -202,6 +204,7 @@ public final class DeliveryService {
                 resume(m);
             }
             attachments.pumpAll();
+            loops.start(account.identity(), this::loopInboxes);
             LOG.debug("delivery started: {} contacts, {} messages resumed", peers.size(), pending.size());
         }).thenCompose(v -> reapplyKept());
     }
@@ -209,6 +212,7 @@ public final class DeliveryService {
     /** Cancels timers; in-flight stages are ignored afterwards. Pending work resumes at the next start. */
     public void stop() {
         closed = true;
+        loops.stop();
         for (Outgoing o : open.values()) o.cancelAll();
         open.clear();
         for (List<Parked> list : parked.values()) {
@@ -223,6 +227,19 @@ public final class DeliveryService {
 
     public boolean started() {
         return started;
+    }
+
+    /** Cover loop counts since start (all zero when {@code coverLoopsPerDay} is 0). */
+    public CoverLoops.Stats coverLoops() {
+        return loops.stats();
+    }
+
+    /** Where a cover loop may go: our per-contact inboxes (where real messages arrive), the request inbox while there is none. */
+    private List<Invite.ContactInbox> loopInboxes() {
+        List<Invite.ContactInbox> out = new ArrayList<>(peers.size());
+        for (Peer p : peers.values()) if (p.our != null) out.add(p.our.inbox());
+        if (out.isEmpty()) out.add(account.requestInbox());
+        return out;
     }
 
     // ------------------------------------------------------------------ requests
@@ -682,6 +699,7 @@ public final class DeliveryService {
             LOG.debug("dropping an envelope that does not open: {}", e.getMessage());
             return CompletableFuture.completedFuture(null);
         }
+        if (loops.onReturn(account.identity(), u)) return CompletableFuture.completedFuture(null); // our own cover loop: acknowledged, dropped
         String cid = contactId(u.sender());
         if (devices.revoked(cid)) {
             LOG.debug("dropping a message from unlinked device {}", shortId(cid));

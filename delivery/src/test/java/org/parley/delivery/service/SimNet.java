@@ -63,6 +63,8 @@ final class SimNet {
         final List<Bytes> ownInboxes = new ArrayList<>();
         final int[] counts = new int[6]; // sent, received, receipts, retries, failed, delivered
         long gaps; // messages reported missed
+        final long[] loops = new long[5]; // cover loops through the metrics SPI: sent, returned, lost, failed, skipped
+        final List<Long> loopRtts = new ArrayList<>();
         final DeliveryMetrics metrics = new DeliveryMetrics() {
             @Override public void messageSent() { counts[0]++; }
             @Override public void messageReceived() { counts[1]++; }
@@ -70,6 +72,14 @@ final class SimNet {
             @Override public void retry() { counts[3]++; }
             @Override public void failed() { counts[4]++; }
             @Override public void gapsDetected(long missed) { gaps += missed; }
+            @Override public void coverLoopSent() { loops[0]++; }
+            @Override public void coverLoopReturned(long roundTripMillis) {
+                loops[1]++;
+                loopRtts.add(roundTripMillis);
+            }
+            @Override public void coverLoopLost() { loops[2]++; }
+            @Override public void coverLoopFailed() { loops[3]++; }
+            @Override public void coverLoopSkipped() { loops[4]++; }
             @Override public void deliveredAfter(long millis) {
                 if (millis < 0) throw new AssertionError("negative latency");
                 counts[5]++;
