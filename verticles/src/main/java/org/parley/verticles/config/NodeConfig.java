@@ -49,7 +49,8 @@ public record NodeConfig(
         int routingDeliverPerCircuitRate,
         int routingDeliverPerLinkRate,
         int routingFloodCloseCircuitAfter,
-        int routingLinkAcceptsPerSourceRate) {
+        int routingLinkAcceptsPerSourceRate,
+        int deliveryCoverLoopsPerDay) {
 
     /** {@code node.role}: a user node (relay, client API and delivery account) or a relay only. */
     public static final String ROLE_USER = "user";
@@ -62,7 +63,7 @@ public record NodeConfig(
         only = only.isEmpty() ? EnumSet.allOf(Concern.class) : EnumSet.copyOf(only);
     }
 
-    /** The configuration before the discovery limits, {@code node.role} and the flood limits existed: defaults for those, a user node. */
+    /** The configuration before the discovery limits, {@code node.role}, the flood limits and cover loops existed: defaults for those, a user node. */
     public NodeConfig(Path dataDir, String gatewayHost, int gatewayPort, String peerHost, int peerPort, List<String> bootstrap,
                       String discoveryDnsSeed, boolean discoveryLight, int discoveryPowBits, int discoverySyncIntervalMs,
                       int discoveryRpcTimeoutMs, int discoveryRefreshIntervalMs, boolean clusterEnabled, String clusterName,
@@ -79,7 +80,7 @@ public record NodeConfig(
                 schemaDefault("discovery.max-records-per-subnet"), false,
                 schemaDefault("routing.create2-per-link-rate"), schemaDefault("routing.deliver-per-circuit-rate"),
                 schemaDefault("routing.deliver-per-link-rate"), schemaDefault("routing.flood-close-circuit-after"),
-                schemaDefault("routing.link-accepts-per-source-rate"));
+                schemaDefault("routing.link-accepts-per-source-rate"), schemaDefault("delivery.cover-loops-per-day"));
     }
 
     private static int schemaDefault(String key) {
@@ -135,7 +136,8 @@ public record NodeConfig(
                 (Integer) m.get("routing.deliver-per-circuit-rate"),
                 (Integer) m.get("routing.deliver-per-link-rate"),
                 (Integer) m.get("routing.flood-close-circuit-after"),
-                (Integer) m.get("routing.link-accepts-per-source-rate"));
+                (Integer) m.get("routing.link-accepts-per-source-rate"),
+                (Integer) m.get("delivery.cover-loops-per-day"));
     }
 
     private static boolean relayOnly(String role) {
@@ -167,6 +169,11 @@ public record NodeConfig(
     /** Cover traffic: average dummy-cell slots per minute; 0 = off. */
     public NodeConfig withCover(int cellsPerMinute) {
         return with("routing.cover-cells-per-minute", cellsPerMinute);
+    }
+
+    /** Cover traffic: loop envelopes a day through our own inboxes (Poisson times); 0 = off. */
+    public NodeConfig withCoverLoops(int perDay) {
+        return with("delivery.cover-loops-per-day", perDay);
     }
 
     public NodeConfig withDataDir(Path dir) {
@@ -267,6 +274,7 @@ public record NodeConfig(
         m.put("delivery.inbox-relays", deliveryInboxRelays);
         m.put("delivery.send-hops", deliverySendHops);
         m.put("delivery.inbox-hops", deliveryInboxHops);
+        m.put("delivery.cover-loops-per-day", deliveryCoverLoopsPerDay);
         m.put("cluster.enabled", clusterEnabled);
         m.put("cluster.name", clusterName);
         m.put("cluster.host", clusterHost);

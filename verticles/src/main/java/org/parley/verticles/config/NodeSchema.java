@@ -34,6 +34,7 @@ public final class NodeSchema {
             ConfigKey.list("delivery.inbox-relays", List.of(), "inbox relays for our inboxes as host:port@nodeid (64 hex); empty = pick 2 from discovery"),
             ConfigKey.integer("delivery.send-hops", 2, 1, 4, "circuit length to a contact's inbox relay (guard ... inbox relay); end-to-end relays = send-hops + the contact's inbox-hops - 1"),
             ConfigKey.integer("delivery.inbox-hops", 2, 1, 4, "circuit length from us to our own inbox relays, over which they push to us"),
+            ConfigKey.integer("delivery.cover-loops-per-day", 0, 0, 100_000, "cover traffic: loop messages a day to our own inbox and pushed back, at Poisson-distributed times, each like a short real message (568-byte envelope, 2 cells up and 2 back); one not back within 10 min counts as lost; 0 = off"),
             ConfigKey.bool("routing.distinct-subnets", true, "keep two hops of a circuit out of one IPv4 /16 or IPv6 /32; turn off only for a test network on one host"),
             ConfigKey.integer("routing.cover-cells-per-minute", 0, 0, 6000, "cover traffic: average dummy-cell slots a minute on the guard link, filled by real cells when there are some (each slot costs 514 bytes each way); 0 = off"),
             ConfigKey.integer("routing.create2-per-link-rate", 50, 0, 100_000, "flood limit: CREATE2 a second per peer link (burst 4x), past it DESTROY before any handshake work; 0 = off"),

@@ -79,12 +79,7 @@ public final class DeliveryVerticle extends ConcernVerticle {
         });
         NodeConfig cfg = node.config();
         try {
-            config = DeliveryConfig.defaults(cfg.deliveryName()).withTtl(cfg.deliveryTtlSeconds() * 1000L);
-            if (!cfg.deliveryReadReceipts()) {
-                config = new DeliveryConfig(config.displayName(), config.ttlMillis(), false, config.storedTimeoutMillis(),
-                        config.receiptTimeoutMillis(), config.retryBaseMillis(), config.retryMaxMillis(), config.receiptBatchMillis(),
-                        config.reorderWaitMillis(), config.inviteValidityMillis(), config.inboxRelays());
-            }
+            config = deliveryConfig(cfg);
             pinned(cfg.deliveryInboxRelays());
         } catch (ParleyException e) {
             return Future.failedFuture(e);
@@ -98,6 +93,17 @@ public final class DeliveryVerticle extends ConcernVerticle {
         this.<RoutingMessage>consumer(Addresses.DELIVERY_INBOUND, this::inbound);
         tryStart();
         return Future.succeededFuture();
+    }
+
+    /** The delivery service's settings from the node's: name, TTL, read receipts, cover loops (the rest defaults). */
+    public static DeliveryConfig deliveryConfig(NodeConfig cfg) {
+        DeliveryConfig config = DeliveryConfig.defaults(cfg.deliveryName()).withTtl(cfg.deliveryTtlSeconds() * 1000L);
+        if (!cfg.deliveryReadReceipts()) {
+            config = new DeliveryConfig(config.displayName(), config.ttlMillis(), false, config.storedTimeoutMillis(),
+                    config.receiptTimeoutMillis(), config.retryBaseMillis(), config.retryMaxMillis(), config.receiptBatchMillis(),
+                    config.reorderWaitMillis(), config.inviteValidityMillis(), config.inboxRelays());
+        }
+        return config.withCoverLoops(cfg.deliveryCoverLoopsPerDay());
     }
 
     private void api(Message<DeliveryMessage> msg) {

@@ -24,7 +24,7 @@ class FloodLimitsConfigTest {
                 d.gatewayMaxBodyBytes(), d.routingDistinctSubnets(), d.deliveryName(), d.deliveryTtlSeconds(),
                 d.deliveryReadReceipts(), d.deliveryInboxRelays(), d.gatewayRequestTimeoutMs(), d.deliverySendHops(),
                 d.deliveryInboxHops(), d.routingCoverCellsPerMinute(), d.discoveryMaxPerSubnet16(), d.discoveryMaxRecordsPerPeer(),
-                d.discoveryMaxRecordsPerSubnet(), d.relayOnly(), 7, 11, 0, 5, 3);
+                d.discoveryMaxRecordsPerSubnet(), d.relayOnly(), 7, 11, 0, 5, 3, d.deliveryCoverLoopsPerDay());
         assertThat(RoutingVerticle.floodLimits(c)).isEqualTo(new FloodLimits(7, 28, 11, 44, 0, 1, 5, 0));
         assertThat(RoutingVerticle.acceptLimits(c).perSourceRate()).isEqualTo(3.0);
         assertThat(RoutingVerticle.acceptLimits(c).perSourceBurst()).isEqualTo(15);
