@@ -75,6 +75,14 @@ public final class E2eBench {
         int send = (hops + 1) / 2; // 3 → 2 + 2, 4 → 2 + 3, 5 → 3 + 3
         return new int[]{send, hops + 1 - send};
     }
+    /**
+     * Loop cover ({@code delivery.cover-loops-per-day}) that {@code --cover N} turns on beside the
+     * dummy cells: N loops a minute per user, at most the key's cap.
+     */
+    static int coverLoopsPerDay(int coverCellsPerMinute) {
+        return (int) Math.min(org.parley.delivery.service.DeliveryConfig.MAX_COVER_LOOPS_PER_DAY, coverCellsPerMinute * 1440L);
+    }
+
     static final int CLOSED_WINDOW = 64;
     static final int MAX_OUTSTANDING = 20_000;
     static final long BUCKET_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -230,7 +238,8 @@ public final class E2eBench {
                 .withCluster(false, 5701, List.of(), concerns);
         if (user) {
             int[] h = circuitHops(params.hops());
-            cfg = cfg.withDelivery(name, 3600, false, List.of()).withHops(h[0], h[1]).withCover(params.cover());
+            cfg = cfg.withDelivery(name, 3600, false, List.of()).withHops(h[0], h[1]).withCover(params.cover())
+                    .withCoverLoops(coverLoopsPerDay(params.cover()));
         }
         return Node.start(cfg).map(n -> {
             // stands in for discovery: the fixed directory of this run
@@ -657,6 +666,7 @@ public final class E2eBench {
         p.put("processes", false);
         p.put("cover", params.cover() > 0);
         p.put("cover_cells_per_minute", params.cover());
+        p.put("cover_loops_per_day", coverLoopsPerDay(params.cover()));
         p.put("driven_through", "delivery API on each user node's event bus (" + Addresses.DELIVERY_API + ")");
         p.put("storage", "RocksDB per node (durable)");
         p.put("channels", channels.size());

@@ -63,7 +63,37 @@ public record E2eResult(Map<String, Object> numbers, Histogram latency, Histogra
         b.append(f("cpu %s ms per delivered msg with its receipt (target <= 0.5 ms; %s ms above the idle network's %s cores), %s cores busy%n",
                 numbers.get("cpu_ms_per_msg"), numbers.get("cpu_ms_per_msg_above_idle"), numbers.get("cpu_cores_used_idle"), numbers.get("cpu_cores_used")));
         b.append(f("wire %s bytes per msg (all links, its receipt included); heap max %s MB%n", numbers.get("wire_bytes_per_msg"), numbers.get("heap_max_mb")));
+        Map<String, Long> loops = coverLoops();
+        if (!loops.isEmpty() || (p.get("cover_loops_per_day") instanceof Number n && n.intValue() > 0)) {
+            b.append(f("cover loops (all users, %s a day each): %s sent, %s returned, %s lost, %s failed, %s skipped%n",
+                    p.get("cover_loops_per_day"), loops.getOrDefault("sent", 0L), loops.getOrDefault("returned", 0L),
+                    loops.getOrDefault("lost", 0L), loops.getOrDefault("failed", 0L), loops.getOrDefault("skipped", 0L)));
+        }
         return b.toString();
+    }
+
+    /**
+     * The users' cover-loop counters by outcome, from {@code parley_counters}: keyed
+     * {@code parley.delivery.cover.loops,outcome=sent} in one JVM, {@code parley_delivery_cover_loops_total{outcome="sent"}}
+     * when scraped from node JVMs.
+     */
+    Map<String, Long> coverLoops() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        Object users = map("parley_counters").get("users");
+        if (!(users instanceof Map<?, ?> m)) return out;
+        m.forEach((k, v) -> {
+            String key = String.valueOf(k);
+            int at = key.indexOf("outcome=");
+            if (!(key.startsWith("parley.delivery.cover.loops") || key.startsWith("parley_delivery_cover_loops_total")) || at < 0
+                    || !(v instanceof Number n)) return;
+            String rest = key.substring(at + "outcome=".length());
+            if (rest.startsWith("\"")) rest = rest.substring(1);
+            int end = 0;
+            while (end < rest.length() && Character.isLetter(rest.charAt(end))) end++;
+            String outcome = rest.substring(0, end);
+            out.merge(outcome, n.longValue(), Long::sum);
+        });
+        return out;
     }
 
     public void writeJson(Path file) throws IOException {

@@ -281,6 +281,7 @@ public final class ProcessE2eBench {
         env.put("PARLEY_DELIVERY_SEND_HOPS", String.valueOf(h[0]));
         env.put("PARLEY_DELIVERY_INBOX_HOPS", String.valueOf(h[1]));
         env.put("PARLEY_ROUTING_COVER_CELLS_PER_MINUTE", String.valueOf(params.cover()));
+        env.put("PARLEY_DELIVERY_COVER_LOOPS_PER_DAY", String.valueOf(E2eBench.coverLoopsPerDay(params.cover())));
         return env;
     }
 
@@ -803,6 +804,7 @@ public final class ProcessE2eBench {
         p.put("processes", true);
         p.put("cover", params.cover() > 0);
         p.put("cover_cells_per_minute", params.cover());
+        p.put("cover_loops_per_day", E2eBench.coverLoopsPerDay(params.cover()));
         p.put("driven_through", "each user node's gateway: POST /v1/conversations/{id}/messages, /v1/events WebSocket, message lists read back");
         p.put("node_jvm", "parley testnet --processes: -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
         p.put("discovery", "real (seed bootstrap, 5 s descriptor sync); user nodes relay too");

@@ -39,6 +39,13 @@ class E2eBenchTest {
         assertThat(p.path("channels").asInt()).isEqualTo(2); // one pair, both directions
         assertThat(p.path("hops").asInt()).isEqualTo(3);
         assertThat(p.path("cover_cells_per_minute").asInt()).isEqualTo(30);
+        assertThat(p.path("cover_loops_per_day").asInt()).isEqualTo(30 * 1440); // --cover 30: 30 loops a minute per user too
+        JsonNode userCounters = j.path("parley_counters").path("users");
+        long loopsSent = userCounters.path("parley.delivery.cover.loops,outcome=sent").asLong();
+        long loopsReturned = userCounters.path("parley.delivery.cover.loops,outcome=returned").asLong();
+        assertThat(loopsSent).as(printed).isPositive();
+        assertThat(loopsReturned).as(printed).isPositive().isLessThanOrEqualTo(loopsSent);
+        assertThat(printed).contains("cover loops (all users, 43200 a day each): " + loopsSent + " sent, " + loopsReturned + " returned");
         assertThat(j.path("versions").path("java").asText()).isNotBlank();
         assertThat(j.path("sent").asLong()).isEqualTo(20);
         assertThat(j.path("stored").asLong()).isEqualTo(20);

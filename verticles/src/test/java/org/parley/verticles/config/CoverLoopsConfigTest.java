@@ -39,6 +39,8 @@ class CoverLoopsConfigTest {
         NodeConfig cfg = ConfigLoader.load(f, Map.of(), Map.of());
         assertThat(cfg.deliveryCoverLoopsPerDay()).isEqualTo(14_400);
         assertThat(NodeConfig.defaults().deliveryCoverLoopsPerDay()).isZero();
+        assertThat(ConfigLoader.load(f, Map.of("PARLEY_DELIVERY_COVER_LOOPS_PER_DAY", "5"), Map.of()).deliveryCoverLoopsPerDay())
+                .as("the environment (bench --processes passes it so)").isEqualTo(5);
         assertThat(NodeConfig.defaults().withCoverLoops(7).deliveryCoverLoopsPerDay()).isEqualTo(7);
         assertThat(NodeConfig.fromMap(cfg.toMap())).isEqualTo(cfg);
         DeliveryConfig dc = DeliveryVerticle.deliveryConfig(cfg);
