@@ -141,8 +141,18 @@ public final class IdentityTls {
         if (raw != null) return raw;
         byte[] ext = cert.getExtensionValue(LIBP2P_EXTENSION_OID);
         if (ext == null) return null;
+        return identityKeyOfExtension(ext, cert.getPublicKey().getEncoded());
+    }
+
+    /**
+     * The identity key a libp2p extension proves for a certificate key: {@code extensionValue} as
+     * {@link X509Certificate#getExtensionValue} gives it (a DER OCTET STRING around libp2p's
+     * SignedKey), {@code spki} the certificate's SubjectPublicKeyInfo. Null unless the extension
+     * parses, carries an Ed25519 key, and its signature over {@code spki} verifies.
+     */
+    static Bytes identityKeyOfExtension(byte[] extensionValue, byte[] spki) {
         try {
-            var seq = org.bouncycastle.asn1.ASN1Sequence.getInstance(org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
+            var seq = org.bouncycastle.asn1.ASN1Sequence.getInstance(org.bouncycastle.asn1.ASN1OctetString.getInstance(extensionValue).getOctets());
             if (seq.size() != 2) return null;
             byte[] key = org.bouncycastle.asn1.ASN1OctetString.getInstance(seq.getObjectAt(0)).getOctets();
             byte[] sig = org.bouncycastle.asn1.ASN1OctetString.getInstance(seq.getObjectAt(1)).getOctets();
@@ -151,7 +161,7 @@ public final class IdentityTls {
                 return null;
             }
             Bytes identityKey = Bytes.wrap(java.util.Arrays.copyOfRange(key, LIBP2P_ED25519_HEADER.length, key.length));
-            Bytes signed = Bytes.concat(Bytes.wrap(LIBP2P_PREFIX), Bytes.wrap(cert.getPublicKey().getEncoded()));
+            Bytes signed = Bytes.concat(Bytes.wrap(LIBP2P_PREFIX), Bytes.wrap(spki));
             return NodeIdentity.verify(identityKey, signed, Bytes.wrap(sig)) ? identityKey : null;
         } catch (RuntimeException e) {
             return null;
