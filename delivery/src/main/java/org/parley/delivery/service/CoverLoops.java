@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * {@code lost} (handed to routing but not back within {@link #LOST_AFTER_MILLIS}: dropped or held
  * on the way, or at the inbox relay — what an active n-1 / dropping attack looks like),
  * {@code failed} (routing refused or gave up: no circuit, relay refused, no STORED in time) and
- * {@code skipped} (due while {@link #MAX_OUTSTANDING} loops were outstanding).
+ * {@code skipped} (due while {@link #MAX_OUTSTANDING} loops were outstanding, or before any of our
+ * inboxes was open at its relay).
  * {@code sent = returned + lost + failed + outstanding}.
  *
  * <p>Single-threaded like the service: every call and every completion on its thread.
@@ -96,7 +97,7 @@ public final class CoverLoops {
         return SessionCipher.ratchetMessageLength(RatchetParams.PARLEY, Padding.bucket(0));
     }
 
-    /** Starts the Poisson process (nothing when the budget is 0). {@code inboxes}: our inboxes a loop may go to, never empty. */
+    /** Starts the Poisson process (nothing when the budget is 0). {@code inboxes}: our open inboxes a loop may go to (empty: skip). */
     void start(IdentityKeyPair me, Supplier<List<Invite.ContactInbox>> inboxes) {
         if (perDay <= 0 || running) return;
         this.me = me;
@@ -200,6 +201,7 @@ public final class CoverLoops {
         returned++;
         lastRtt = rtt;
         metrics.coverLoopReturned(rtt);
+        LOG.debug("cover loop back after {} ms", rtt);
         return true;
     }
 }

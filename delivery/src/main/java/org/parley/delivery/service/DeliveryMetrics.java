@@ -40,6 +40,6 @@ public interface DeliveryMetrics {
     /** Cover traffic: routing refused a loop (no circuit, relay refused): a send failure, not a silent drop. */
     default void coverLoopFailed() {}
 
-    /** Cover traffic: a loop was due but not sent (too many outstanding, or not started). */
+    /** Cover traffic: a loop was due but not sent (too many outstanding, or none of our inboxes open at its relay yet). */
     default void coverLoopSkipped() {}
 }

@@ -107,6 +107,11 @@ public final class DeliveryService {
     private final Attachments attachments;
     private final DeviceFanout devices;
     private final CoverLoops loops;
+    /** (inbox, relay) pairs whose openInbox succeeded: cover loops go only where they can come back. */
+    private final Set<OpenedInbox> opened = new java.util.HashSet<>();
+
+    private record OpenedInbox(InboxId inbox, Invite.Relay relay) {
+    }
 
     private Account account;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
@@ -234,12 +239,21 @@ public final class DeliveryService {
         return loops.stats();
     }
 
-    /** Where a cover loop may go: our per-contact inboxes (where real messages arrive), the request inbox while there is none. */
+    /**
+     * Where a cover loop may go: our per-contact inboxes (where real messages arrive), the request
+     * inbox while there is none; each at the relays where it is open (a loop to an inbox not yet
+     * registered would only be refused). Empty while none is open: the loop is skipped.
+     */
     private List<Invite.ContactInbox> loopInboxes() {
         List<Invite.ContactInbox> out = new ArrayList<>(peers.size());
-        for (Peer p : peers.values()) if (p.our != null) out.add(p.our.inbox());
-        if (out.isEmpty()) out.add(account.requestInbox());
+        for (Peer p : peers.values()) if (p.our != null) addOpen(out, p.our.inbox());
+        if (out.isEmpty()) addOpen(out, account.requestInbox());
         return out;
+    }
+
+    private void addOpen(List<Invite.ContactInbox> out, Invite.ContactInbox inbox) {
+        List<Invite.Relay> at = inbox.relays().stream().filter(r -> opened.contains(new OpenedInbox(inbox.id(), r))).toList();
+        if (!at.isEmpty()) out.add(new Invite.ContactInbox(inbox.id(), at));
     }
 
     // ------------------------------------------------------------------ requests
@@ -1753,6 +1767,7 @@ public final class DeliveryService {
     private void openInboxAt(Invite.Relay relay, InboxId id, Bytes seed, int attempt) {
         if (closed) return;
         router.openInbox(relay, id, seed).whenComplete((path, e) -> {
+            if (e == null) opened.add(new OpenedInbox(id, relay));
             if (e != null && !closed) {
                 LOG.debug("opening inbox {} at {} failed: {}", id.shortHex(), relay.nodeId().shortHex(), cause(e).getMessage());
                 scheduler.schedule(backoff(attempt), () -> openInboxAt(relay, id, seed, attempt + 1));

@@ -4,11 +4,16 @@ import org.junit.jupiter.api.Test;
 import org.parley.core.Bytes;
 import org.parley.core.ParleyException;
 import org.parley.core.bus.DeliveryMessage;
+import org.parley.delivery.envelope.InboxId;
+import org.parley.delivery.envelope.MessageId;
+import org.parley.delivery.invite.Invite;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -166,6 +171,47 @@ class CoverLoopsTest {
         assertThat(s.sent()).isEqualTo(loopSends(net, alice).size());
         assertThat(s.sent()).isEqualTo(s.lost() + s.outstanding());
         assertThat(alice.loops[4]).isEqualTo(s.skipped());
+    }
+
+    @Test
+    void loopsWaitForAnOpenInboxTheyAreSkippedUntilThen() {
+        SimNet net = new SimNet(25, 4);
+        boolean[] reachable = {false};
+        List<Long> sendTimes = new ArrayList<>();
+        DeliveryService[] self = new DeliveryService[1];
+        EnvelopeRouter router = new EnvelopeRouter() {
+            @Override
+            public CompletionStage<SendOutcome> sendToInbox(Invite.Relay relay, InboxId inbox, MessageId id, Bytes envelope) {
+                sendTimes.add(net.clock.nowMillis());
+                net.scheduler.schedule(40, () -> self[0].onInbound(envelope, List.of("g", "m"))); // pushed back
+                return CompletableFuture.completedFuture(new SendOutcome("STORED", List.of("g", "m", "r")));
+            }
+
+            @Override
+            public CompletionStage<List<String>> openInbox(Invite.Relay relay, InboxId inbox, Bytes authSeed) {
+                return reachable[0] ? CompletableFuture.completedFuture(List.of("g", "m", "r"))
+                        : CompletableFuture.failedFuture(new ParleyException(ParleyException.Kind.UNAVAILABLE, "path selection: no relay with the GUARD flag"));
+            }
+        };
+        DeliveryService service = new DeliveryService(loops("alice", 14_400), new InMemoryDeliveryStore(), router, e -> { },
+                net.clock, net.scheduler, SimNet.seeded(1), DeliveryMetrics.NONE);
+        self[0] = service;
+        service.start(net.relays.subList(0, 2)).toCompletableFuture().join();
+        net.scheduler.advance(10 * 60_000); // routing cannot open our inbox: ~100 loops due, none sent
+        CoverLoops.Stats before = service.coverLoops();
+        assertThat(sendTimes).isEmpty();
+        assertThat(before.sent()).isZero();
+        assertThat(before.skipped()).isBetween(50L, 150L);
+        reachable[0] = true; // the service's retries (backoff, at most retryMaxMillis = 5 s here) now open it
+        long flipped = net.clock.nowMillis();
+        net.scheduler.advance(10 * 60_000);
+        CoverLoops.Stats after = service.coverLoops();
+        assertThat(after.sent()).isEqualTo(sendTimes.size()).isBetween(50L, 150L);
+        assertThat(sendTimes).allMatch(t -> t > flipped);
+        assertThat(after.skipped() - before.skipped()).as("skipped only until the retry opened it").isLessThanOrEqualTo(3);
+        assertThat(after.failed()).isZero();
+        assertThat(after.returned()).isEqualTo(after.sent() - after.outstanding());
+        service.stop();
     }
 
     @Test

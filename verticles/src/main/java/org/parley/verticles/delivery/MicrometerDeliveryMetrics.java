@@ -29,7 +29,7 @@ public final class MicrometerDeliveryMetrics implements DeliveryMetrics {
         loopsReturned = loops(r, "returned", "cover loops back through our own inbox");
         loopsLost = loops(r, "lost", "cover loops not back within 10 minutes: dropped or held on the way or at the inbox relay");
         loopsFailed = loops(r, "failed", "cover loops routing refused or gave up on (no circuit, relay refused, no STORED in time)");
-        loopsSkipped = loops(r, "skipped", "cover loops due while 64 were outstanding");
+        loopsSkipped = loops(r, "skipped", "cover loops due while 64 were outstanding or before any of our inboxes was open");
         loopRtt = Timer.builder("parley.delivery.cover.loop.rtt").description("round trip of a cover loop: send to its return through our inbox")
                 .publishPercentileHistogram().register(r);
     }
