@@ -72,11 +72,8 @@ final class ClientApi {
         on(rb, "getNode", this::node);
         on(rb, "listContacts", rc -> ask(rc, new ListContacts(), Contacts.class, r ->
                 ok(rc, 200, new JsonObject().put("contacts", array(r.contacts(), DeliveryJson::contact)))));
-        on(rb, "addContact", rc -> {
-            JsonObject b = body(rc);
-            ask(rc, new AddContact(b.getString("invite"), b.getString("name")), ContactReply.class,
-                    r -> ok(rc, 201, DeliveryJson.contact(r.contact())));
-        });
+        on(rb, "addContact", rc -> ask(rc, addContact(body(rc)), ContactReply.class,
+                r -> ok(rc, 201, DeliveryJson.contact(r.contact()))));
         on(rb, "listConversations", rc -> ask(rc, new ListConversations(), Conversations.class, r ->
                 ok(rc, 200, new JsonObject().put("conversations", array(r.conversations(), DeliveryJson::conversation)))));
         on(rb, "listMessages", rc -> {
@@ -87,17 +84,12 @@ final class ClientApi {
                     ok(rc, 200, new JsonObject().put("messages", array(r.messages(), DeliveryJson::message))));
         });
         on(rb, "sendMessage", rc -> {
-            JsonObject b = body(rc);
-            List<String> files = strings(b.getJsonArray("attachments"));
-            String text = b.getString("text");
             DeliveryMessage request;
-            if (!files.isEmpty()) {
-                request = new DeliveryMessage.SendAttachments(pathId(rc), text, files);
-            } else if (text == null || text.isEmpty()) {
-                Problems.send(rc, 400, "Bad Request", "text must not be empty (unless attachments are sent)", "/text");
+            try {
+                request = sendMessage(pathId(rc), body(rc));
+            } catch (ParleyException e) {
+                Problems.send(rc, 400, "Bad Request", e.getMessage(), "/text");
                 return;
-            } else {
-                request = new SendText(pathId(rc), text);
             }
             ask(rc, request, MessageReply.class, r -> ok(rc, 202, DeliveryJson.message(r.message())));
         });
@@ -106,36 +98,76 @@ final class ClientApi {
         on(rb, "uploadAttachment", attachments::upload);
         rb.getRoute("uploadAttachment").setDoValidation(false); // the body is the file, streamed; AttachmentRoutes checks the rest
         on(rb, "downloadAttachment", attachments::download);
-        on(rb, "markRead", rc -> ask(rc, new MarkRead(pathId(rc), body(rc).getString("upTo")), DeliveryMessage.class,
+        on(rb, "markRead", rc -> ask(rc, markRead(pathId(rc), body(rc)), DeliveryMessage.class,
                 r -> rc.response().setStatusCode(204).end()));
-        on(rb, "createGroup", rc -> {
-            JsonObject b = body(rc);
-            ask(rc, new CreateGroup(b.getString("name"), strings(b.getJsonArray("members"))), ConversationReply.class,
-                    r -> ok(rc, 201, DeliveryJson.conversation(r.conversation())));
-        });
-        on(rb, "changeGroupMembers", rc -> {
-            JsonObject b = body(rc);
-            ask(rc, new ChangeGroup(pathId(rc), strings(b.getJsonArray("add")), strings(b.getJsonArray("remove"))),
-                    ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation())));
-        });
-        on(rb, "addGroupAdmins", rc -> ask(rc, new DeliveryMessage.AddGroupAdmins(pathId(rc), strings(body(rc).getJsonArray("add"))),
+        on(rb, "createGroup", rc -> ask(rc, createGroup(body(rc)), ConversationReply.class,
+                r -> ok(rc, 201, DeliveryJson.conversation(r.conversation()))));
+        on(rb, "changeGroupMembers", rc -> ask(rc, changeGroupMembers(pathId(rc), body(rc)),
+                ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation()))));
+        on(rb, "addGroupAdmins", rc -> ask(rc, addGroupAdmins(pathId(rc), body(rc)),
                 ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation()))));
         on(rb, "removeGroupAdmin", rc -> ask(rc, new DeliveryMessage.RemoveGroupAdmins(pathId(rc),
                 List.of(validated(rc).getPathParameters().get("contactId").getString())),
                 ConversationReply.class, r -> ok(rc, 200, DeliveryJson.conversation(r.conversation()))));
         on(rb, "rotateInbox", rc -> {
-            JsonObject b = body(rc);
-            boolean invite = Boolean.TRUE.equals(b.getBoolean("invite"));
-            if (invite && b.getString("contactId") != null) {
-                Problems.send(rc, 400, "Bad Request", "either the invite's inbox or a contact's inbox moves, not both", "/invite");
+            DeliveryMessage.RotateInbox request;
+            try {
+                request = rotateInbox(body(rc));
+            } catch (ParleyException e) {
+                Problems.send(rc, 400, "Bad Request", e.getMessage(), "/invite");
                 return;
             }
-            ask(rc, new DeliveryMessage.RotateInbox(invite ? DeliveryService.INVITE_INBOX : b.getString("contactId")), DeliveryMessage.InboxesRotated.class, r -> {
+            boolean invite = Boolean.TRUE.equals(body(rc).getBoolean("invite"));
+            ask(rc, request, DeliveryMessage.InboxesRotated.class, r -> {
                 JsonObject out = new JsonObject().put("inboxes", array(r.inboxes(), DeliveryJson::rotatedInbox));
                 if (!invite) ok(rc, 200, out);
                 else ask(rc, new GetMe(), Me.class, me -> ok(rc, 200, out.put("invite", me.invite()))); // the new link
             });
         });
+    }
+
+    // ---- validated JSON body -> delivery request (static, so GatewayBodyFuzzTest can drive them) ----
+    // A body the contract accepts but the API refuses is a MALFORMED_INPUT (the handler answers 400).
+
+    static AddContact addContact(JsonObject b) {
+        return new AddContact(b.getString("invite"), b.getString("name"));
+    }
+
+    static DeliveryMessage sendMessage(String conversationId, JsonObject b) {
+        List<String> files = strings(b.getJsonArray("attachments"));
+        String text = b.getString("text");
+        if (!files.isEmpty()) return new DeliveryMessage.SendAttachments(conversationId, text, files);
+        if (text == null || text.isEmpty()) throw ParleyException.malformed("text must not be empty (unless attachments are sent)");
+        return new SendText(conversationId, text);
+    }
+
+    static MarkRead markRead(String conversationId, JsonObject b) {
+        return new MarkRead(conversationId, b.getString("upTo"));
+    }
+
+    static CreateGroup createGroup(JsonObject b) {
+        return new CreateGroup(b.getString("name"), strings(b.getJsonArray("members")));
+    }
+
+    static ChangeGroup changeGroupMembers(String conversationId, JsonObject b) {
+        return new ChangeGroup(conversationId, strings(b.getJsonArray("add")), strings(b.getJsonArray("remove")));
+    }
+
+    static DeliveryMessage.AddGroupAdmins addGroupAdmins(String conversationId, JsonObject b) {
+        return new DeliveryMessage.AddGroupAdmins(conversationId, strings(b.getJsonArray("add")));
+    }
+
+    static DeliveryMessage.RotateInbox rotateInbox(JsonObject b) {
+        boolean invite = Boolean.TRUE.equals(b.getBoolean("invite"));
+        if (invite && b.getString("contactId") != null) {
+            throw ParleyException.malformed("either the invite's inbox or a contact's inbox moves, not both");
+        }
+        return new DeliveryMessage.RotateInbox(invite ? DeliveryService.INVITE_INBOX : b.getString("contactId"));
+    }
+
+    /** The validated body as the handlers read it: an absent or null body is an empty object. */
+    static JsonObject bodyOf(RequestParameter b) {
+        return b == null || b.isNull() ? new JsonObject() : b.getJsonObject();
     }
 
     private static void on(RouterBuilder rb, String operationId, io.vertx.core.Handler<RoutingContext> h) {
@@ -195,8 +227,7 @@ final class ClientApi {
     }
 
     private static JsonObject body(RoutingContext rc) {
-        RequestParameter b = validated(rc).getBody();
-        return b == null || b.isNull() ? new JsonObject() : b.getJsonObject();
+        return bodyOf(validated(rc).getBody());
     }
 
     private static String pathId(RoutingContext rc) {

@@ -67,14 +67,27 @@ public final class ClientGateway {
         JsonObject json;
         try {
             text = resource("openapi.yaml");
-            @SuppressWarnings("unchecked")
-            Map<String, Object> map = new ObjectMapper(new YAMLFactory()).readValue(text, Map.class);
-            json = new JsonObject(map);
+            json = parse(text);
         } catch (IOException e) {
             return Future.failedFuture(new ParleyException(ParleyException.Kind.INTERNAL, "openapi.yaml is unreadable: " + e.getMessage(), e));
         }
         ClientGateway g = new ClientGateway(vertx, node, token, text, limits);
         return OpenAPIContract.from(vertx, requestSide(json)).map(g::build);
+    }
+
+    /** The request validator's contract, loaded as {@link #router} loads it (for GatewayBodyFuzzTest). */
+    static Future<OpenAPIContract> requestContract(Vertx vertx) {
+        try {
+            return OpenAPIContract.from(vertx, requestSide(parse(resource("openapi.yaml"))));
+        } catch (IOException e) {
+            return Future.failedFuture(new ParleyException(ParleyException.Kind.INTERNAL, "openapi.yaml is unreadable: " + e.getMessage(), e));
+        }
+    }
+
+    private static JsonObject parse(String yaml) throws IOException {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = new ObjectMapper(new YAMLFactory()).readValue(yaml, Map.class);
+        return new JsonObject(map);
     }
 
     /**

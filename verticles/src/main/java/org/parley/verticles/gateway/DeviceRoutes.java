@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
-import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
 import org.parley.core.bus.Addresses;
 import org.parley.core.bus.DeliveryMessage;
@@ -27,16 +26,26 @@ final class DeviceRoutes {
 
     void bind(RouterBuilder rb) {
         on(rb, "listDevices", rc -> ask(rc, new DeliveryMessage.ListDevices(), DeliveryMessage.Devices.class, d -> ok(rc, 200, json(d))));
-        on(rb, "linkDevice", rc -> ask(rc, new DeliveryMessage.LinkDevice(body(rc).getString("code"), body(rc).getInteger("history", 0)),
+        on(rb, "linkDevice", rc -> ask(rc, linkDevice(body(rc)),
                 DeliveryMessage.Devices.class,
                 d -> ok(rc, 201, json(d))));
-        on(rb, "beginLink", rc -> ask(rc, new DeliveryMessage.BeginLink(body(rc).getString("name")), DeliveryMessage.LinkCode.class,
+        on(rb, "beginLink", rc -> ask(rc, beginLink(body(rc)), DeliveryMessage.LinkCode.class,
                 c -> ok(rc, 201, new JsonObject().put("code", c.code()).put("expiresAt", c.expiresAtMillis()))));
         on(rb, "unlinkDevice", rc -> {
             ValidatedRequest v = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
             String id = v.getPathParameters().get("id").getString();
             ask(rc, new DeliveryMessage.UnlinkDevice(id), DeliveryMessage.Devices.class, d -> ok(rc, 200, json(d)));
         });
+    }
+
+    /** The validated linkDevice body as a delivery request (static, so GatewayBodyFuzzTest can drive it). */
+    static DeliveryMessage.LinkDevice linkDevice(JsonObject b) {
+        return new DeliveryMessage.LinkDevice(b.getString("code"), b.getInteger("history", 0));
+    }
+
+    /** The validated beginLink body as a delivery request. */
+    static DeliveryMessage.BeginLink beginLink(JsonObject b) {
+        return new DeliveryMessage.BeginLink(b.getString("name"));
     }
 
     static JsonObject json(DeliveryMessage.Devices d) {
@@ -74,8 +83,7 @@ final class DeviceRoutes {
 
     private static JsonObject body(RoutingContext rc) {
         ValidatedRequest v = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
-        RequestParameter b = v.getBody();
-        return b == null || b.isNull() ? new JsonObject() : b.getJsonObject();
+        return ClientApi.bodyOf(v.getBody());
     }
 
     private static void ok(RoutingContext rc, int status, JsonObject body) {
