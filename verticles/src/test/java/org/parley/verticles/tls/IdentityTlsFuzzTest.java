@@ -59,6 +59,15 @@ class IdentityTlsFuzzTest {
             c = CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(input));
         } catch (CertificateException e) {
             return;
+        } catch (RuntimeException e) {
+            // The JDK's own X.509 parser is not ours to fix: JDK 17 throws ArrayIndexOutOfBounds on an
+            // Ed25519 SubjectPublicKeyInfo with an empty key (regress-jdk-ed25519-empty-key, docs/fuzzing.md).
+            // Nothing but JDK code runs inside generateCertificate; in a link handshake the TLS
+            // engine parses the peer certificate before our trust manager sees it, so the handshake
+            // fails inside the engine (expected, not tested end to end).
+            StackTraceElement[] st = e.getStackTrace();
+            if (st.length > 0) assertThat(st[0].getClassName()).startsWith("sun.security.");
+            return;
         }
         Bytes key = IdentityTls.identityKeyOf((X509Certificate) c);
         if (key != null) assertThat(key.length()).isEqualTo(32);
