@@ -99,7 +99,12 @@ class TwoPageBrowserIT {
                 return v != null && v.startsWith("parley://invite/") ? v : null;
             });
             shot(driver, "two-pages-bob-invite.png");
-            driver.findElement(By.cssSelector("#dlg-invite form[method=dialog] button")).click();
+            // the dialog's close button can still be settling after the invite text arrives (a full
+            // suite on a loaded box saw "element not interactable"): click once it takes the click
+            wait.ignoring(org.openqa.selenium.ElementNotInteractableException.class).until(d -> {
+                d.findElement(By.cssSelector("#dlg-invite form[method=dialog] button")).click();
+                return true;
+            });
 
             driver.switchTo().newWindow(WindowType.TAB);
             String aliceTab = driver.getWindowHandle();
