@@ -57,6 +57,13 @@ public record RoutingConfig(
                 maxCircuitsPerLink, relayCrypto, limits);
     }
 
+    /** The same config with other resource limits: cells queued per circuit, reassembly bytes per circuit and direction, circuits per link. */
+    public RoutingConfig withResourceLimits(int maxQueuedCells, int maxMessageBytes, int maxCircuitsPerLink) {
+        return new RoutingConfig(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes,
+                reassemblyTimeoutMillis, buildTimeoutMillis, replayCacheTtlMillis, replayCacheMaxEntries,
+                maxCircuitsPerLink, relayCrypto, floodLimits);
+    }
+
     /** The relay crypto this node asks for when it builds circuits (relays accept both). */
     public RoutingConfig withRelayCrypto(RelayCryptoKind kind) {
         return new RoutingConfig(circuitWindow, sendmeIncrement, maxQueuedCells, maxMessageBytes,

@@ -50,7 +50,16 @@ public record NodeConfig(
         int routingDeliverPerLinkRate,
         int routingFloodCloseCircuitAfter,
         int routingLinkAcceptsPerSourceRate,
-        int deliveryCoverLoopsPerDay) {
+        int deliveryCoverLoopsPerDay,
+        int routingMaxLinks,
+        int routingHandshakeTimeoutMs,
+        int routingMaxLinkQueueBytes,
+        int routingMaxCircuitsPerLink,
+        int routingMaxQueuedCells,
+        int routingMaxMessageBytes,
+        int routingInboxMaxEnvelopes,
+        int routingInboxMaxBytes,
+        int routingInboxMaxEnvelopeBytes) {
 
     /** {@code node.role}: a user node (relay, client API and delivery account) or a relay only. */
     public static final String ROLE_USER = "user";
@@ -80,7 +89,7 @@ public record NodeConfig(
                 schemaDefault("discovery.max-records-per-subnet"), false,
                 schemaDefault("routing.create2-per-link-rate"), schemaDefault("routing.deliver-per-circuit-rate"),
                 schemaDefault("routing.deliver-per-link-rate"), schemaDefault("routing.flood-close-circuit-after"),
-                schemaDefault("routing.link-accepts-per-source-rate"), schemaDefault("delivery.cover-loops-per-day"));
+                schemaDefault("routing.link-accepts-per-source-rate"), schemaDefault("delivery.cover-loops-per-day"), schemaDefault("routing.max-links"), schemaDefault("routing.handshake-timeout-ms"), schemaDefault("routing.max-link-queue-bytes"), schemaDefault("routing.max-circuits-per-link"), schemaDefault("routing.max-queued-cells"), schemaDefault("routing.max-message-bytes"), schemaDefault("routing.inbox-max-envelopes"), schemaDefault("routing.inbox-max-bytes"), schemaDefault("routing.inbox-max-envelope-bytes"));
     }
 
     private static int schemaDefault(String key) {
@@ -137,7 +146,16 @@ public record NodeConfig(
                 (Integer) m.get("routing.deliver-per-link-rate"),
                 (Integer) m.get("routing.flood-close-circuit-after"),
                 (Integer) m.get("routing.link-accepts-per-source-rate"),
-                (Integer) m.get("delivery.cover-loops-per-day"));
+                (Integer) m.get("delivery.cover-loops-per-day"),
+                (Integer) m.get("routing.max-links"),
+                (Integer) m.get("routing.handshake-timeout-ms"),
+                (Integer) m.get("routing.max-link-queue-bytes"),
+                (Integer) m.get("routing.max-circuits-per-link"),
+                (Integer) m.get("routing.max-queued-cells"),
+                (Integer) m.get("routing.max-message-bytes"),
+                (Integer) m.get("routing.inbox-max-envelopes"),
+                (Integer) m.get("routing.inbox-max-bytes"),
+                (Integer) m.get("routing.inbox-max-envelope-bytes"));
     }
 
     private static boolean relayOnly(String role) {
@@ -275,6 +293,15 @@ public record NodeConfig(
         m.put("delivery.send-hops", deliverySendHops);
         m.put("delivery.inbox-hops", deliveryInboxHops);
         m.put("delivery.cover-loops-per-day", deliveryCoverLoopsPerDay);
+        m.put("routing.max-links", routingMaxLinks);
+        m.put("routing.handshake-timeout-ms", routingHandshakeTimeoutMs);
+        m.put("routing.max-link-queue-bytes", routingMaxLinkQueueBytes);
+        m.put("routing.max-circuits-per-link", routingMaxCircuitsPerLink);
+        m.put("routing.max-queued-cells", routingMaxQueuedCells);
+        m.put("routing.max-message-bytes", routingMaxMessageBytes);
+        m.put("routing.inbox-max-envelopes", routingInboxMaxEnvelopes);
+        m.put("routing.inbox-max-bytes", routingInboxMaxBytes);
+        m.put("routing.inbox-max-envelope-bytes", routingInboxMaxEnvelopeBytes);
         m.put("cluster.enabled", clusterEnabled);
         m.put("cluster.name", clusterName);
         m.put("cluster.host", clusterHost);

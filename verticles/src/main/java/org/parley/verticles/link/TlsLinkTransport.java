@@ -89,6 +89,7 @@ public final class TlsLinkTransport implements Transport {
     private final Set<TlsLink> all = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final int handshakeTimeoutMillis;
     private final int maxLinks;
+    private final int maxQueueBytes;
     /** Which inbound connections get a TLS handshake at all; used on the listener's event loop only. */
     private final org.parley.routing.link.AcceptLimits accepts;
     /** The link key and its certificate signed by the identity ({@link IdentityTls#linkKeyCert}), built once for the client and the listener. */
@@ -112,13 +113,15 @@ public final class TlsLinkTransport implements Transport {
     /** Default limits of {@link #TlsLinkTransport(Vertx, NodeIdentity, LinkListener, MeterRegistry, int)}. */
     public static final int DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     public static final int DEFAULT_MAX_LINKS = 4096;
+    /** Bytes queued to one link whose peer does not read, past which the link is closed: 16 MiB (~32,000 cells). */
+    public static final int DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024;
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     /** How long a connection refused at accept is held, unread, before it is closed; at most {@link #MAX_REFUSED_HELD} at once. */
     public static final int REFUSED_HOLD_MILLIS = 1_000;
     public static final int MAX_REFUSED_HELD = 256;
     /** Limit tags of {@code parley_routing_link_limit_hits_total}. */
     public static final List<String> LIMITS = java.util.stream.Stream.concat(
-            java.util.stream.Stream.of("handshake-timeout", "slow-link", "max-links", "rpc-size"),
+            java.util.stream.Stream.of("handshake-timeout", "slow-link", "max-links", "rpc-size", "link-queue"),
             java.util.Arrays.stream(org.parley.routing.link.AcceptLimits.Refusal.values()).map(r -> r.tag)).toList();
 
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds) {
@@ -127,14 +130,36 @@ public final class TlsLinkTransport implements Transport {
 
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds,
                             int handshakeTimeoutMillis, int maxLinks) {
-        this(vertx, identity, listener, registry, idleSeconds, handshakeTimeoutMillis, maxLinks,
-                org.parley.routing.link.AcceptLimits.defaults());
+        this(vertx, identity, listener, registry, idleSeconds, new Limits(handshakeTimeoutMillis, maxLinks,
+                DEFAULT_MAX_QUEUE_BYTES, org.parley.routing.link.AcceptLimits.defaults()));
     }
 
-    /** As above, with the limits that decide at TCP accept which inbound connections get a TLS handshake. */
+    /**
+     * A peer link's resource limits: TLS handshake (and then link Hello) time, links open at once,
+     * bytes queued to one link its peer does not read (past it the link is closed), and which
+     * inbound connections get a TLS handshake at all ({@link org.parley.routing.link.AcceptLimits}).
+     */
+    public record Limits(int handshakeTimeoutMillis, int maxLinks, int maxQueueBytes, org.parley.routing.link.AcceptLimits accepts) {
+        public Limits {
+            if (handshakeTimeoutMillis < 1 || maxLinks < 1 || maxQueueBytes < Cell.CELL_LEN) {
+                throw new ParleyException(ParleyException.Kind.CONFIG, "link limits must be positive (queue at least one cell)");
+            }
+            java.util.Objects.requireNonNull(accepts, "accepts");
+        }
+
+        public static Limits defaults() {
+            return new Limits(DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_MAX_LINKS, DEFAULT_MAX_QUEUE_BYTES,
+                    org.parley.routing.link.AcceptLimits.defaults());
+        }
+    }
+
+    /** As above, with all the link {@link Limits}. */
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds,
-                            int handshakeTimeoutMillis, int maxLinks, org.parley.routing.link.AcceptLimits accepts) {
-        this.accepts = java.util.Objects.requireNonNull(accepts, "accepts");
+                            Limits limits) {
+        int handshakeTimeoutMillis = limits.handshakeTimeoutMillis();
+        int maxLinks = limits.maxLinks();
+        this.accepts = limits.accepts();
+        this.maxQueueBytes = limits.maxQueueBytes();
         if (idleSeconds < 1 || handshakeTimeoutMillis < 1 || maxLinks < 1) {
             throw new ParleyException(ParleyException.Kind.CONFIG, "link timeouts and maxLinks must be positive");
         }
@@ -646,6 +671,18 @@ public final class TlsLinkTransport implements Transport {
     private TlsLink attach(NetSocket socket, NodeId peer, boolean initiator, LinkState state) {
         TlsLink link = new TlsLink(socket, peer, initiator, vertx.getOrCreateContext());
         link.state = state;
+        // a peer that does not read what we send: past maxQueueBytes waiting in the socket's
+        // buffer (the kernel's send buffer full), the link is closed, its queue freed
+        socket.setWriteQueueMaxSize(maxQueueBytes);
+        link.onQueueFull = () -> {
+            link.onQueueFull = null; // once
+            limitHit("link-queue");
+            LOG.debug("closing link to {}: over {} bytes queued that it does not read", peer.shortHex(), maxQueueBytes);
+            // at once, dropping what is queued: Vert.x's close (and TLS's close_notify) would first
+            // wait for the peer to read it; closing from the pipeline's first handler goes straight
+            // to the socket
+            ((io.vertx.core.internal.net.NetSocketInternal) link.socket).channelHandlerContext().pipeline().firstContext().close();
+        };
         if (state == LinkState.AWAIT_HELLO) {
             synchronized (this) {
                 // a connect() to this peer now waits for this link's Hello instead of dialing
@@ -836,6 +873,8 @@ public final class TlsLinkTransport implements Transport {
         private final boolean initiator;
         private final io.vertx.core.Context context;
         private io.vertx.core.buffer.Buffer pending;
+        /** Run when a flush finds the socket's write queue past the link's queue limit. */
+        private Runnable onQueueFull;
         volatile boolean closed;
         /** Reading paused by {@link #pauseReading}. */
         boolean readPaused;
@@ -928,7 +967,10 @@ public final class TlsLinkTransport implements Transport {
                 out = pending;
                 pending = null;
             }
-            if (out != null && !closed) socket.write(out);
+            if (out != null && !closed) {
+                socket.write(out);
+                if (socket.writeQueueFull() && onQueueFull != null) onQueueFull.run();
+            }
         }
 
         @Override

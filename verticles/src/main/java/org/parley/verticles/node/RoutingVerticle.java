@@ -107,6 +107,18 @@ public final class RoutingVerticle extends ConcernVerticle {
      * The relay's flood limits from the {@code routing.*} keys: each burst is 4x its rate, and links are
      * never closed for flooding (a reconnect's TLS handshake costs more than the refusals; see FloodLimits).
      */
+    /** The routing layer's limits from the config: flood limits and the {@code routing.max-*} resource limits. */
+    public static RoutingConfig routingConfig(NodeConfig c) {
+        return RoutingConfig.defaults().withFloodLimits(floodLimits(c))
+                .withResourceLimits(c.routingMaxQueuedCells(), c.routingMaxMessageBytes(), c.routingMaxCircuitsPerLink());
+    }
+
+    /** The peer links' limits from the config ({@code routing.max-links}, {@code handshake-timeout-ms}, {@code max-link-queue-bytes}, the accept rate). */
+    public static TlsLinkTransport.Limits linkLimits(NodeConfig c) {
+        return new TlsLinkTransport.Limits(c.routingHandshakeTimeoutMs(), c.routingMaxLinks(), c.routingMaxLinkQueueBytes(),
+                acceptLimits(c));
+    }
+
     /** Which inbound peer connections get a TLS handshake ({@code routing.link-accepts-per-source-rate}, burst 5x). */
     public static org.parley.routing.link.AcceptLimits acceptLimits(NodeConfig c) {
         return org.parley.routing.link.AcceptLimits.perSourceRate(c.routingLinkAcceptsPerSourceRate());
@@ -121,7 +133,7 @@ public final class RoutingVerticle extends ConcernVerticle {
 
     @Override
     protected Future<?> startConcern() {
-        RoutingConfig config = RoutingConfig.defaults().withFloodLimits(floodLimits(node.config()));
+        RoutingConfig config = routingConfig(node.config());
         VertxScheduler scheduler = new VertxScheduler(context);
         // kept in the data directory across restarts, as Tor does: clients with our descriptor can build through us at once
         onionKeys = new OnionKeyRing(Clock.system(), random, ONION_KEY_LIFETIME_MS, ONION_KEY_OVERLAP_MS,
@@ -129,8 +141,7 @@ public final class RoutingVerticle extends ConcernVerticle {
         routing = new RoutingNode(node.identity().nodeId(), onionKeys::keys, new BusInboxStore(vertx, INBOX_TTL_MS),
                 config, Clock.system(), scheduler, random, new org.parley.verticles.routing.MicrometerRoutingMetrics(node.registry()));
         transport = new TlsLinkTransport(vertx, node.identity(), routing.linkListener(), node.registry(), 300,
-                TlsLinkTransport.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, TlsLinkTransport.DEFAULT_MAX_LINKS,
-                acceptLimits(node.config()));
+                linkLimits(node.config()));
         routing.attach(transport);
         selector = new PathSelector(new FileGuardStore(node.config().dataDir().resolve("guards")), random,
                 PathSelector.DEFAULT_PRIMARY_GUARDS, node.config().routingDistinctSubnets(), Clock.system(),

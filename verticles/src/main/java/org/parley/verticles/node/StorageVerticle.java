@@ -60,10 +60,15 @@ public final class StorageVerticle extends ConcernVerticle {
         return store;
     }
 
+    /** The inbox relay's per-inbox quota from the config ({@code routing.inbox-max-*}). */
+    public static InboxQuota inboxQuota(org.parley.verticles.config.NodeConfig c) {
+        return new InboxQuota(c.routingInboxMaxEnvelopes(), c.routingInboxMaxBytes(), c.routingInboxMaxEnvelopeBytes());
+    }
+
     @Override
     protected Future<?> startConcern() {
         StoreOptions options = StoreOptions.of(node.config().dataDir(), keySource(node.config().dataDir()))
-                .withInboxQuota(InboxQuota.DEFAULT)
+                .withInboxQuota(inboxQuota(node.config()))
                 .withClock(Clock.system())
                 .withMetrics(metrics());
         try {

@@ -136,6 +136,51 @@ class LinkHostileIT {
         honestPeerStillConnects(b, port);
     }
 
+    /**
+     * A peer that links and then stops reading: the relay keeps sending it cells (a real link's
+     * traffic, e.g. circuits it still carries), the kernel's buffers fill, and past the link's queue
+     * limit (1 MiB here) the relay closes the link instead of queueing without bound; the close is
+     * counted ({@code link-queue}) and reported to routing.
+     */
+    @Test
+    void aPeerThatStopsReadingIsClosedAtTheLinkQueueLimit() throws Exception {
+        NodeIdentity b = NodeIdentity.generate(RANDOM);
+        MeterRegistry reg = new SimpleMeterRegistry();
+        LinkRecorder rb = new LinkRecorder();
+        int limit = 1 << 20;
+        TlsLinkTransport tb = new TlsLinkTransport(vertx, b, rb, reg, 60, new TlsLinkTransport.Limits(5_000, 64, limit,
+                org.parley.routing.link.AcceptLimits.defaults()));
+        int port = tb.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // a small receive buffer (no autotuning up to tens of MB)
+        NetSocket attacker = vertx.createNetClient(tlsClientOptions(NodeIdentity.generate(RANDOM)).setReceiveBufferSize(64 * 1024))
+                .connect(port, "127.0.0.1").map(sock -> {
+                    sock.write(Buffer.buffer(org.parley.verticles.link.LinkControl.encode(org.parley.verticles.link.LinkControl.HELLO)));
+                    return sock;
+                }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(() -> rb.opened.size() == 1, 5_000);
+        attacker.pause(); // reads nothing from now on
+        Link link = rb.opened.get(0);
+        byte[] cell = new byte[org.parley.routing.cell.Cell.CELL_LEN];
+        cell[3] = 1; // some circuit's cell (circuit id 1, command PADDING)
+        long start = System.nanoTime();
+        int sent = 0;
+        // up to 100,000 cells (~51 MB), in batches, until the relay gives up on the link (bounded in time too)
+        while (rb.closed.isEmpty() && sent < 100_000 && System.nanoTime() - start < 20_000_000_000L) {
+            for (int i = 0; i < 500; i++) link.send(org.parley.core.Bytes.wrap(cell.clone()));
+            sent += 500;
+            Thread.sleep(2);
+        }
+        System.out.printf("[hostile] sent %d cells in %.2f s; link-queue hits %.0f%n", sent, (System.nanoTime() - start) / 1e9,
+                hits(reg, "link-queue"));
+        await(() -> rb.closed.size() == 1, 10_000);
+        System.out.printf("[hostile] a peer that reads nothing: link closed after %d cells (%.1f MB) in %.2f s%n",
+                sent, sent * 514 / 1e6, (System.nanoTime() - start) / 1e9);
+        assertThat(hits(reg, "link-queue")).isEqualTo(1.0);
+        assertThat(rb.closed).containsExactly(link);
+        attacker.close();
+        honestPeerStillConnects(b, port);
+    }
+
     @Test
     void aFrameTrickledByteByByteIsClosedAfterTheIdleTimeoutThoughBytesKeepComing() throws Exception {
         NodeIdentity b = NodeIdentity.generate(RANDOM);
