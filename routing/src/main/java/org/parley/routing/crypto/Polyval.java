@@ -13,6 +13,13 @@ final class Polyval {
     private final long hLoRev;
     private final long hHiRev;
     private final long hMidRev;
+    /**
+     * For four blocks at a time: {@code g[k-1] = H^k·x^-128(k-1)} (k = 1..4) as lo, hi, mid and their
+     * bit reversals, so {@code S' = ((S+X1)·G4 + X2·G3 + X3·G2 + X4·G1)·x^-128}: the four raw products
+     * are summed (XOR is linear, and so are Karatsuba's recombination and bit reversal) and
+     * recombined, reversed and reduced once.
+     */
+    private final long[] g;
     private long sLo;
     private long sHi;
 
@@ -27,6 +34,27 @@ final class Polyval {
         this.hLoRev = Long.reverse(hLo);
         this.hHiRev = Long.reverse(hHi);
         this.hMidRev = Long.reverse(hMid);
+        this.g = new long[24];
+        long pLo = hLo;
+        long pHi = hHi;
+        for (int k = 0; k < 4; k++) {
+            if (k > 0) { // G(k+1) = dot(G(k), H)
+                sLo = pLo;
+                sHi = pHi;
+                block(0, 0);
+                pLo = sLo;
+                pHi = sHi;
+            }
+            int o = 6 * k;
+            g[o] = pLo;
+            g[o + 1] = pHi;
+            g[o + 2] = pLo ^ pHi;
+            g[o + 3] = Long.reverse(pLo);
+            g[o + 4] = Long.reverse(pHi);
+            g[o + 5] = Long.reverse(pLo ^ pHi);
+        }
+        sLo = 0;
+        sHi = 0;
     }
 
     /** A new hash with the same key and an empty state. */
@@ -50,6 +78,10 @@ final class Polyval {
     void update(byte[] data, int off, int len) {
         int at = off;
         int end = off + len;
+        while (end - at >= 64) {
+            blocks4(data, at);
+            at += 64;
+        }
         while (end - at >= 16) {
             block(le64(data, at), le64(data, at + 8));
             at += 16;
@@ -73,6 +105,31 @@ final class Polyval {
         return out;
     }
 
+    /** Four full blocks at {@code data[at..at+64]}: one Karatsuba recombination, three bit reversals and one reduction for all four. */
+    private void blocks4(byte[] data, int at) {
+        long z0 = 0, z1 = 0, z2 = 0, z0h = 0, z1h = 0, z2h = 0;
+        long[] gg = g;
+        for (int i = 0; i < 4; i++) {
+            long aLo = le64(data, at + 16 * i);
+            long aHi = le64(data, at + 16 * i + 8);
+            if (i == 0) {
+                aLo ^= sLo;
+                aHi ^= sHi;
+            }
+            int o = 6 * (3 - i); // block i is multiplied by G(4 - i)
+            long aMid = aLo ^ aHi;
+            long rLo = Long.reverse(aLo);
+            long rHi = Long.reverse(aHi);
+            z0 ^= bmul64(aLo, gg[o]);
+            z1 ^= bmul64(aHi, gg[o + 1]);
+            z2 ^= bmul64(aMid, gg[o + 2]);
+            z0h ^= bmul64(rLo, gg[o + 3]);
+            z1h ^= bmul64(rHi, gg[o + 4]);
+            z2h ^= bmul64(rLo ^ rHi, gg[o + 5]);
+        }
+        reduce(z0, z1, z2, z0h, z1h, z2h);
+    }
+
     private void block(long xLo, long xHi) {
         long aLo = sLo ^ xLo;
         long aHi = sHi ^ xHi;
@@ -80,12 +137,14 @@ final class Polyval {
         // 64×64 products for the low halves and three on bit-reversed operands for the high halves
         // (the high half of a carry-less product is the reversed low half of the reversed operands).
         long aMid = aLo ^ aHi;
-        long z0 = bmul64(aLo, hLo);
-        long z1 = bmul64(aHi, hHi);
-        long z2 = bmul64(aMid, hMid);
-        long z0h = bmul64(Long.reverse(aLo), hLoRev);
-        long z1h = bmul64(Long.reverse(aHi), hHiRev);
-        long z2h = bmul64(Long.reverse(aMid), hMidRev);
+        long rLo = Long.reverse(aLo);
+        long rHi = Long.reverse(aHi);
+        reduce(bmul64(aLo, hLo), bmul64(aHi, hHi), bmul64(aMid, hMid),
+                bmul64(rLo, hLoRev), bmul64(rHi, hHiRev), bmul64(rLo ^ rHi, hMidRev)); // reverse(aMid) = rLo ^ rHi
+    }
+
+    /** Karatsuba recombination of the low-half products (z) and the bit-reversed high-half ones (zh), then Montgomery reduction into the state. */
+    private void reduce(long z0, long z1, long z2, long z0h, long z1h, long z2h) {
         z2 ^= z0 ^ z1;
         z2h ^= z0h ^ z1h;
         z0h = Long.reverse(z0h) >>> 1;

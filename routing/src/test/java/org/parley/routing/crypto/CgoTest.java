@@ -50,13 +50,19 @@ class CgoTest {
         Random r = new Random(11);
         for (int t = 0; t < 300; t++) {
             byte[] h = new byte[16];
-            byte[] data = new byte[16 * (1 + r.nextInt(4))];
+            // 1 to 12 blocks: the four-blocks-at-a-time path, its remainders, and (split) a state carried into it
+            byte[] data = new byte[16 * (1 + r.nextInt(12))];
             r.nextBytes(h);
             r.nextBytes(data);
             if (t % 50 == 0) java.util.Arrays.fill(h, (byte) 0xff);
             Polyval p = new Polyval(h, 0);
             p.update(data, 0, data.length);
             assertThat(p.digest()).as("case %d", t).isEqualTo(referencePolyval(h, data));
+            int split = 16 * r.nextInt(data.length / 16 + 1);
+            p.reset();
+            p.update(data, 0, split);
+            p.update(data, split, data.length - split);
+            assertThat(p.digest()).as("case %d split at %d", t, split).isEqualTo(referencePolyval(h, data));
         }
     }
 
