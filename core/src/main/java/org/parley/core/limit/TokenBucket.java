@@ -58,6 +58,13 @@ public final class TokenBucket {
         return tokens >= burst;
     }
 
+    /** Milliseconds from {@code nowMillis} until a token is there (0 if one is now), e.g. for a Retry-After. */
+    public long millisUntilToken(long nowMillis) {
+        if (unlimited()) return 0;
+        refill(nowMillis);
+        return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / perMilli);
+    }
+
     /** Refusals not yet forgiven (each second forgives {@code perSecond} of them). */
     public double strikes(long nowMillis) {
         refill(nowMillis);

@@ -19,6 +19,18 @@ class TokenBucketTest {
     }
 
     @Test
+    void tellsHowLongUntilTheNextToken() {
+        TokenBucket b = new TokenBucket(4, 2, 0);
+        assertThat(b.millisUntilToken(0)).isZero();
+        b.tryTake(0);
+        b.tryTake(0);
+        assertThat(b.millisUntilToken(0)).isEqualTo(250); // 4 a second
+        assertThat(b.millisUntilToken(100)).isEqualTo(150);
+        assertThat(b.millisUntilToken(250)).isZero();
+        assertThat(new TokenBucket(0, 1, 0).millisUntilToken(0)).isZero(); // no limit
+    }
+
+    @Test
     void strikesPileUpWhenPushedPastTheRateAndAreForgivenAtIt() {
         TokenBucket b = new TokenBucket(10, 1, 0);
         assertThat(b.tryTake(0)).isTrue();
