@@ -30,6 +30,28 @@ import java.util.List;
  * {@link #AUTH_TIMEOUT_MS}; otherwise the socket is closed with code 4401.
  */
 final class EventStream {
+    /**
+     * The event stream's first frame, {@code {"token": "...", "cursor": N}}, as read from the
+     * client: malformed (not a JSON object), the token presented (null unless a string), the
+     * cursor (the query's if the frame has none) or a bad cursor (present but not an integer >= 0).
+     * Never throws: the frame comes from the network before any authentication.
+     */
+    record FirstFrame(boolean malformed, String token, Long cursor, boolean badCursor) {
+        static FirstFrame parse(String text, Long queryCursor) {
+            JsonObject f;
+            try {
+                f = new JsonObject(text);
+            } catch (DecodeException | ClassCastException e) {
+                return new FirstFrame(true, null, null, false);
+            }
+            String presented = f.getValue("token") instanceof String p ? p : null;
+            Object c = f.getValue("cursor");
+            if (c == null) return new FirstFrame(false, presented, queryCursor, false);
+            if (c instanceof Number n && n.longValue() >= 0) return new FirstFrame(false, presented, n.longValue(), false);
+            return new FirstFrame(false, presented, null, true);
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
     static final int PAGE = 200;
     static final long AUTH_TIMEOUT_MS = 5_000;
@@ -110,26 +132,16 @@ final class EventStream {
             ws.textMessageHandler(text -> {
                 if (started) return;
                 vertx.cancelTimer(authTimer);
-                JsonObject f;
-                try {
-                    f = new JsonObject(text);
-                } catch (DecodeException e) {
+                FirstFrame f = FirstFrame.parse(text, queryCursor);
+                if (f.malformed()) {
                     close(CLOSE_UNAUTHORIZED, "first frame must be {\"token\": ...}");
-                    return;
-                }
-                Object presented = f.getValue("token");
-                if (!(presented instanceof String p) || !token.matches(p)) {
+                } else if (f.token() == null || !token.matches(f.token())) {
                     close(CLOSE_UNAUTHORIZED, "missing or wrong token");
-                    return;
-                }
-                Object c = f.getValue("cursor");
-                Long cursor = queryCursor;
-                if (c instanceof Number n && n.longValue() >= 0) cursor = n.longValue();
-                else if (c != null) {
+                } else if (f.badCursor()) {
                     close((short) 1008, "cursor must be an integer >= 0");
-                    return;
+                } else {
+                    start(f.cursor());
                 }
-                start(cursor);
             });
         }
 
