@@ -243,7 +243,14 @@ public final class IdentityTls {
         private void check(X509Certificate[] chain) throws CertificateException {
             if (chain == null || chain.length == 0) throw new CertificateException("no certificate");
             X509Certificate cert = chain[0];
-            NodeId id = nodeIdOf(cert);
+            NodeId id;
+            try {
+                id = nodeIdOf(cert);
+            } catch (RuntimeException e) {
+                // a certificate the JDK parses lazily can throw here (JDK 17: an Ed25519 key of
+                // length 0 gives ArrayIndexOutOfBounds, IdentityTlsFuzzTest): a refusal, not a crash
+                throw new CertificateException("peer certificate could not be read", e);
+            }
             if (id == null) throw new CertificateException("peer certificate proves no Ed25519 identity (neither its key nor a valid libp2p extension)");
             try {
                 cert.verify(cert.getPublicKey());

@@ -43,6 +43,65 @@ class IdentityTlsTest {
                 .isInstanceOf(CertificateException.class).hasMessageContaining("proves no Ed25519 identity");
     }
 
+    /**
+     * A certificate whose parse fails late (as JDK 17's lazily parsed certificates do for an Ed25519
+     * key of length 0, found by IdentityTlsFuzzTest) is refused with a CertificateException — the
+     * handshake fails — instead of a RuntimeException escaping the trust manager into the TLS engine.
+     */
+    @Test
+    void aCertificateThatFailsToParseLateIsRefusedNotThrown() {
+        X509Certificate real = IdentityTls.linkCredentials(alice).cert();
+        X509Certificate broken = new Delegating(real) {
+            @Override
+            public java.security.PublicKey getPublicKey() {
+                throw new ArrayIndexOutOfBoundsException("Index 0 out of bounds for length 0");
+            }
+
+            @Override
+            public byte[] getExtensionValue(String oid) {
+                throw new ArrayIndexOutOfBoundsException("Index 0 out of bounds for length 0");
+            }
+        };
+        assertThatThrownBy(() -> new IdentityTls.PinningTrustManager(id -> true).checkClientTrusted(new X509Certificate[]{broken}, "EC"))
+                .isInstanceOf(CertificateException.class).hasMessageContaining("could not be read");
+    }
+
+    /** An X509Certificate that answers as {@code d} does, for overriding one method. */
+    static class Delegating extends X509Certificate {
+        final X509Certificate d;
+
+        Delegating(X509Certificate d) {
+            this.d = d;
+        }
+
+        @Override public void checkValidity() throws java.security.cert.CertificateExpiredException, java.security.cert.CertificateNotYetValidException { d.checkValidity(); }
+        @Override public void checkValidity(java.util.Date date) throws java.security.cert.CertificateExpiredException, java.security.cert.CertificateNotYetValidException { d.checkValidity(date); }
+        @Override public int getVersion() { return d.getVersion(); }
+        @Override public java.math.BigInteger getSerialNumber() { return d.getSerialNumber(); }
+        @Override public java.security.Principal getIssuerDN() { return d.getIssuerDN(); }
+        @Override public java.security.Principal getSubjectDN() { return d.getSubjectDN(); }
+        @Override public java.util.Date getNotBefore() { return d.getNotBefore(); }
+        @Override public java.util.Date getNotAfter() { return d.getNotAfter(); }
+        @Override public byte[] getTBSCertificate() throws java.security.cert.CertificateEncodingException { return d.getTBSCertificate(); }
+        @Override public byte[] getSignature() { return d.getSignature(); }
+        @Override public String getSigAlgName() { return d.getSigAlgName(); }
+        @Override public String getSigAlgOID() { return d.getSigAlgOID(); }
+        @Override public byte[] getSigAlgParams() { return d.getSigAlgParams(); }
+        @Override public boolean[] getIssuerUniqueID() { return d.getIssuerUniqueID(); }
+        @Override public boolean[] getSubjectUniqueID() { return d.getSubjectUniqueID(); }
+        @Override public boolean[] getKeyUsage() { return d.getKeyUsage(); }
+        @Override public int getBasicConstraints() { return d.getBasicConstraints(); }
+        @Override public byte[] getEncoded() throws java.security.cert.CertificateEncodingException { return d.getEncoded(); }
+        @Override public void verify(java.security.PublicKey key) throws java.security.cert.CertificateException, java.security.NoSuchAlgorithmException, java.security.InvalidKeyException, java.security.NoSuchProviderException, java.security.SignatureException { d.verify(key); }
+        @Override public void verify(java.security.PublicKey key, String sigProvider) throws java.security.cert.CertificateException, java.security.NoSuchAlgorithmException, java.security.InvalidKeyException, java.security.NoSuchProviderException, java.security.SignatureException { d.verify(key, sigProvider); }
+        @Override public String toString() { return d.toString(); }
+        @Override public java.security.PublicKey getPublicKey() { return d.getPublicKey(); }
+        @Override public boolean hasUnsupportedCriticalExtension() { return d.hasUnsupportedCriticalExtension(); }
+        @Override public java.util.Set<String> getCriticalExtensionOIDs() { return d.getCriticalExtensionOIDs(); }
+        @Override public java.util.Set<String> getNonCriticalExtensionOIDs() { return d.getNonCriticalExtensionOIDs(); }
+        @Override public byte[] getExtensionValue(String oid) { return d.getExtensionValue(oid); }
+    }
+
     @Test
     void anotherIdentityIsRefusedByThePin() {
         X509Certificate cert = IdentityTls.linkCredentials(mallory).cert();
