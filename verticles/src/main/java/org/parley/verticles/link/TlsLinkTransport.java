@@ -121,7 +121,7 @@ public final class TlsLinkTransport implements Transport {
     public static final int MAX_REFUSED_HELD = 256;
     /** Limit tags of {@code parley_routing_link_limit_hits_total}. */
     public static final List<String> LIMITS = java.util.stream.Stream.concat(
-            java.util.stream.Stream.of("handshake-timeout", "slow-link", "max-links", "rpc-size", "link-queue"),
+            java.util.stream.Stream.of("handshake-timeout", "slow-link", "max-links", "rpc-size", "link-queue", "rpc-rate"),
             java.util.Arrays.stream(org.parley.routing.link.AcceptLimits.Refusal.values()).map(r -> r.tag)).toList();
 
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds) {
@@ -156,15 +156,11 @@ public final class TlsLinkTransport implements Transport {
     /** As above, with all the link {@link Limits}. */
     public TlsLinkTransport(Vertx vertx, NodeIdentity identity, LinkListener listener, MeterRegistry registry, int idleSeconds,
                             Limits limits) {
-        int handshakeTimeoutMillis = limits.handshakeTimeoutMillis();
-        int maxLinks = limits.maxLinks();
-        this.accepts = limits.accepts();
+        if (idleSeconds < 1) throw new ParleyException(ParleyException.Kind.CONFIG, "the link idle timeout must be positive");
+        this.handshakeTimeoutMillis = limits.handshakeTimeoutMillis();
+        this.maxLinks = limits.maxLinks();
         this.maxQueueBytes = limits.maxQueueBytes();
-        if (idleSeconds < 1 || handshakeTimeoutMillis < 1 || maxLinks < 1) {
-            throw new ParleyException(ParleyException.Kind.CONFIG, "link timeouts and maxLinks must be positive");
-        }
-        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
-        this.maxLinks = maxLinks;
+        this.accepts = limits.accepts();
         // the lower node's own dial may take a connect timeout and a handshake before it answers,
         // and its link's Hello needs up to one more handshake timeout to reach us
         this.settleMillis = CONNECT_TIMEOUT_MILLIS + 2L * handshakeTimeoutMillis;
@@ -205,6 +201,13 @@ public final class TlsLinkTransport implements Transport {
 
     private void limitHit(String limit) {
         limitHits.get(limit).increment();
+    }
+
+    /** Counts a hit of one of {@link #LIMITS} applied outside the transport (the node's DHT forwarder: {@code rpc-rate}). */
+    public void countLimitHit(String limit) {
+        Counter c = limitHits.get(limit);
+        if (c == null) throw new IllegalArgumentException("not a link limit: " + limit);
+        c.increment();
     }
 
     /** Closes links that have held a partial frame for longer than the idle timeout (bytes trickled in). */
@@ -362,20 +365,10 @@ public final class TlsLinkTransport implements Transport {
         }
         refusedHeld.incrementAndGet();
         socket.pause();
-        boolean[] released = new boolean[1];
-        Runnable release = () -> {
-            if (!released[0]) {
-                released[0] = true;
-                refusedHeld.decrementAndGet();
-            }
-        };
-        long timer = vertx.setTimer(REFUSED_HOLD_MILLIS, t -> {
-            release.run();
-            socket.close();
-        });
-        socket.closeHandler(v -> {
+        long timer = vertx.setTimer(REFUSED_HOLD_MILLIS, t -> socket.close());
+        socket.closeHandler(v -> { // once, whoever closes it
             vertx.cancelTimer(timer);
-            release.run();
+            refusedHeld.decrementAndGet();
         });
     }
 
@@ -776,7 +769,7 @@ public final class TlsLinkTransport implements Transport {
         try {
             List<Certificate> certs = socket.peerCertificates();
             if (certs == null || certs.isEmpty() || !(certs.get(0) instanceof X509Certificate x)) return null;
-            return IdentityTls.identityKeyOf(x);
+            return IdentityTls.acceptedIdentityKeyOf(x); // the pinning trust manager checked its proof in the handshake
         } catch (Exception e) {
             return null;
         }

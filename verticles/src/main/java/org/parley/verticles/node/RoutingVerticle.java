@@ -103,10 +103,6 @@ public final class RoutingVerticle extends ConcernVerticle {
         return relay;
     }
 
-    /**
-     * The relay's flood limits from the {@code routing.*} keys: each burst is 4x its rate, and links are
-     * never closed for flooding (a reconnect's TLS handshake costs more than the refusals; see FloodLimits).
-     */
     /** The routing layer's limits from the config: flood limits and the {@code routing.max-*} resource limits. */
     public static RoutingConfig routingConfig(NodeConfig c) {
         return RoutingConfig.defaults().withFloodLimits(floodLimits(c))
@@ -124,6 +120,10 @@ public final class RoutingVerticle extends ConcernVerticle {
         return org.parley.routing.link.AcceptLimits.perSourceRate(c.routingLinkAcceptsPerSourceRate());
     }
 
+    /**
+     * The relay's flood limits from the {@code routing.*} keys: each burst is 4x its rate, and links are
+     * never closed for flooding (a reconnect's TLS handshake costs more than the refusals; see FloodLimits).
+     */
     public static FloodLimits floodLimits(NodeConfig c) {
         return new FloodLimits(c.routingCreate2PerLinkRate(), Math.max(1, 4 * c.routingCreate2PerLinkRate()),
                 c.routingDeliverPerCircuitRate(), Math.max(1, 4 * c.routingDeliverPerCircuitRate()),
@@ -152,10 +152,8 @@ public final class RoutingVerticle extends ConcernVerticle {
         // DHT RPCs go to discovery within a per-peer rate; the rest are dropped here, before the bus,
         // so a flooding peer cannot queue work between routing's and discovery's loops without bound,
         // and its link is not read for a while, so it cannot keep this loop busy decrypting them either
-        io.micrometer.core.instrument.Counter rpcRateHits = io.micrometer.core.instrument.Counter
-                .builder("parley.routing.link.limit.hits").tag("limit", "rpc-rate").register(node.registry());
         org.parley.verticles.discovery.BusDhtTransport.Forwarder dht = new org.parley.verticles.discovery.BusDhtTransport.Forwarder(
-                vertx, Addresses.DISCOVERY_RPC_IN, rpcRateHits::increment);
+                vertx, Addresses.DISCOVERY_RPC_IN, () -> transport.countLimitHit("rpc-rate"));
         transport.setRpcListener(linkRpcs(transport, dht));
         this.<RoutingMessage.LinkRpcOut>consumer(Addresses.ROUTING_LINK_RPC, msg -> {
             RoutingMessage.LinkRpcOut out = msg.body();

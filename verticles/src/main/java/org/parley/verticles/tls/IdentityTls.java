@@ -151,6 +151,35 @@ public final class IdentityTls {
      * parses, carries an Ed25519 key, and its signature over {@code spki} verifies.
      */
     static Bytes identityKeyOfExtension(byte[] extensionValue, byte[] spki) {
+        SignedKey k = signedKeyOf(extensionValue);
+        if (k == null) return null;
+        try {
+            return NodeIdentity.verify(k.identityKey(), Bytes.concat(Bytes.wrap(LIBP2P_PREFIX), Bytes.wrap(spki)), k.signature())
+                    ? k.identityKey() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The identity key of a peer certificate that {@link #pinned}'s trust manager accepted in the
+     * handshake just done (so its proof was checked there): the certificate's own Ed25519 key, or
+     * the key in its libp2p extension, read without checking the signature a second time. Null if
+     * it carries none. For any other certificate use {@link #identityKeyOf}.
+     */
+    public static Bytes acceptedIdentityKeyOf(X509Certificate cert) {
+        Bytes raw = NodeIdentity.rawEd25519(cert.getPublicKey());
+        if (raw != null) return raw;
+        byte[] ext = cert.getExtensionValue(LIBP2P_EXTENSION_OID);
+        SignedKey k = ext == null ? null : signedKeyOf(ext);
+        return k == null ? null : k.identityKey();
+    }
+
+    /** libp2p's SignedKey: the Ed25519 identity key and its signature. */
+    private record SignedKey(Bytes identityKey, Bytes signature) {}
+
+    /** Parses the extension value ({@link X509Certificate#getExtensionValue}'s DER OCTET STRING around a SignedKey); null if malformed or not Ed25519. */
+    private static SignedKey signedKeyOf(byte[] extensionValue) {
         try {
             var seq = org.bouncycastle.asn1.ASN1Sequence.getInstance(org.bouncycastle.asn1.ASN1OctetString.getInstance(extensionValue).getOctets());
             if (seq.size() != 2) return null;
@@ -160,9 +189,7 @@ public final class IdentityTls {
                     || !java.util.Arrays.equals(key, 0, LIBP2P_ED25519_HEADER.length, LIBP2P_ED25519_HEADER, 0, LIBP2P_ED25519_HEADER.length)) {
                 return null;
             }
-            Bytes identityKey = Bytes.wrap(java.util.Arrays.copyOfRange(key, LIBP2P_ED25519_HEADER.length, key.length));
-            Bytes signed = Bytes.concat(Bytes.wrap(LIBP2P_PREFIX), Bytes.wrap(spki));
-            return NodeIdentity.verify(identityKey, signed, Bytes.wrap(sig)) ? identityKey : null;
+            return new SignedKey(Bytes.wrap(java.util.Arrays.copyOfRange(key, LIBP2P_ED25519_HEADER.length, key.length)), Bytes.wrap(sig));
         } catch (RuntimeException e) {
             return null;
         }

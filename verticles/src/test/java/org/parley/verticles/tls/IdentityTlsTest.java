@@ -24,6 +24,8 @@ class IdentityTlsTest {
         assertThat(cert.getCriticalExtensionOIDs()).contains(IdentityTls.LIBP2P_EXTENSION_OID);
         assertThat(IdentityTls.identityKeyOf(cert)).isEqualTo(alice.publicKey());
         assertThat(IdentityTls.nodeIdOf(cert)).isEqualTo(alice.nodeId());
+        // after the trust manager accepted it, the key is read without a second signature check
+        assertThat(IdentityTls.acceptedIdentityKeyOf(cert)).isEqualTo(alice.publicKey());
         IdentityTls.PinningTrustManager pin = new IdentityTls.PinningTrustManager(alice.nodeId()::equals);
         pin.checkServerTrusted(new X509Certificate[]{cert}, "EC");
         pin.checkClientTrusted(new X509Certificate[]{cert}, "EC");
