@@ -18,11 +18,12 @@ import org.parley.core.limit.TokenBucket;
  *
  * <p>Per link means per link at this relay: a relay's link to another relay carries many users'
  * circuits, so the per-link limits are set well above what one user needs; the per-circuit limit
- * is what isolates one sender. The defaults: CREATE2 50/s (burst 200) per link, DELIVER 50/s
- * (burst 200: an attachment's chunks in one go) per circuit and 500/s (burst 2,000) per link, a
- * circuit closed at 32 strikes, links never closed: a closed link's peer reconnects, and a TLS
- * handshake costs this relay more than the refusals it saves (measured in the verticles'
- * {@code FloodLatencyIT}), until the link layer limits handshakes per peer.
+ * is what isolates one sender. The defaults ({@link #defaults()}): CREATE2 50/s (burst 200) per
+ * link, DELIVER 500/s (burst 2,000) per circuit and 2,000/s (burst 8,000) per link — an honest
+ * sender of a thousand messages at once stays under them — a circuit closed at 32 strikes, links
+ * never closed: a link between relays carries other users' circuits, and a closed link's peer
+ * reconnects at the price of a TLS handshake (the link layer now caps handshakes per source
+ * address before any TLS work, but not per peer).
  */
 public record FloodLimits(
         double create2PerLinkPerSecond,

@@ -117,7 +117,7 @@ final class ClientApi {
                 Problems.send(rc, 400, "Bad Request", e.getMessage(), "/invite");
                 return;
             }
-            boolean invite = Boolean.TRUE.equals(body(rc).getBoolean("invite"));
+            boolean invite = DeliveryService.INVITE_INBOX.equals(request.contactId());
             ask(rc, request, DeliveryMessage.InboxesRotated.class, r -> {
                 JsonObject out = new JsonObject().put("inboxes", array(r.inboxes(), DeliveryJson::rotatedInbox));
                 if (!invite) ok(rc, 200, out);
